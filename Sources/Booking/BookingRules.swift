@@ -1,0 +1,119 @@
+import Foundation
+
+/// Whether a paid booking waits for an admin or is approved at once.
+public enum ApprovalMode: String, Hashable, Sendable, Codable, CaseIterable {
+    /// An admin approves each paid booking.
+    case manual
+    /// A booking is approved as soon as it is paid.
+    case automatic
+}
+
+/// The practice's booking rules. A copy is stored with every booking when it is made, so a later change of the
+/// rules affects only new bookings.
+public struct BookingRules: Hashable, Sendable, Codable {
+    public var approvalMode: ApprovalMode
+    /// How long a client booking holds its slot waiting for payment.
+    public var clientPaymentWindowMinutes: Int
+    /// How long a booking made by an admin holds its slot waiting for payment (or confirmation).
+    public var adminPaymentWindowMinutes: Int
+    /// The earliest a session may start after the moment of booking.
+    public var minimumLeadTimeMinutes: Int
+    /// The furthest ahead a session may be booked.
+    public var maximumAdvanceDays: Int
+    /// Most bookings one client may hold on one local day (nil: no limit).
+    public var maxBookingsPerClientPerDay: Int?
+    /// Most bookings one client may hold in one ISO week (nil: no limit).
+    public var maxBookingsPerClientPerWeek: Int?
+    /// Only clients already known to the practice may book on the public side.
+    public var onlyExistingClients: Bool
+    /// When set, only emails matching this pattern may book (`*@example.com`; `*` matches any run of characters).
+    public var allowedEmailPattern: String?
+    /// A client may cancel up to this many hours before the start (admins may always cancel).
+    public var clientCancellationNoticeHours: Int
+    /// Minutes between two offered start times.
+    public var slotStepMinutes: Int
+
+    public init(
+        approvalMode: ApprovalMode = .manual,
+        clientPaymentWindowMinutes: Int = 30,
+        adminPaymentWindowMinutes: Int = 48 * 60,
+        minimumLeadTimeMinutes: Int = 60,
+        maximumAdvanceDays: Int = 90,
+        maxBookingsPerClientPerDay: Int? = 2,
+        maxBookingsPerClientPerWeek: Int? = 5,
+        onlyExistingClients: Bool = false,
+        allowedEmailPattern: String? = nil,
+        clientCancellationNoticeHours: Int = 24,
+        slotStepMinutes: Int = 15
+    ) {
+        self.approvalMode = approvalMode
+        self.clientPaymentWindowMinutes = clientPaymentWindowMinutes
+        self.adminPaymentWindowMinutes = adminPaymentWindowMinutes
+        self.minimumLeadTimeMinutes = minimumLeadTimeMinutes
+        self.maximumAdvanceDays = maximumAdvanceDays
+        self.maxBookingsPerClientPerDay = maxBookingsPerClientPerDay
+        self.maxBookingsPerClientPerWeek = maxBookingsPerClientPerWeek
+        self.onlyExistingClients = onlyExistingClients
+        self.allowedEmailPattern = allowedEmailPattern
+        self.clientCancellationNoticeHours = clientCancellationNoticeHours
+        self.slotStepMinutes = slotStepMinutes
+    }
+
+    /// The rules a new practice starts with.
+    public static let standard = BookingRules()
+
+    /// Checks values an admin may type in.
+    public func validated() throws(BookingError) -> BookingRules {
+        func check(_ value: Int, _ range: ClosedRange<Int>, _ field: String) throws(BookingError) {
+            guard range.contains(value) else {
+                throw .invalidField(field: field, reason: "must be between \(range.lowerBound) and \(range.upperBound)")
+            }
+        }
+        // The provider's checkout sessions live 30 minutes to 24 hours; a window shorter than 30 minutes could
+        // never be honoured by it, and one longer than 24 hours gets a fresh checkout when the link is followed.
+        try check(self.clientPaymentWindowMinutes, 30...(7 * 24 * 60), "clientPaymentWindowMinutes")
+        try check(self.adminPaymentWindowMinutes, 30...(30 * 24 * 60), "adminPaymentWindowMinutes")
+        try check(self.minimumLeadTimeMinutes, 0...(30 * 24 * 60), "minimumLeadTimeMinutes")
+        try check(self.maximumAdvanceDays, 1...730, "maximumAdvanceDays")
+        try check(self.clientCancellationNoticeHours, 0...(30 * 24), "clientCancellationNoticeHours")
+        try check(self.slotStepMinutes, 5...240, "slotStepMinutes")
+        if let perDay = self.maxBookingsPerClientPerDay { try check(perDay, 1...100, "maxBookingsPerClientPerDay") }
+        if let perWeek = self.maxBookingsPerClientPerWeek { try check(perWeek, 1...500, "maxBookingsPerClientPerWeek") }
+        if let pattern = self.allowedEmailPattern, pattern.isEmpty || pattern.count > 254 {
+            throw .invalidField(field: "allowedEmailPattern", reason: "must be 1 to 254 characters")
+        }
+        return self
+    }
+
+    /// Whether the rules let this email book (always true without a pattern). Matching ignores case.
+    public func allows(email: EmailAddress) -> Bool {
+        guard let pattern = self.allowedEmailPattern else { return true }
+        return Self.glob(Array(pattern.lowercased()), matches: Array(email.normalized))
+    }
+
+    /// `*` matches any run of characters; everything else matches itself.
+    static func glob(_ pattern: [Character], matches text: [Character]) -> Bool {
+        var p = 0
+        var t = 0
+        var star: Int?
+        var resume = 0
+        while t < text.count {
+            if p < pattern.count, pattern[p] != "*", pattern[p] == text[t] {
+                p += 1
+                t += 1
+            } else if p < pattern.count, pattern[p] == "*" {
+                star = p
+                resume = t
+                p += 1
+            } else if let starAt = star {
+                p = starAt + 1
+                resume += 1
+                t = resume
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count, pattern[p] == "*" { p += 1 }
+        return p == pattern.count
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// A validated email address, kept as typed (trimmed) with a normalized form for matching.
+public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The address as the person typed it, trimmed.
+    public let value: String
+
+    /// Validates an address: one `@`, a non-empty local part of at most 64 bytes, a dotted domain, no spaces.
+    public init(_ raw: String) throws(BookingError) {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
+        guard trimmed.utf8.count <= 254, parts.count == 2 else {
+            throw .invalidField(field: "email", reason: "not an email address")
+        }
+        let local = parts[0]
+        let domain = parts[1]
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        let localAllowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
+        guard !local.isEmpty, local.utf8.count <= 64, local.allSatisfy({ localAllowed.contains($0) }),
+            !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."),
+            labels.count >= 2,
+            labels.allSatisfy({ label in
+                !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+            })
+        else {
+            throw .invalidField(field: "email", reason: "not an email address")
+        }
+        self.value = trimmed
+    }
+
+    /// The form used to match one client across bookings: lower-cased.
+    public var normalized: String { self.value.lowercased() }
+
+    public var description: String { self.value }
+
+    public static func == (lhs: EmailAddress, rhs: EmailAddress) -> Bool { lhs.normalized == rhs.normalized }
+    public func hash(into hasher: inout Hasher) { hasher.combine(self.normalized) }
+
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        do { self = try EmailAddress(raw) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.value)
+    }
+}
+
+/// A person who books sessions.
+public struct Client: Hashable, Sendable, Codable, Identifiable {
+    public var id: ClientID
+    public var name: String
+    public var email: EmailAddress
+    public var phone: String?
+    /// A banned client cannot book.
+    public var isBanned: Bool
+    /// Notes only admins see.
+    public var privateNotes: String
+    public var createdAt: Date
+
+    public init(
+        id: ClientID, name: String, email: EmailAddress, phone: String? = nil,
+        isBanned: Bool = false, privateNotes: String = "", createdAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.isBanned = isBanned
+        self.privateNotes = privateNotes
+        self.createdAt = createdAt
+    }
+
+    /// Validates a name as typed: trimmed, 1 to 200 characters.
+    public static func validatedName(_ raw: String) throws(BookingError) -> String {
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw .invalidField(field: "name", reason: "must not be empty") }
+        guard name.count <= 200 else { throw .invalidField(field: "name", reason: "at most 200 characters") }
+        return name
+    }
+
+    /// Validates an optional phone number: digits, spaces and `+-().`, 4 to 32 characters.
+    public static func validatedPhone(_ raw: String?) throws(BookingError) -> String? {
+        guard let raw else { return nil }
+        let phone = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if phone.isEmpty { return nil }
+        let allowed = Set("0123456789 +-().")
+        guard (4...32).contains(phone.count), phone.allSatisfy({ allowed.contains($0) }) else {
+            throw .invalidField(field: "phone", reason: "not a phone number")
+        }
+        return phone
+    }
+}

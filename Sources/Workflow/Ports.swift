@@ -1,0 +1,167 @@
+import Booking
+import Foundation
+
+/// Where the workflow reads the time. Injected so tests can stand on any instant.
+public protocol WallClock: Sendable {
+    /// The current instant.
+    func now() -> Date
+}
+
+/// The machine's clock.
+public struct SystemWallClock: WallClock {
+    public init() {}
+    public func now() -> Date { Date() }
+}
+
+/// Makes identifiers and secrets. Injected so tests can make them predictable if they want.
+public protocol IdentifierGenerator: Sendable {
+    /// A new random identifier with the type's prefix and at least 128 random bits.
+    func make<ID: TypedIdentifier>(_ type: ID.Type) -> ID
+}
+
+/// Identifiers from the system's cryptographically secure generator: `bk_` + 26 base-32 characters (130 bits);
+/// access tokens get 256 bits.
+public struct RandomIdentifierGenerator: IdentifierGenerator {
+    public init() {}
+
+    public func make<ID: TypedIdentifier>(_ type: ID.Type) -> ID {
+        let length = ID.self == AccessToken.self ? 52 : 26
+        return ID(rawValue: "\(ID.prefix)_\(Self.randomBase32(length: length))")
+    }
+
+    /// Lower-case Crockford base 32, 5 bits a character, from `SystemRandomNumberGenerator` (getrandom on Linux).
+    static func randomBase32(length: Int) -> String {
+        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+        var generator = SystemRandomNumberGenerator()
+        return String(decoding: (0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt8(32)))] }, as: UTF8.self)
+    }
+}
+
+/// The storage port: every use case runs as one transaction through it.
+public protocol BookingStore: Sendable {
+    /// Runs `body` in one serializable write transaction: committed if it returns, rolled back if it throws.
+    /// Writers are serialized, so a check and the insert it guards cannot interleave with another writer.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws -> T
+
+    /// Runs `body` on a consistent snapshot, concurrently with writers.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T
+}
+
+/// What the workflow may read.
+public protocol BookingStoreReader: Sendable {
+    func booking(_ id: BookingID) async throws -> Booking?
+    func booking(accessToken: AccessToken) async throws -> Booking?
+    /// All bookings of a client, oldest first.
+    func bookings(of clientID: ClientID) async throws -> [Booking]
+    /// Bookings matching the filter, by start time.
+    func bookings(matching filter: BookingFilter) async throws -> [Booking]
+    /// Times of the given staff members taken at `now` (settled bookings and live holds) that overlap the interval.
+    func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?) async throws -> [BusyTime]
+    /// Bookings still waiting for payment or confirmation whose hold ended at or before `now`.
+    func lapsedHolds(at now: Date, limit: Int) async throws -> [Booking]
+    func client(_ id: ClientID) async throws -> Client?
+    func client(email: EmailAddress) async throws -> Client?
+    func services() async throws -> [Service]
+    func staff() async throws -> [StaffMember]
+    func schedules() async throws -> [StaffSchedule]
+    /// The current rules (the defaults until an admin saves some).
+    func rules() async throws -> BookingRules
+    /// A booking's history, oldest first.
+    func history(of bookingID: BookingID) async throws -> [HistoryEntry]
+    /// Outbox rows not yet delivered whose next attempt is due at `now`, oldest first.
+    func pendingOutbox(at now: Date, limit: Int) async throws -> [OutboxMessage]
+    /// All outbox rows of a booking, oldest first.
+    func outbox(of bookingID: BookingID) async throws -> [OutboxMessage]
+    /// The booking an idempotency key created, with the request's fingerprint.
+    func idempotencyRecord(key: String) async throws -> IdempotencyRecord?
+}
+
+/// What the workflow may write, inside `BookingStore.write`.
+public protocol BookingStoreTransaction: BookingStoreReader {
+    func insert(_ booking: Booking) async throws
+    func update(_ booking: Booking) async throws
+    func insert(_ client: Client) async throws
+    func update(_ client: Client) async throws
+    func append(_ entry: HistoryEntry) async throws
+    func enqueue(_ message: OutboxMessage) async throws
+    /// Marks an outbox row delivered, or records a failed attempt and when to try again.
+    func updateOutbox(_ message: OutboxMessage) async throws
+    /// Records a provider event id; false when it was recorded before (a duplicate delivery).
+    func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool
+    func save(_ service: Service) async throws
+    func save(_ staff: StaffMember, schedule: StaffSchedule) async throws
+    func save(_ rules: BookingRules) async throws
+    func remember(_ record: IdempotencyRecord) async throws
+}
+
+/// Which bookings an admin list shows.
+public struct BookingFilter: Hashable, Sendable {
+    /// Which part of the book.
+    public enum View: String, Hashable, Sendable, CaseIterable {
+        /// Not archived, client not banned.
+        case active
+        /// Archived by an admin.
+        case archived
+        /// Of banned clients.
+        case banned
+    }
+
+    public var view: View
+    public var states: Set<BookingState>?
+    /// Bookings starting at or after.
+    public var from: Date?
+    /// Bookings starting before.
+    public var to: Date?
+    public var limit: Int
+
+    public init(view: View = .active, states: Set<BookingState>? = nil, from: Date? = nil, to: Date? = nil, limit: Int = 500) {
+        self.view = view
+        self.states = states
+        self.from = from
+        self.to = to
+        self.limit = limit
+    }
+}
+
+/// One line of a booking's audit trail.
+public struct HistoryEntry: Hashable, Sendable, Codable {
+    public var bookingID: BookingID
+    public var at: Date
+    public var actor: Actor
+    /// The state before; nil for the creation.
+    public var from: BookingState?
+    public var to: BookingState
+    /// The event's name (`paymentSucceeded`), or `created`, `archived`, `checkoutOpened`.
+    public var event: String
+    public var reason: String?
+    public var providerEventID: String?
+
+    public init(
+        bookingID: BookingID, at: Date, actor: Actor, from: BookingState?, to: BookingState, event: String,
+        reason: String? = nil, providerEventID: String? = nil
+    ) {
+        self.bookingID = bookingID
+        self.at = at
+        self.actor = actor
+        self.from = from
+        self.to = to
+        self.event = event
+        self.reason = reason
+        self.providerEventID = providerEventID
+    }
+}
+
+/// The booking an idempotency key created, and what was asked, so a replay with other data is refused.
+public struct IdempotencyRecord: Hashable, Sendable {
+    public var key: String
+    public var fingerprint: String
+    public var bookingID: BookingID
+    public var createdAt: Date
+
+    public init(key: String, fingerprint: String, bookingID: BookingID, createdAt: Date) {
+        self.key = key
+        self.fingerprint = fingerprint
+        self.bookingID = bookingID
+        self.createdAt = createdAt
+    }
+}
