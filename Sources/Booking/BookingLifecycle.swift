@@ -24,6 +24,19 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
     /// Of the surplus, what the provider confirmed as refunded.
     public private(set) var surplusRefundedMinorUnits: Int64
 
+    /// Rebuilds a stored lifecycle. For storage adapters only: everything else goes through `open` and `apply`.
+    public init(
+        restoring state: BookingState, payment: PaymentRecord, approvalOnSettlement: ApprovalMode,
+        attention: Set<AttentionFlag>, surplusReceivedMinorUnits: Int64, surplusRefundedMinorUnits: Int64
+    ) {
+        self.state = state
+        self.payment = payment
+        self.approvalOnSettlement = approvalOnSettlement
+        self.attention = attention
+        self.surplusReceivedMinorUnits = surplusReceivedMinorUnits
+        self.surplusRefundedMinorUnits = surplusRefundedMinorUnits
+    }
+
     /// The lifecycle of a new booking and the actions of its creation.
     ///
     /// A booking with a payment to make or a confirmation to give holds its slot; one that is already settled
@@ -32,7 +45,7 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
         confirmation: ConfirmationMode, payment method: PaymentMethod, approval: ApprovalMode, price: Money
     ) -> (lifecycle: BookingLifecycle, actions: [BookingAction]) {
         var lifecycle = BookingLifecycle(
-            state: .awaitingPayment, payment: PaymentRecord(method: method, expected: price), approvalOnSettlement: approval,
+            restoring: .awaitingPayment, payment: PaymentRecord(method: method, expected: price), approvalOnSettlement: approval,
             attention: [], surplusReceivedMinorUnits: 0, surplusRefundedMinorUnits: 0
         )
         if method == .offline {

@@ -59,6 +59,50 @@ public struct BookingRules: Hashable, Sendable, Codable {
         self.slotStepMinutes = slotStepMinutes
     }
 
+    /// Decodes rules; a missing key takes its default, so a document may give only what it changes.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = BookingRules()
+        self.approvalMode = try c.decodeIfPresent(ApprovalMode.self, forKey: .approvalMode) ?? d.approvalMode
+        self.clientPaymentWindowMinutes = try c.decodeIfPresent(Int.self, forKey: .clientPaymentWindowMinutes) ?? d.clientPaymentWindowMinutes
+        self.adminPaymentWindowMinutes = try c.decodeIfPresent(Int.self, forKey: .adminPaymentWindowMinutes) ?? d.adminPaymentWindowMinutes
+        self.minimumLeadTimeMinutes = try c.decodeIfPresent(Int.self, forKey: .minimumLeadTimeMinutes) ?? d.minimumLeadTimeMinutes
+        self.maximumAdvanceDays = try c.decodeIfPresent(Int.self, forKey: .maximumAdvanceDays) ?? d.maximumAdvanceDays
+        self.maxBookingsPerClientPerDay =
+            c.contains(.maxBookingsPerClientPerDay)
+            ? try c.decodeIfPresent(Int.self, forKey: .maxBookingsPerClientPerDay) : d.maxBookingsPerClientPerDay
+        self.maxBookingsPerClientPerWeek =
+            c.contains(.maxBookingsPerClientPerWeek)
+            ? try c.decodeIfPresent(Int.self, forKey: .maxBookingsPerClientPerWeek) : d.maxBookingsPerClientPerWeek
+        self.onlyExistingClients = try c.decodeIfPresent(Bool.self, forKey: .onlyExistingClients) ?? d.onlyExistingClients
+        self.allowedEmailPattern = try c.decodeIfPresent(String.self, forKey: .allowedEmailPattern)
+        self.clientCancellationNoticeHours =
+            try c.decodeIfPresent(Int.self, forKey: .clientCancellationNoticeHours) ?? d.clientCancellationNoticeHours
+        self.slotStepMinutes = try c.decodeIfPresent(Int.self, forKey: .slotStepMinutes) ?? d.slotStepMinutes
+    }
+
+    /// Encodes every rule, `null` for an absent limit or pattern, so a stored snapshot is complete.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.approvalMode, forKey: .approvalMode)
+        try c.encode(self.clientPaymentWindowMinutes, forKey: .clientPaymentWindowMinutes)
+        try c.encode(self.adminPaymentWindowMinutes, forKey: .adminPaymentWindowMinutes)
+        try c.encode(self.minimumLeadTimeMinutes, forKey: .minimumLeadTimeMinutes)
+        try c.encode(self.maximumAdvanceDays, forKey: .maximumAdvanceDays)
+        try c.encode(self.maxBookingsPerClientPerDay, forKey: .maxBookingsPerClientPerDay)
+        try c.encode(self.maxBookingsPerClientPerWeek, forKey: .maxBookingsPerClientPerWeek)
+        try c.encode(self.onlyExistingClients, forKey: .onlyExistingClients)
+        try c.encode(self.allowedEmailPattern, forKey: .allowedEmailPattern)
+        try c.encode(self.clientCancellationNoticeHours, forKey: .clientCancellationNoticeHours)
+        try c.encode(self.slotStepMinutes, forKey: .slotStepMinutes)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case approvalMode, clientPaymentWindowMinutes, adminPaymentWindowMinutes, minimumLeadTimeMinutes
+        case maximumAdvanceDays, maxBookingsPerClientPerDay, maxBookingsPerClientPerWeek, onlyExistingClients
+        case allowedEmailPattern, clientCancellationNoticeHours, slotStepMinutes
+    }
+
     /// The rules a new practice starts with.
     public static let standard = BookingRules()
 

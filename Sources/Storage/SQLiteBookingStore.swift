@@ -1,1 +1,324 @@
+import Booking
+import Foundation
+import GRDB
 import Workflow
+
+/// The `BookingStore` on SQLite through GRDB: WAL, `synchronous=FULL`, a busy timeout, named migrations.
+///
+/// A write transaction starts with `BEGIN IMMEDIATE`, so it holds SQLite's write lock from its first statement:
+/// the overlap check and the insert it guards cannot interleave with another writer, in this process or another.
+public final class SQLiteBookingStore: BookingStore {
+    /// Where the database lives.
+    public let path: String
+    private let pool: DatabasePool
+    private let gate = WriteGate()
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        // NB: a write transaction of the workflow spans several database accesses (one per store call, with
+        // awaits between them). GRDB refuses that unless told; `WriteGate` makes sure one such transaction runs at
+        // a time and that each ends with COMMIT or ROLLBACK.
+        configuration.allowsUnsafeTransactions = true
+        configuration.prepareDatabase { db in
+            // A committed booking or payment survives power loss, not only a process crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.path = path
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(self.pool)
+    }
+
+    /// The names of the migrations applied, in order.
+    public func appliedMigrations() async throws -> [String] {
+        try await self.pool.read { db in try SQLiteSchema.migrator.appliedMigrations(db) }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws -> T {
+        await self.gate.acquire()
+        do {
+            try await self.detached { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            let result = try await body(SQLiteAccess(pool: self.pool, writable: true))
+            try await self.detached { db in try db.execute(sql: "COMMIT") }
+            await self.gate.release()
+            return result
+        } catch {
+            try? await self.detached { db in
+                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+            }
+            await self.gate.release()
+            throw error
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T {
+        try await body(SQLiteAccess(pool: self.pool, writable: false))
+    }
+
+    /// Runs on the writer connection in a task of its own, so a cancelled caller cannot skip the COMMIT or ROLLBACK.
+    private func detached(_ work: @escaping @Sendable (Database) throws -> Void) async throws {
+        let pool = self.pool
+        try await Task.detached { try await pool.writeWithoutTransaction(work) }.value
+    }
+}
+
+/// Lets one write transaction at a time use the writer connection, first come first served.
+actor WriteGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard self.busy else {
+            self.busy = true
+            return
+        }
+        await withCheckedContinuation { self.waiters.append($0) }
+    }
+
+    func release() {
+        if self.waiters.isEmpty {
+            self.busy = false
+        } else {
+            // The gate stays busy: ownership passes straight to the next waiter.
+            self.waiters.removeFirst().resume()
+        }
+    }
+}
+
+/// The store's queries. On the writer connection inside a transaction when `writable`, on a reader otherwise.
+struct SQLiteAccess: BookingStoreTransaction {
+    let pool: DatabasePool
+    let writable: Bool
+
+    private func access<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if self.writable { return try await self.pool.writeWithoutTransaction(work) }
+        return try await self.pool.read(work)
+    }
+
+    private func mutate(_ work: @escaping @Sendable (Database) throws -> Void) async throws {
+        guard self.writable else { throw StorageError.readOnly }
+        try await self.pool.writeWithoutTransaction(work)
+    }
+
+    // MARK: Reads
+
+    func booking(_ id: BookingID) async throws -> Booking? {
+        try await self.access { db in try BookingRecord.fetchOne(db, key: id.rawValue)?.domain() }
+    }
+
+    func booking(accessToken: AccessToken) async throws -> Booking? {
+        try await self.access { db in
+            try BookingRecord.filter(Column("access_token") == accessToken.rawValue).fetchOne(db)?.domain()
+        }
+    }
+
+    func bookings(of clientID: ClientID) async throws -> [Booking] {
+        try await self.access { db in
+            try BookingRecord.filter(Column("client_id") == clientID.rawValue).order(Column("created_at"), Column("id"))
+                .fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    func bookings(matching filter: BookingFilter) async throws -> [Booking] {
+        try await self.access { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            switch filter.view {
+            case .active:
+                conditions.append("b.archived_at IS NULL AND c.is_banned = 0")
+            case .archived:
+                conditions.append("b.archived_at IS NOT NULL")
+            case .banned:
+                conditions.append("c.is_banned = 1")
+            }
+            if let states = filter.states {
+                let sorted = states.map(\.rawValue).sorted()
+                conditions.append("b.state IN (\(databaseQuestionMarks(count: sorted.count)))")
+                arguments += StatementArguments(sorted)
+            }
+            if let from = filter.from {
+                conditions.append("b.start_at >= ?")
+                arguments += [Millis.from(from)]
+            }
+            if let to = filter.to {
+                conditions.append("b.start_at < ?")
+                arguments += [Millis.from(to)]
+            }
+            arguments += [filter.limit]
+            let sql = """
+                SELECT b.* FROM bookings b JOIN clients c ON c.id = b.client_id
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY b.start_at, b.id LIMIT ?
+                """
+            return try BookingRecord.fetchAll(db, sql: sql, arguments: arguments).map { try $0.domain() }
+        }
+    }
+
+    func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?) async throws -> [BusyTime] {
+        guard !staffIDs.isEmpty else { return [] }
+        return try await self.access { db in
+            let ids = staffIDs.map(\.rawValue)
+            var arguments = StatementArguments(ids)
+            arguments += [Millis.from(interval.end), Millis.from(interval.start), Millis.from(now), excluding?.rawValue]
+            // NB: this predicate is the definition of "occupies its slot" (Booking.occupiesSlot) in SQL.
+            let sql = """
+                SELECT staff_id, start_at, end_at FROM bookings
+                WHERE staff_id IN (\(databaseQuestionMarks(count: ids.count))) AND start_at < ? AND end_at > ?
+                  AND (state IN ('awaitingApproval', 'approved', 'completed', 'noShow')
+                       OR (state IN ('awaitingPayment', 'awaitingClientConfirmation') AND hold_until > ?))
+                  AND id IS NOT ?
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                BusyTime(staffID: StaffID(rawValue: row[0]), start: Millis.date(row[1]), end: Millis.date(row[2]))
+            }
+        }
+    }
+
+    func lapsedHolds(at now: Date, limit: Int) async throws -> [Booking] {
+        try await self.access { db in
+            try BookingRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM bookings
+                    WHERE hold_until IS NOT NULL AND hold_until <= ?
+                      AND state IN ('awaitingPayment', 'awaitingClientConfirmation')
+                      AND payment_status NOT IN ('paid', 'notRequired')
+                    ORDER BY hold_until LIMIT ?
+                    """,
+                arguments: [Millis.from(now), limit]
+            ).map { try $0.domain() }
+        }
+    }
+
+    func client(_ id: ClientID) async throws -> Client? {
+        try await self.access { db in try ClientRecord.fetchOne(db, key: id.rawValue)?.domain() }
+    }
+
+    func client(email: EmailAddress) async throws -> Client? {
+        try await self.access { db in
+            try ClientRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain()
+        }
+    }
+
+    func services() async throws -> [Service] {
+        try await self.access { db in try ServiceRecord.order(Column("position"), Column("id")).fetchAll(db).map { try $0.domain() } }
+    }
+
+    func staff() async throws -> [StaffMember] {
+        try await self.access { db in try StaffRecord.order(Column("position"), Column("id")).fetchAll(db).map(\.member) }
+    }
+
+    func schedules() async throws -> [StaffSchedule] {
+        try await self.access { db in try StaffRecord.order(Column("position"), Column("id")).fetchAll(db).map { try $0.schedule() } }
+    }
+
+    func rules() async throws -> BookingRules {
+        try await self.access { db in
+            guard let record = try SettingRecord.fetchOne(db, key: SettingRecord.rulesKey) else { return .standard }
+            return try ColumnJSON.decode(BookingRules.self, from: record.valueJson)
+        }
+    }
+
+    func history(of bookingID: BookingID) async throws -> [HistoryEntry] {
+        try await self.access { db in
+            try HistoryRecord.filter(Column("booking_id") == bookingID.rawValue).order(Column("id")).fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    func pendingOutbox(at now: Date, limit: Int) async throws -> [OutboxMessage] {
+        try await self.access { db in
+            try OutboxRecord.filter(Column("delivered_at") == nil && Column("available_at") <= Millis.from(now))
+                .order(Column("available_at"), Column("created_at")).limit(limit).fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    func outbox(of bookingID: BookingID) async throws -> [OutboxMessage] {
+        try await self.access { db in
+            try OutboxRecord.filter(Column("booking_id") == bookingID.rawValue).order(Column("created_at"), Column("id"))
+                .fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    func idempotencyRecord(key: String) async throws -> IdempotencyRecord? {
+        try await self.access { db in
+            try IdempotencyKeyRecord.fetchOne(db, key: key).map {
+                IdempotencyRecord(key: $0.key, fingerprint: $0.fingerprint, bookingID: BookingID(rawValue: $0.bookingId), createdAt: Millis.date($0.createdAt))
+            }
+        }
+    }
+
+    // MARK: Writes
+
+    func insert(_ booking: Booking) async throws {
+        let record = try BookingRecord(booking)
+        try await self.mutate { db in try record.insert(db) }
+    }
+
+    func update(_ booking: Booking) async throws {
+        let record = try BookingRecord(booking)
+        try await self.mutate { db in try record.update(db) }
+    }
+
+    func insert(_ client: Client) async throws {
+        let record = ClientRecord(client)
+        try await self.mutate { db in try record.insert(db) }
+    }
+
+    func update(_ client: Client) async throws {
+        let record = ClientRecord(client)
+        try await self.mutate { db in try record.update(db) }
+    }
+
+    func append(_ entry: HistoryEntry) async throws {
+        let record = HistoryRecord(entry)
+        try await self.mutate { db in try record.insert(db) }
+    }
+
+    func enqueue(_ message: OutboxMessage) async throws {
+        let record = try OutboxRecord(message)
+        try await self.mutate { db in try record.insert(db) }
+    }
+
+    func updateOutbox(_ message: OutboxMessage) async throws {
+        let record = try OutboxRecord(message)
+        try await self.mutate { db in try record.update(db) }
+    }
+
+    func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool {
+        guard self.writable else { throw StorageError.readOnly }
+        let record = ProviderEventRecord(id: id, type: type, receivedAt: Millis.from(receivedAt))
+        return try await self.pool.writeWithoutTransaction { db in
+            try record.insert(db, onConflict: .ignore)
+            return db.changesCount == 1
+        }
+    }
+
+    func save(_ service: Service) async throws {
+        try await self.mutate { db in
+            let position = try ServiceRecord.fetchOne(db, key: service.id.rawValue)?.position
+                ?? (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM services") ?? 0)
+            try ServiceRecord(service, position: position).save(db)
+        }
+    }
+
+    func save(_ staff: StaffMember, schedule: StaffSchedule) async throws {
+        let json = try ColumnJSON.encode(schedule)
+        try await self.mutate { db in
+            let position = try StaffRecord.fetchOne(db, key: staff.id.rawValue)?.position
+                ?? (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM staff") ?? 0)
+            try StaffRecord(id: staff.id.rawValue, name: staff.name, scheduleJson: json, position: position).save(db)
+        }
+    }
+
+    func save(_ rules: BookingRules) async throws {
+        let json = try ColumnJSON.encode(rules)
+        try await self.mutate { db in try SettingRecord(key: SettingRecord.rulesKey, valueJson: json).save(db) }
+    }
+
+    func remember(_ record: IdempotencyRecord) async throws {
+        let row = IdempotencyKeyRecord(
+            key: record.key, fingerprint: record.fingerprint, bookingId: record.bookingID.rawValue, createdAt: Millis.from(record.createdAt))
+        try await self.mutate { db in try row.insert(db) }
+    }
+}

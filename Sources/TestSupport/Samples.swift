@@ -1,1 +1,136 @@
 import Booking
+import Foundation
+import Storage
+import Synchronization
+import Workflow
+
+/// A clock tests move by hand.
+public final class ManualClock: WallClock {
+    private let current: Mutex<Date>
+
+    public init(_ start: Date) { self.current = Mutex(start) }
+
+    public func now() -> Date { self.current.withLock { $0 } }
+
+    /// Moves the clock forward.
+    public func advance(by interval: TimeInterval) { self.current.withLock { $0 = $0.addingTimeInterval(interval) } }
+
+    /// Sets the clock.
+    public func set(_ date: Date) { self.current.withLock { $0 = date } }
+}
+
+/// Canned catalog values.
+extension Service {
+    public static let chatFirst = Service(
+        id: ServiceID(rawValue: "svc_chat_first"), name: "First chat session", category: .chat, kind: .initial,
+        durationMinutes: 45, price: Money(minorUnits: 4500, currency: .eur))
+    public static let chatMore = Service(
+        id: ServiceID(rawValue: "svc_chat_more"), name: "Additional chat time", category: .chat, kind: .additionalTime,
+        durationMinutes: 30, price: Money(minorUnits: 2500, currency: .eur))
+    public static let callFirst = Service(
+        id: ServiceID(rawValue: "svc_call_first"), name: "First call", category: .call, kind: .initial,
+        durationMinutes: 60, price: Money(minorUnits: 6000, currency: .eur))
+    public static let callMore = Service(
+        id: ServiceID(rawValue: "svc_call_more"), name: "Additional call time", category: .call, kind: .additionalTime,
+        durationMinutes: 30, price: Money(minorUnits: 3000, currency: .eur))
+    public static let freeIntro = Service(
+        id: ServiceID(rawValue: "svc_free_intro"), name: "Free introduction", category: .call, kind: .initial,
+        durationMinutes: 15, price: Money(minorUnits: 0, currency: .eur))
+
+    /// The sample catalog.
+    public static let samples: [Service] = [.chatFirst, .chatMore, .callFirst, .callMore, .freeIntro]
+}
+
+extension StaffMember {
+    public static let camille = StaffMember(id: StaffID(rawValue: "stf_camille"), name: "Camille Martin")
+    public static let noor = StaffMember(id: StaffID(rawValue: "stf_noor"), name: "Noor Haddad")
+}
+
+extension StaffSchedule {
+    /// The default schedule in Paris, offering every sample service.
+    public static func paris(_ staff: StaffMember = .camille) -> StaffSchedule {
+        .standard(staffID: staff.id, timeZone: "Europe/Paris", serviceIDs: Set(Service.samples.map(\.id)))
+    }
+}
+
+extension PracticeSetup {
+    /// One staff member in Paris with the default schedule, the sample catalog, the given rules.
+    public static func sample(rules: BookingRules = .standard, staff: [StaffMember] = [.camille]) -> PracticeSetup {
+        PracticeSetup(
+            services: Service.samples,
+            staff: staff.map { PracticeSetup.StaffEntry(member: $0, schedule: .paris($0)) },
+            rules: rules)
+    }
+}
+
+/// Instants the scenarios stand on.
+public enum Instants {
+    /// Parses `2026-12-01T10:00:00Z`-style text; crashes on a typo in a test.
+    public static func utc(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
+
+    /// Monday 2026-11-30 08:00 in Paris, a working Monday morning before opening.
+    public static let mondayMorning = utc("2026-11-30T07:00:00Z")
+    /// Tuesday 2026-12-01 10:00 in Paris (09:00 UTC).
+    public static let tuesdayTen = utc("2026-12-01T09:00:00Z")
+}
+
+/// The repository's `Fixtures/` folder.
+public enum Fixtures {
+    public static func url(_ name: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures").appendingPathComponent(name)
+    }
+}
+
+/// Every `BookingStore` implementation the contract suite runs against.
+public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite
+
+    public var description: String { self.rawValue }
+
+    /// A new, empty, migrated store of this kind, on a real database.
+    public func makeStore() throws -> any BookingStore {
+        switch self {
+        case .sqlite: try SQLiteBookingStore(path: TemporaryDirectory.make().appendingPathComponent("rendezvous.sqlite").path)
+        }
+    }
+}
+
+/// Fresh folders under the system's temporary directory.
+public enum TemporaryDirectory {
+    public static func make() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rendezvous-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// A workflow on a fresh store with the sample setup installed, and its clock.
+public struct TestPractice: Sendable {
+    public let workflow: BookingWorkflow
+    public let clock: ManualClock
+    public var store: any BookingStore { self.workflow.store }
+
+    public init(kind: StoreKind = .sqlite, now: Date = Instants.mondayMorning, setup: PracticeSetup = .sample()) async throws {
+        self.clock = ManualClock(now)
+        self.workflow = BookingWorkflow(store: try kind.makeStore(), clock: self.clock)
+        try await self.workflow.installIfEmpty(setup)
+    }
+
+    /// A client request for the sample services.
+    public func request(
+        _ services: [Service] = [.chatFirst], at start: Date = Instants.tuesdayTen, email: String = "zoe@example.com",
+        name: String = "Zoë Dupré"
+    ) -> ClientBookingRequest {
+        ClientBookingRequest(serviceIDs: services.map(\.id), start: start, name: name, email: email)
+    }
+
+    /// The payment event the provider would send for a booking paid in full.
+    public func paidEvent(for booking: Booking, eventID: String = "evt_\(UUID().uuidString)", amount: Money? = nil, intent: String? = nil) -> PaymentEvent {
+        PaymentEvent(
+            id: eventID, type: "checkout.session.completed", bookingID: booking.id,
+            kind: .succeeded(PaymentReceipt(
+                amount: amount ?? booking.price, checkoutSessionID: "cs_test_\(booking.id)",
+                paymentIntentID: intent ?? "pi_test_\(booking.id)")))
+    }
+}

@@ -395,6 +395,7 @@ public struct BookingWorkflow: Sendable {
         let transition = try updated.lifecycle.apply(event)
         guard transition.changedAnything || event == .rescheduled else { return (booking, transition) }
         updated = try await self.perform(transition.actions, on: updated, notifyClient: notifyClient, now: now, in: tx)
+        if !updated.state.holdsSlotUntilDeadline { updated.holdUntil = nil }
         updated.updatedAt = now
         try await tx.update(updated)
         try await tx.append(HistoryEntry(

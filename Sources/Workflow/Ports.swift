@@ -43,7 +43,8 @@ public protocol BookingStore: Sendable {
     /// Writers are serialized, so a check and the insert it guards cannot interleave with another writer.
     func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws -> T
 
-    /// Runs `body` on a consistent snapshot, concurrently with writers.
+    /// Runs `body` with read access, concurrently with writers. Each read sees committed data only; separate reads
+    /// of one `body` may see writes committed between them (use `write` where that matters).
     func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T
 }
 

@@ -1,0 +1,342 @@
+import Booking
+import Foundation
+import GRDB
+import Workflow
+
+// One record type per table. Instants are stored as INTEGER milliseconds since 1970 (UTC).
+
+/// Converts between `Date` and the stored milliseconds.
+enum Millis {
+    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
+}
+
+/// JSON for the columns that hold a value type whole (schedules, rules, booking lines).
+enum ColumnJSON {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
+
+/// A row of `services`.
+struct ServiceRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "services"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: String
+    var name: String
+    var category: String
+    var kind: String
+    var durationMinutes: Int
+    var priceMinor: Int64
+    var currency: String
+    var isActive: Bool
+    var position: Int
+
+    init(_ service: Service, position: Int) {
+        self.id = service.id.rawValue
+        self.name = service.name
+        self.category = service.category.rawValue
+        self.kind = service.kind.rawValue
+        self.durationMinutes = service.durationMinutes
+        self.priceMinor = service.price.minorUnits
+        self.currency = service.price.currency.code
+        self.isActive = service.isActive
+        self.position = position
+    }
+
+    func domain() throws -> Service {
+        guard let category = ServiceCategory(rawValue: self.category), let kind = ServiceKind(rawValue: self.kind),
+            let currency = Currency(self.currency)
+        else { throw StorageError.corruptRow(table: Self.databaseTableName, id: self.id) }
+        return Service(
+            id: ServiceID(rawValue: self.id), name: self.name, category: category, kind: kind,
+            durationMinutes: self.durationMinutes, price: Money(minorUnits: self.priceMinor, currency: currency),
+            isActive: self.isActive)
+    }
+}
+
+/// A row of `staff`: a staff member and their schedule.
+struct StaffRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "staff"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: String
+    var name: String
+    var scheduleJson: String
+    var position: Int
+
+    var member: StaffMember { StaffMember(id: StaffID(rawValue: self.id), name: self.name) }
+    func schedule() throws -> StaffSchedule { try ColumnJSON.decode(StaffSchedule.self, from: self.scheduleJson) }
+}
+
+/// A row of `settings`: one named JSON value (the booking rules).
+struct SettingRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "settings"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+    static let rulesKey = "booking_rules"
+
+    var key: String
+    var valueJson: String
+}
+
+/// A row of `clients`.
+struct ClientRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "clients"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: String
+    var name: String
+    var email: String
+    var emailNormalized: String
+    var phone: String?
+    var isBanned: Bool
+    var privateNotes: String
+    var createdAt: Int64
+
+    init(_ client: Client) {
+        self.id = client.id.rawValue
+        self.name = client.name
+        self.email = client.email.value
+        self.emailNormalized = client.email.normalized
+        self.phone = client.phone
+        self.isBanned = client.isBanned
+        self.privateNotes = client.privateNotes
+        self.createdAt = Millis.from(client.createdAt)
+    }
+
+    func domain() throws -> Client {
+        guard let email = try? EmailAddress(self.email) else { throw StorageError.corruptRow(table: Self.databaseTableName, id: self.id) }
+        return Client(
+            id: ClientID(rawValue: self.id), name: self.name, email: email, phone: self.phone, isBanned: self.isBanned,
+            privateNotes: self.privateNotes, createdAt: Millis.date(self.createdAt))
+    }
+}
+
+/// A row of `bookings`: the booking with its lifecycle spread over columns the schema can check.
+struct BookingRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "bookings"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: String
+    var accessToken: String
+    var clientId: String
+    var staffId: String
+    var startAt: Int64
+    var endAt: Int64
+    var bufferMinutes: Int
+    var origin: String
+    var state: String
+    var approvalOnSettlement: String
+    var paymentStatus: String
+    var paymentMethod: String
+    var priceMinor: Int64
+    var currency: String
+    var receivedMinor: Int64
+    var refundRequestedMinor: Int64
+    var refundedMinor: Int64
+    var surplusReceivedMinor: Int64
+    var surplusRefundedMinor: Int64
+    var checkoutSessionId: String?
+    var paymentIntentId: String?
+    /// Attention flags, comma-separated and sorted.
+    var attention: String
+    var holdUntil: Int64?
+    var linesJson: String
+    var rulesJson: String
+    var clientNote: String?
+    var archivedAt: Int64?
+    var sequence: Int
+    var createdAt: Int64
+    var updatedAt: Int64
+
+    init(_ booking: Booking) throws {
+        let payment = booking.lifecycle.payment
+        self.id = booking.id.rawValue
+        self.accessToken = booking.accessToken.rawValue
+        self.clientId = booking.clientID.rawValue
+        self.staffId = booking.staffID.rawValue
+        self.startAt = Millis.from(booking.start)
+        self.endAt = Millis.from(booking.end)
+        self.bufferMinutes = booking.bufferMinutes
+        self.origin = booking.origin.rawValue
+        self.state = booking.state.rawValue
+        self.approvalOnSettlement = booking.lifecycle.approvalOnSettlement.rawValue
+        self.paymentStatus = payment.status.rawValue
+        self.paymentMethod = payment.method.rawValue
+        self.priceMinor = payment.expected.minorUnits
+        self.currency = payment.expected.currency.code
+        self.receivedMinor = payment.receivedMinorUnits
+        self.refundRequestedMinor = payment.refundRequestedMinorUnits
+        self.refundedMinor = payment.refundedMinorUnits
+        self.surplusReceivedMinor = booking.lifecycle.surplusReceivedMinorUnits
+        self.surplusRefundedMinor = booking.lifecycle.surplusRefundedMinorUnits
+        self.checkoutSessionId = payment.checkoutSessionID
+        self.paymentIntentId = payment.paymentIntentID
+        self.attention = booking.lifecycle.attention.map(\.rawValue).sorted().joined(separator: ",")
+        self.holdUntil = booking.holdUntil.map(Millis.from)
+        self.linesJson = try ColumnJSON.encode(booking.lines)
+        self.rulesJson = try ColumnJSON.encode(booking.rules)
+        self.clientNote = booking.clientNote
+        self.archivedAt = booking.archivedAt.map(Millis.from)
+        self.sequence = booking.sequence
+        self.createdAt = Millis.from(booking.createdAt)
+        self.updatedAt = Millis.from(booking.updatedAt)
+    }
+
+    func domain() throws -> Booking {
+        let corrupt = StorageError.corruptRow(table: Self.databaseTableName, id: self.id)
+        guard let state = BookingState(rawValue: self.state), let status = PaymentStatus(rawValue: self.paymentStatus),
+            let method = PaymentMethod(rawValue: self.paymentMethod), let currency = Currency(self.currency),
+            let approval = ApprovalMode(rawValue: self.approvalOnSettlement), let origin = BookingOrigin(rawValue: self.origin)
+        else { throw corrupt }
+        var attention: Set<AttentionFlag> = []
+        for name in self.attention.split(separator: ",") {
+            guard let flag = AttentionFlag(rawValue: String(name)) else { throw corrupt }
+            attention.insert(flag)
+        }
+        var payment = PaymentRecord(method: method, expected: Money(minorUnits: self.priceMinor, currency: currency))
+        payment.status = status
+        payment.receivedMinorUnits = self.receivedMinor
+        payment.refundRequestedMinorUnits = self.refundRequestedMinor
+        payment.refundedMinorUnits = self.refundedMinor
+        payment.checkoutSessionID = self.checkoutSessionId
+        payment.paymentIntentID = self.paymentIntentId
+        let lifecycle = BookingLifecycle(
+            restoring: state, payment: payment, approvalOnSettlement: approval, attention: attention,
+            surplusReceivedMinorUnits: self.surplusReceivedMinor, surplusRefundedMinorUnits: self.surplusRefundedMinor)
+        return Booking(
+            id: BookingID(rawValue: self.id), accessToken: AccessToken(rawValue: self.accessToken),
+            clientID: ClientID(rawValue: self.clientId), staffID: StaffID(rawValue: self.staffId),
+            lines: try ColumnJSON.decode([BookingLine].self, from: self.linesJson),
+            start: Millis.date(self.startAt), end: Millis.date(self.endAt),
+            rules: try ColumnJSON.decode(BookingRules.self, from: self.rulesJson), bufferMinutes: self.bufferMinutes,
+            origin: origin, lifecycle: lifecycle, holdUntil: self.holdUntil.map(Millis.date), clientNote: self.clientNote,
+            archivedAt: self.archivedAt.map(Millis.date), sequence: self.sequence,
+            createdAt: Millis.date(self.createdAt), updatedAt: Millis.date(self.updatedAt))
+    }
+}
+
+/// A row of `booking_history` (append-only: triggers refuse updates and deletes).
+struct HistoryRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "booking_history"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: Int64?
+    var bookingId: String
+    var at: Int64
+    var actor: String
+    var fromState: String?
+    var toState: String
+    var event: String
+    var reason: String?
+    var providerEventId: String?
+
+    init(_ entry: HistoryEntry) {
+        self.bookingId = entry.bookingID.rawValue
+        self.at = Millis.from(entry.at)
+        self.actor = entry.actor.description
+        self.fromState = entry.from?.rawValue
+        self.toState = entry.to.rawValue
+        self.event = entry.event
+        self.reason = entry.reason
+        self.providerEventId = entry.providerEventID
+    }
+
+    func domain() throws -> HistoryEntry {
+        guard let actor = Actor(description: self.actor), let to = BookingState(rawValue: self.toState) else {
+            throw StorageError.corruptRow(table: Self.databaseTableName, id: "\(self.id ?? 0)")
+        }
+        return HistoryEntry(
+            bookingID: BookingID(rawValue: self.bookingId), at: Millis.date(self.at), actor: actor,
+            from: self.fromState.flatMap(BookingState.init(rawValue:)), to: to, event: self.event, reason: self.reason,
+            providerEventID: self.providerEventId)
+    }
+}
+
+/// A row of `outbox`.
+struct OutboxRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "outbox"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: String
+    var bookingId: String
+    var topic: String
+    var effectJson: String
+    var createdAt: Int64
+    var availableAt: Int64
+    var attempts: Int
+    var lastError: String?
+    var deliveredAt: Int64?
+
+    init(_ message: OutboxMessage) throws {
+        self.id = message.id
+        self.bookingId = message.bookingID.rawValue
+        self.topic = message.effect.topic.rawValue
+        self.effectJson = try ColumnJSON.encode(message.effect)
+        self.createdAt = Millis.from(message.createdAt)
+        self.availableAt = Millis.from(message.availableAt)
+        self.attempts = message.attempts
+        self.lastError = message.lastError
+        self.deliveredAt = message.deliveredAt.map(Millis.from)
+    }
+
+    func domain() throws -> OutboxMessage {
+        OutboxMessage(
+            id: self.id, bookingID: BookingID(rawValue: self.bookingId),
+            effect: try ColumnJSON.decode(OutboxEffect.self, from: self.effectJson), createdAt: Millis.date(self.createdAt),
+            availableAt: Millis.date(self.availableAt), attempts: self.attempts, lastError: self.lastError,
+            deliveredAt: self.deliveredAt.map(Millis.date))
+    }
+}
+
+/// A row of `provider_events`: an event id seen once.
+struct ProviderEventRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "provider_events"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: String
+    var type: String
+    var receivedAt: Int64
+}
+
+/// A row of `idempotency_keys`.
+struct IdempotencyKeyRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "idempotency_keys"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var key: String
+    var fingerprint: String
+    var bookingId: String
+    var createdAt: Int64
+}
+
+/// Failures of the storage layer itself.
+public enum StorageError: Error, CustomStringConvertible {
+    /// A stored row does not decode into the domain: the database was edited by hand or is damaged.
+    case corruptRow(table: String, id: String)
+    /// A write method was called through a read-only access.
+    case readOnly
+
+    public var description: String {
+        switch self {
+        case .corruptRow(let table, let id): "the row \(id) of \(table) cannot be read"
+        case .readOnly: "a write was attempted in a read-only access"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import Storage
+import Workflow
+
+/// `rendezvous migrate`: creates or upgrades the database, and optionally loads the demo practice.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Create or upgrade the database at the configured path."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(name: .long, help: "Load this practice setup (catalog, staff, rules) into an empty database.")
+    var setup: String?
+
+    @Flag(name: .long, help: "Load the demo practice from Fixtures/demo-practice.json into an empty database.")
+    var demo = false
+
+    func run() async throws {
+        let store = try SQLiteBookingStore(path: self.database.database)
+        let migrations = try await store.appliedMigrations()
+        print("Database \(self.database.database) is at migration \(migrations.last ?? "none") (\(migrations.count) applied).")
+        guard let path = self.setup ?? (self.demo ? "Fixtures/demo-practice.json" : nil) else { return }
+        let setup: PracticeSetup
+        do {
+            setup = try PracticeSetup.load(from: URL(fileURLWithPath: path))
+        } catch {
+            throw ValidationError("cannot read the practice setup \(path): \(error)")
+        }
+        let installed = try await BookingWorkflow(store: store).installIfEmpty(setup)
+        print(installed ? "Loaded \(setup.services.count) services and \(setup.staff.count) staff from \(path)." : "A catalog exists already; \(path) not loaded.")
+    }
+}
