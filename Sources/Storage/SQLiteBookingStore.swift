@@ -22,18 +22,22 @@ public final class SQLiteBookingStore: BookingStore {
         // awaits between them). GRDB refuses that unless told; `WriteGate` makes sure one such transaction runs at
         // a time and that each ends with COMMIT or ROLLBACK.
         configuration.allowsUnsafeTransactions = true
-        configuration.prepareDatabase { db in
-            // A committed booking or payment survives power loss, not only a process crash.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
+        // NB: set after opening, on the one writer connection: DatabasePool sets NORMAL when it enables WAL, and a
+        // committed booking or payment must survive power loss, not only a process crash.
+        try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try SQLiteSchema.migrator.migrate(self.pool)
     }
 
     /// The names of the migrations applied, in order.
     public func appliedMigrations() async throws -> [String] {
         try await self.pool.read { db in try SQLiteSchema.migrator.appliedMigrations(db) }
+    }
+
+    /// The `PRAGMA synchronous` level of the store's connections (2 is FULL).
+    public func synchronousLevel() async throws -> Int {
+        try await self.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws -> T {

@@ -134,3 +134,25 @@ public struct TestPractice: Sendable {
                 paymentIntentID: intent ?? "pi_test_\(booking.id)")))
     }
 }
+
+extension Booking {
+    /// A client booking of `service` at `start`, straight from `open`, for storing directly.
+    public static func sample(
+        id: String = "bk_sample", client: ClientID, staff: StaffID = StaffMember.camille.id, service: Service = .chatFirst,
+        start: Date = Instants.tuesdayTen, holdUntil: Date? = nil, now: Date = Instants.mondayMorning
+    ) -> Booking {
+        let opened = BookingLifecycle.open(confirmation: .none, payment: .link, approval: .manual, price: service.price)
+        return Booking(
+            id: BookingID(rawValue: id), accessToken: AccessToken(rawValue: "tok_\(id)"), clientID: client, staffID: staff,
+            lines: [BookingLine(service)], start: start, end: start.addingTimeInterval(TimeInterval(service.durationMinutes * 60)),
+            rules: .standard, bufferMinutes: 60, origin: .client, lifecycle: opened.lifecycle,
+            holdUntil: holdUntil ?? now.addingTimeInterval(1800), createdAt: now, updatedAt: now)
+    }
+}
+
+extension Client {
+    /// A client for storing directly.
+    public static func sample(id: String = "cl_zoe", email: String = "zoe@example.com", now: Date = Instants.mondayMorning) -> Client {
+        Client(id: ClientID(rawValue: id), name: "Zoë Dupré", email: try! EmailAddress(email), createdAt: now)
+    }
+}

@@ -1,0 +1,206 @@
+import Booking
+import Foundation
+import Testing
+import TestSupport
+import Workflow
+
+/// What every `BookingStore` must do, run against each implementation.
+@Suite struct BookingStoreContractTests {
+    let now = Instants.mondayMorning
+
+    func practice(_ kind: StoreKind) async throws -> TestPractice { try await TestPractice(kind: kind) }
+
+    @Test(arguments: StoreKind.allCases)
+    func aBookingRoundTripsWhole(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        var booking = Booking.sample(client: Client.sample().id)
+        booking.clientNote = "Première séance — merci !"
+        _ = try booking.lifecycle.apply(.paymentSucceeded(PaymentReceipt(amount: booking.price, checkoutSessionID: "cs_1", paymentIntentID: "pi_1"), slotStillFree: true))
+        booking.holdUntil = nil
+        let stored = booking
+        try await store.write { tx in
+            try await tx.insert(Client.sample())
+            try await tx.insert(stored)
+        }
+        let read = try await store.read { try await $0.booking(stored.id) }
+        #expect(read == stored)
+        #expect(try await store.read { try await $0.booking(accessToken: stored.accessToken) } == stored)
+        #expect(try await store.read { try await $0.bookings(of: Client.sample().id) } == [stored])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aThrowingTransactionLeavesNothingBehind(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await store.write { tx in
+                try await tx.insert(Client.sample())
+                throw Boom()
+            }
+        }
+        #expect(try await store.read { try await $0.client(Client.sample().id) } == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func clientsAreUniqueByNormalizedEmail(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        try await store.write { try await $0.insert(Client.sample()) }
+        await #expect(throws: (any Error).self) {
+            try await store.write { try await $0.insert(Client.sample(id: "cl_other", email: "ZOE@example.com")) }
+        }
+        let found = try await store.read { try await $0.client(email: try EmailAddress("Zoe@EXAMPLE.com")) }
+        #expect(found?.id == Client.sample().id)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func busyTimesAreSettledBookingsAndLiveHolds(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let client = Client.sample()
+        let day = Instants.tuesdayTen
+        let live = Booking.sample(id: "bk_live", client: client.id, start: day, holdUntil: self.now.addingTimeInterval(600))
+        let lapsed = Booking.sample(id: "bk_lapsed", client: client.id, start: day.addingTimeInterval(7200), holdUntil: self.now.addingTimeInterval(-1))
+        var settled = Booking.sample(id: "bk_paid", client: client.id, start: day.addingTimeInterval(14_400))
+        _ = try settled.lifecycle.apply(.markedPaidOffline)
+        settled.holdUntil = nil
+        var canceled = Booking.sample(id: "bk_canceled", client: client.id, start: day.addingTimeInterval(21_600))
+        _ = try canceled.lifecycle.apply(.canceled)
+        canceled.holdUntil = nil
+        let all = [live, lapsed, settled, canceled]
+        try await store.write { [all] tx in
+            try await tx.insert(client)
+            for booking in all { try await tx.insert(booking) }
+        }
+        let window = DateInterval(start: day.addingTimeInterval(-86_400), end: day.addingTimeInterval(86_400))
+        let busy = try await store.read { try await $0.busyTimes(staffIDs: [StaffMember.camille.id], overlapping: window, at: self.now, excluding: nil) }
+        #expect(Set(busy.map(\.start)) == [live.start, settled.start])
+        let excluding = try await store.read {
+            try await $0.busyTimes(staffIDs: [StaffMember.camille.id], overlapping: window, at: self.now, excluding: live.id)
+        }
+        #expect(excluding.map(\.start) == [settled.start])
+        let otherStaff = try await store.read { try await $0.busyTimes(staffIDs: [StaffMember.noor.id], overlapping: window, at: self.now, excluding: nil) }
+        #expect(otherStaff.isEmpty)
+        // Touching is not overlapping.
+        let after = DateInterval(start: settled.end, end: settled.end.addingTimeInterval(3600))
+        #expect(try await store.read { try await $0.busyTimes(staffIDs: [StaffMember.camille.id], overlapping: after, at: self.now, excluding: nil) }.isEmpty)
+        let lapsedHolds = try await store.read { try await $0.lapsedHolds(at: self.now, limit: 10) }
+        #expect(lapsedHolds.map(\.id) == [lapsed.id])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func providerEventsAreRecordedOnce(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        #expect(try await store.write { try await $0.recordProviderEvent(id: "evt_1", type: "checkout.session.completed", receivedAt: self.now) })
+        #expect(try await !store.write { try await $0.recordProviderEvent(id: "evt_1", type: "checkout.session.completed", receivedAt: self.now) })
+        #expect(try await store.write { try await $0.recordProviderEvent(id: "evt_2", type: "charge.refunded", receivedAt: self.now) })
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func historyAndOutboxKeepTheirOrder(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let booking = Booking.sample(client: Client.sample().id)
+        let entries = [
+            HistoryEntry(bookingID: booking.id, at: self.now, actor: .client(booking.clientID), from: nil, to: .awaitingPayment, event: "created"),
+            HistoryEntry(bookingID: booking.id, at: self.now.addingTimeInterval(60), actor: .provider, from: .awaitingPayment, to: .awaitingApproval,
+                         event: "paymentSucceeded", providerEventID: "evt_1"),
+            HistoryEntry(bookingID: booking.id, at: self.now.addingTimeInterval(120), actor: .admin(AdminID(rawValue: "adm_1")), from: .awaitingApproval,
+                         to: .approved, event: "approved", reason: "welcome back"),
+        ]
+        let first = OutboxMessage(id: "msg_1", bookingID: booking.id, effect: .emailClient(.bookingReceived), createdAt: self.now)
+        let second = OutboxMessage(
+            id: "msg_2", bookingID: booking.id,
+            effect: .refund(RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_1"), idempotencyKey: "k"), createdAt: self.now.addingTimeInterval(1))
+        try await store.write { tx in
+            try await tx.insert(Client.sample())
+            try await tx.insert(booking)
+            for entry in entries { try await tx.append(entry) }
+            try await tx.enqueue(first)
+            try await tx.enqueue(second)
+        }
+        #expect(try await store.read { try await $0.history(of: booking.id) } == entries)
+        #expect(try await store.read { try await $0.pendingOutbox(at: self.now.addingTimeInterval(5), limit: 10) } == [first, second])
+        var delivered = first
+        delivered.deliveredAt = self.now.addingTimeInterval(2)
+        delivered.attempts = 1
+        var retry = second
+        retry.attempts = 1
+        retry.lastError = "provider unreachable"
+        retry.availableAt = self.now.addingTimeInterval(60)
+        try await store.write { [delivered, retry] tx in
+            try await tx.updateOutbox(delivered)
+            try await tx.updateOutbox(retry)
+        }
+        #expect(try await store.read { try await $0.pendingOutbox(at: self.now.addingTimeInterval(5), limit: 10) }.isEmpty)
+        #expect(try await store.read { try await $0.pendingOutbox(at: self.now.addingTimeInterval(61), limit: 10) } == [retry])
+        #expect(try await store.read { try await $0.outbox(of: booking.id) } == [delivered, retry])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func rulesDefaultUntilSavedAndCatalogKeepsItsOrder(kind: StoreKind) async throws {
+        let store = try kind.makeStore()
+        #expect(try await store.read { try await $0.rules() } == .standard)
+        var rules = BookingRules.standard
+        rules.approvalMode = .automatic
+        rules.allowedEmailPattern = "*@example.com"
+        try await store.write { [rules] in try await $0.save(rules) }
+        #expect(try await store.read { try await $0.rules() } == rules)
+        try await store.write { tx in for service in Service.samples { try await tx.save(service) } }
+        var renamed = Service.chatFirst
+        renamed.name = "Première discussion"
+        try await store.write { [renamed] in try await $0.save(renamed) }
+        let services = try await store.read { try await $0.services() }
+        #expect(services.map(\.id) == Service.samples.map(\.id))
+        #expect(services.first?.name == "Première discussion")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func schedulesRoundTrip(kind: StoreKind) async throws {
+        let store = try kind.makeStore()
+        var schedule = StaffSchedule.paris()
+        schedule.daysOff = [try DateRange(first: LocalDate(iso: "2026-12-24")!, last: LocalDate(iso: "2027-01-02")!)]
+        schedule.specialDays = [SpecialDay(date: LocalDate(iso: "2026-12-19")!, intervals: [try WorkingInterval(start: LocalTime(hour: 10)!, end: LocalTime(hour: 13)!, location: .home)])]
+        try await store.write { [schedule] in try await $0.save(StaffMember.camille, schedule: schedule) }
+        #expect(try await store.read { try await $0.schedules() } == [schedule])
+        #expect(try await store.read { try await $0.staff() } == [StaffMember.camille])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func idempotencyKeysRememberTheirBooking(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let booking = Booking.sample(client: Client.sample().id)
+        let record = IdempotencyRecord(key: "key-1", fingerprint: "f", bookingID: booking.id, createdAt: self.now)
+        try await store.write { tx in
+            try await tx.insert(Client.sample())
+            try await tx.insert(booking)
+            try await tx.remember(record)
+        }
+        #expect(try await store.read { try await $0.idempotencyRecord(key: "key-1") } == record)
+        #expect(try await store.read { try await $0.idempotencyRecord(key: "key-2") } == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func listsFilterByViewStateAndTime(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let zoe = Client.sample()
+        let banned = Client(id: ClientID(rawValue: "cl_ban"), name: "Max", email: try EmailAddress("max@example.com"), isBanned: true, createdAt: self.now)
+        let open = Booking.sample(id: "bk_open", client: zoe.id)
+        var archived = Booking.sample(id: "bk_archived", client: zoe.id, start: Instants.tuesdayTen.addingTimeInterval(86_400))
+        _ = try archived.lifecycle.apply(.canceled)
+        archived.holdUntil = nil
+        archived.archivedAt = self.now
+        let bannedBooking = Booking.sample(id: "bk_banned", client: banned.id, start: Instants.tuesdayTen.addingTimeInterval(2 * 86_400))
+        try await store.write { [archived] tx in
+            try await tx.insert(zoe)
+            try await tx.insert(banned)
+            for booking in [open, archived, bannedBooking] { try await tx.insert(booking) }
+        }
+        func ids(_ filter: BookingFilter) async throws -> [String] {
+            try await store.read { try await $0.bookings(matching: filter) }.map(\.id.rawValue)
+        }
+        #expect(try await ids(BookingFilter()) == ["bk_open"])
+        #expect(try await ids(BookingFilter(view: .archived)) == ["bk_archived"])
+        #expect(try await ids(BookingFilter(view: .banned)) == ["bk_banned"])
+        #expect(try await ids(BookingFilter(states: [.approved])) == [])
+        #expect(try await ids(BookingFilter(states: [.awaitingPayment], from: Instants.tuesdayTen)) == ["bk_open"])
+        #expect(try await ids(BookingFilter(from: Instants.tuesdayTen.addingTimeInterval(1))) == [])
+    }
+}
