@@ -272,6 +272,8 @@ struct OutboxRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
     static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
+    /// Insertion order: rows of one transaction share `created_at`.
+    var seq: Int64?
     var id: String
     var bookingId: String
     var topic: String

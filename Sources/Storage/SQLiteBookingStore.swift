@@ -233,13 +233,13 @@ struct SQLiteAccess: BookingStoreTransaction {
     func pendingOutbox(at now: Date, limit: Int) async throws -> [OutboxMessage] {
         try await self.access { db in
             try OutboxRecord.filter(Column("delivered_at") == nil && Column("available_at") <= Millis.from(now))
-                .order(Column("available_at"), Column("created_at")).limit(limit).fetchAll(db).map { try $0.domain() }
+                .order(Column("available_at"), Column("seq")).limit(limit).fetchAll(db).map { try $0.domain() }
         }
     }
 
     func outbox(of bookingID: BookingID) async throws -> [OutboxMessage] {
         try await self.access { db in
-            try OutboxRecord.filter(Column("booking_id") == bookingID.rawValue).order(Column("created_at"), Column("id"))
+            try OutboxRecord.filter(Column("booking_id") == bookingID.rawValue).order(Column("seq"))
                 .fetchAll(db).map { try $0.domain() }
         }
     }
@@ -286,7 +286,12 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func updateOutbox(_ message: OutboxMessage) async throws {
         let record = try OutboxRecord(message)
-        try await self.mutate { db in try record.update(db) }
+        try await self.mutate { db in
+            try db.execute(
+                sql: "UPDATE outbox SET available_at = ?, attempts = ?, last_error = ?, delivered_at = ? WHERE id = ?",
+                arguments: [record.availableAt, record.attempts, record.lastError, record.deliveredAt, record.id])
+            guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "outbox", id: record.id) }
+        }
     }
 
     func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool {

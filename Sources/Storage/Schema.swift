@@ -106,7 +106,8 @@ enum SQLiteSchema {
                 BEGIN SELECT RAISE(ABORT, 'booking history is append-only'); END;
 
                 CREATE TABLE outbox (
-                    id TEXT PRIMARY KEY NOT NULL,
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
                     booking_id TEXT NOT NULL REFERENCES bookings(id),
                     topic TEXT NOT NULL CHECK (topic IN ('email', 'provider')),
                     effect_json TEXT NOT NULL CHECK (json_valid(effect_json)),
@@ -116,7 +117,7 @@ enum SQLiteSchema {
                     last_error TEXT,
                     delivered_at INTEGER
                 ) STRICT;
-                CREATE INDEX outbox_pending ON outbox(available_at) WHERE delivered_at IS NULL;
+                CREATE INDEX outbox_pending ON outbox(available_at, seq) WHERE delivered_at IS NULL;
                 CREATE INDEX outbox_by_booking ON outbox(booking_id);
 
                 CREATE TABLE provider_events (

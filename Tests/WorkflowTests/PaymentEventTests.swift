@@ -1,0 +1,149 @@
+import Booking
+import Foundation
+import Testing
+import TestSupport
+import Workflow
+
+/// The provider's payment facts, applied once each, never losing money.
+@Suite struct PaymentEventTests {
+    let admin = AdminDecision(admin: AdminID(rawValue: "adm_1"))
+
+    @Test func aDuplicateEventIsAcknowledgedAndAppliedOnce() async throws {
+        let practice = try await TestPractice()
+        let booking = try await practice.workflow.book(practice.request()).booking
+        let event = practice.paidEvent(for: booking, eventID: "evt_once")
+        #expect(try await practice.workflow.applyPaymentEvent(event) == .applied(booking.id, from: .awaitingPayment, to: .awaitingApproval))
+        #expect(try await practice.workflow.applyPaymentEvent(event) == .duplicate)
+        // The same payment under another event id (checkout.session.completed then async_payment_succeeded).
+        #expect(try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking, eventID: "evt_other")) == .ignored(reason: "already applied"))
+        let history = try await practice.workflow.history(of: booking.id)
+        #expect(history.filter { $0.event == "paymentSucceeded" }.count == 1)
+    }
+
+    @Test func tenConcurrentDeliveriesOfOneEventApplyItOnce() async throws {
+        let practice = try await TestPractice()
+        let booking = try await practice.workflow.book(practice.request()).booking
+        let event = practice.paidEvent(for: booking, eventID: "evt_storm")
+        let outcomes = try await withThrowingTaskGroup(of: PaymentEventOutcome.self) { group in
+            for _ in 0..<10 { group.addTask { try await practice.workflow.applyPaymentEvent(event) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .duplicate }.count == 9)
+        let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
+        #expect(effects.filter { $0 == .emailClient(.paymentReceived) }.count == 1)
+    }
+
+    @Test func aWrongAmountIsFlaggedAndNotMarkedPaid() async throws {
+        let practice = try await TestPractice()
+        let booking = try await practice.workflow.book(practice.request()).booking
+        let outcome = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking, amount: Money(minorUnits: 100, currency: .eur)))
+        #expect(outcome == .applied(booking.id, from: .awaitingPayment, to: .awaitingPayment))
+        let flagged = try await practice.workflow.booking(booking.id)
+        #expect(flagged.payment.status == .unpaid)
+        #expect(flagged.lifecycle.attention == [.amountMismatch])
+        let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
+        #expect(effects.last == .emailAdmins(.paymentNeedsAttention))
+    }
+
+    @Test func aLatePaymentRetakesItsSlotWhenStillFree() async throws {
+        let practice = try await TestPractice()
+        let booking = try await practice.workflow.book(practice.request()).booking
+        practice.clock.advance(by: 31 * 60)
+        #expect(try await practice.workflow.expireLapsedHolds() == [booking.id])
+        #expect(try await practice.workflow.booking(booking.id).state == .expired)
+        let outcome = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
+        #expect(outcome == .applied(booking.id, from: .expired, to: .awaitingApproval))
+        // The slot is taken again.
+        await #expect(throws: BookingError.slotTaken) { try await practice.workflow.book(practice.request(email: "max@example.com")) }
+    }
+
+    @Test func aLatePaymentWhoseSlotIsGoneIsRefunded() async throws {
+        let practice = try await TestPractice()
+        let booking = try await practice.workflow.book(practice.request()).booking
+        practice.clock.advance(by: 31 * 60)
+        // The hold lapsed and, before any expiry job ran, Max booked the same time.
+        let max = try await practice.workflow.book(practice.request(email: "max@example.com")).booking
+        let outcome = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
+        #expect(outcome == .applied(booking.id, from: .expired, to: .expired))
+        let late = try await practice.workflow.booking(booking.id)
+        #expect(late.payment.status == .refundPending)
+        #expect(late.lifecycle.attention == [.latePaymentSlotTaken])
+        let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
+        #expect(effects.contains(.emailClient(.latePaymentRefunded)))
+        #expect(effects.contains { if case .refund(let order, _) = $0 { order.minorUnits == 4500 } else { false } })
+        #expect(try await practice.workflow.booking(max.id).state == .awaitingPayment)
+        let history = try await practice.workflow.history(of: booking.id)
+        #expect(history.map(\.event) == ["created", "paymentWindowLapsed", "paymentSucceeded"])
+        #expect(history[1].actor == .system)
+    }
+
+    @Test func anEventForNoBookingOfOursIsAcknowledged() async throws {
+        let practice = try await TestPractice()
+        let event = PaymentEvent(id: "evt_x", type: "checkout.session.completed", bookingID: BookingID(rawValue: "bk_unknown"),
+                                 kind: .succeeded(PaymentReceipt(amount: Money(minorUnits: 1, currency: .eur))))
+        #expect(try await practice.workflow.applyPaymentEvent(event) == .unknownBooking)
+        #expect(try await practice.workflow.applyPaymentEvent(event) == .duplicate)
+    }
+
+    @Test func anEventTheStateCannotTakeIsKeptInTheHistoryAndAcknowledged() async throws {
+        let practice = try await TestPractice()
+        let booking = try await practice.workflow.book(practice.request()).booking
+        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
+        let failed = PaymentEvent(id: "evt_failed", type: "checkout.session.async_payment_failed", bookingID: booking.id, kind: .failed(reason: "late failure"))
+        guard case .ignored = try await practice.workflow.applyPaymentEvent(failed) else {
+            Issue.record("expected the event to be ignored")
+            return
+        }
+        #expect(try await practice.workflow.booking(booking.id).payment.status == .paid)
+        let last = try #require(try await practice.workflow.history(of: booking.id).last)
+        #expect(last.providerEventID == "evt_failed")
+        #expect(last.reason?.hasPrefix("not applied") == true)
+    }
+
+    @Test func rejectingAPaidBookingRefundsItAndTheRefundIsConfirmed() async throws {
+        let practice = try await TestPractice()
+        let booking = try await practice.workflow.book(practice.request()).booking
+        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
+        let rejected = try await practice.workflow.reject(booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1"), note: "Fully booked that week"))
+        #expect(rejected.state == .rejected)
+        #expect(rejected.payment.status == .refundPending)
+        let refunds = try await practice.store.read { try await $0.outbox(of: booking.id) }.compactMap { message -> (RefundOrder, String)? in
+            if case .refund(let order, let key) = message.effect { return (order, key) }
+            return nil
+        }
+        #expect(refunds.count == 1)
+        #expect(refunds.first?.0 == RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_test_\(booking.id)"))
+        #expect(refunds.first?.1.hasPrefix("rdv-refund-\(booking.id)-") == true)
+        let refunded = PaymentEvent(id: "evt_refund", type: "charge.refunded", bookingID: booking.id,
+                                    kind: .refunded(minorUnits: 4500, paymentIntentID: "pi_test_\(booking.id)"))
+        #expect(try await practice.workflow.applyPaymentEvent(refunded) == .applied(booking.id, from: .rejected, to: .rejected))
+        #expect(try await practice.workflow.booking(booking.id).payment.status == .refunded)
+    }
+
+    @Test func anExpiredCheckoutIsForgottenSoTheLinkOpensANewOne() async throws {
+        let practice = try await TestPractice()
+        let booking = try await practice.workflow.book(practice.request()).booking
+        _ = try await practice.workflow.attachCheckout(bookingID: booking.id, checkoutSessionID: "cs_1")
+        #expect(try await practice.workflow.booking(booking.id).payment.checkoutSessionID == "cs_1")
+        let expired = PaymentEvent(id: "evt_exp", type: "checkout.session.expired", bookingID: booking.id, kind: .checkoutExpired(checkoutSessionID: "cs_1"))
+        _ = try await practice.workflow.applyPaymentEvent(expired)
+        #expect(try await practice.workflow.booking(booking.id).payment.checkoutSessionID == nil)
+        #expect(try await practice.workflow.booking(booking.id).state == .awaitingPayment)
+    }
+
+    @Test func lapsedHoldsExpireAndFreeTheirSlot() async throws {
+        let practice = try await TestPractice()
+        let booking = try await practice.workflow.book(practice.request()).booking
+        _ = try await practice.workflow.attachCheckout(bookingID: booking.id, checkoutSessionID: "cs_1")
+        practice.clock.advance(by: 29 * 60)
+        #expect(try await practice.workflow.expireLapsedHolds().isEmpty)
+        practice.clock.advance(by: 60)
+        #expect(try await practice.workflow.expireLapsedHolds() == [booking.id])
+        let expired = try await practice.workflow.booking(booking.id)
+        #expect(expired.state == .expired)
+        #expect(expired.holdUntil == nil)
+        let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
+        #expect(effects.suffix(2) == [.expireCheckout(checkoutSessionID: "cs_1"), .emailClient(.paymentLapsed)])
+        _ = try await practice.workflow.book(practice.request(email: "max@example.com"))
+    }
+}
