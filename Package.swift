@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Settings every target shares: Swift 6 language mode is the package default; warnings become errors in CI.
 let strictSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(

@@ -75,7 +75,9 @@ public struct Booking: Hashable, Sendable, Codable, Identifiable {
 
     /// Whether the hold lapsed: still waiting for payment or confirmation after its deadline.
     public func holdLapsed(at now: Date) -> Bool {
-        guard self.state.holdsSlotUntilDeadline, !self.payment.isSettled, let holdUntil = self.holdUntil else { return false }
+        guard self.state.holdsSlotUntilDeadline, !self.payment.isSettled, let holdUntil = self.holdUntil else {
+            return false
+        }
         return holdUntil <= now
     }
 

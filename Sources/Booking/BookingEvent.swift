@@ -124,7 +124,10 @@ public struct Transition: Hashable, Sendable {
     /// False when the event had been applied before (the same payment reported again): nothing changed.
     public var changedAnything: Bool
 
-    public init(from: BookingState, to: BookingState, event: BookingEventKind, actions: [BookingAction], changedAnything: Bool = true) {
+    public init(
+        from: BookingState, to: BookingState, event: BookingEventKind, actions: [BookingAction],
+        changedAnything: Bool = true
+    ) {
         self.from = from
         self.to = to
         self.event = event

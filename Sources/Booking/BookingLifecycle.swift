@@ -45,7 +45,8 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
         confirmation: ConfirmationMode, payment method: PaymentMethod, approval: ApprovalMode, price: Money
     ) -> (lifecycle: BookingLifecycle, actions: [BookingAction]) {
         var lifecycle = BookingLifecycle(
-            restoring: .awaitingPayment, payment: PaymentRecord(method: method, expected: price), approvalOnSettlement: approval,
+            restoring: .awaitingPayment, payment: PaymentRecord(method: method, expected: price),
+            approvalOnSettlement: approval,
             attention: [], surplusReceivedMinorUnits: 0, surplusRefundedMinorUnits: 0
         )
         if method == .offline {
@@ -113,7 +114,8 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
             self.state = .canceled
             return self.closeAndRefund(notice: .canceled)
 
-        case (.awaitingClientConfirmation, .rescheduled), (.awaitingPayment, .rescheduled), (.awaitingApproval, .rescheduled),
+        case (.awaitingClientConfirmation, .rescheduled), (.awaitingPayment, .rescheduled),
+            (.awaitingApproval, .rescheduled),
             (.approved, .rescheduled):
             return [.notifyClient(.rescheduled)]
 
@@ -171,7 +173,8 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
             self.attention.insert(.offlineRefundDue)
             return [.notifyAdmins(.paymentNeedsAttention)]
         }
-        let order = RefundOrder(minorUnits: amount, currency: self.payment.expected.currency, paymentIntentID: self.payment.paymentIntentID)
+        let order = RefundOrder(
+            minorUnits: amount, currency: self.payment.expected.currency, paymentIntentID: self.payment.paymentIntentID)
         return [.refund(order)]
     }
 
@@ -179,7 +182,8 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
     private mutating func receive(_ receipt: PaymentReceipt, slotStillFree: Bool) -> [BookingAction] {
         if self.alreadyApplied(receipt) { return [] }
         let awaitingMoney = self.payment.status == .unpaid || self.payment.status == .failed
-        let canTakePayment = self.state == .awaitingPayment || self.state == .awaitingClientConfirmation || self.state == .expired
+        let canTakePayment =
+            self.state == .awaitingPayment || self.state == .awaitingClientConfirmation || self.state == .expired
         guard awaitingMoney, canTakePayment || self.state == .rejected || self.state == .canceled else {
             // Already settled (or the booking closed after settling): a second payment, given back.
             return self.refundSurplus(receipt, flag: self.payment.isSettled ? .duplicatePayment : .paymentAfterClose)
@@ -199,7 +203,9 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
             return [.retakeSlot] + self.enterApproval(notice: .paymentReceived)
         case .expired:
             self.attention.insert(.latePaymentSlotTaken)
-            return self.refundEverything() + [.notifyClient(.latePaymentRefunded), .notifyAdmins(.paymentNeedsAttention)]
+            return self.refundEverything() + [
+                .notifyClient(.latePaymentRefunded), .notifyAdmins(.paymentNeedsAttention),
+            ]
         default:
             // Rejected or canceled before the money came.
             self.attention.insert(.paymentAfterClose)
@@ -210,7 +216,9 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
     private func alreadyApplied(_ receipt: PaymentReceipt) -> Bool {
         guard self.payment.receivedMinorUnits > 0, self.payment.method == .link else { return false }
         if let intent = receipt.paymentIntentID, let known = self.payment.paymentIntentID { return intent == known }
-        if let session = receipt.checkoutSessionID, let known = self.payment.checkoutSessionID { return session == known }
+        if let session = receipt.checkoutSessionID, let known = self.payment.checkoutSessionID {
+            return session == known
+        }
         return false
     }
 
@@ -226,7 +234,9 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
     private mutating func refundSurplus(_ receipt: PaymentReceipt, flag: AttentionFlag) -> [BookingAction] {
         self.surplusReceivedMinorUnits += receipt.amount.minorUnits
         self.attention.insert(flag)
-        let order = RefundOrder(minorUnits: receipt.amount.minorUnits, currency: receipt.amount.currency, paymentIntentID: receipt.paymentIntentID)
+        let order = RefundOrder(
+            minorUnits: receipt.amount.minorUnits, currency: receipt.amount.currency,
+            paymentIntentID: receipt.paymentIntentID)
         return [.refund(order), .notifyAdmins(.paymentNeedsAttention)]
     }
 

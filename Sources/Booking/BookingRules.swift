@@ -64,9 +64,12 @@ public struct BookingRules: Hashable, Sendable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = BookingRules()
         self.approvalMode = try c.decodeIfPresent(ApprovalMode.self, forKey: .approvalMode) ?? d.approvalMode
-        self.clientPaymentWindowMinutes = try c.decodeIfPresent(Int.self, forKey: .clientPaymentWindowMinutes) ?? d.clientPaymentWindowMinutes
-        self.adminPaymentWindowMinutes = try c.decodeIfPresent(Int.self, forKey: .adminPaymentWindowMinutes) ?? d.adminPaymentWindowMinutes
-        self.minimumLeadTimeMinutes = try c.decodeIfPresent(Int.self, forKey: .minimumLeadTimeMinutes) ?? d.minimumLeadTimeMinutes
+        self.clientPaymentWindowMinutes =
+            try c.decodeIfPresent(Int.self, forKey: .clientPaymentWindowMinutes) ?? d.clientPaymentWindowMinutes
+        self.adminPaymentWindowMinutes =
+            try c.decodeIfPresent(Int.self, forKey: .adminPaymentWindowMinutes) ?? d.adminPaymentWindowMinutes
+        self.minimumLeadTimeMinutes =
+            try c.decodeIfPresent(Int.self, forKey: .minimumLeadTimeMinutes) ?? d.minimumLeadTimeMinutes
         self.maximumAdvanceDays = try c.decodeIfPresent(Int.self, forKey: .maximumAdvanceDays) ?? d.maximumAdvanceDays
         self.maxBookingsPerClientPerDay =
             c.contains(.maxBookingsPerClientPerDay)
@@ -74,7 +77,8 @@ public struct BookingRules: Hashable, Sendable, Codable {
         self.maxBookingsPerClientPerWeek =
             c.contains(.maxBookingsPerClientPerWeek)
             ? try c.decodeIfPresent(Int.self, forKey: .maxBookingsPerClientPerWeek) : d.maxBookingsPerClientPerWeek
-        self.onlyExistingClients = try c.decodeIfPresent(Bool.self, forKey: .onlyExistingClients) ?? d.onlyExistingClients
+        self.onlyExistingClients =
+            try c.decodeIfPresent(Bool.self, forKey: .onlyExistingClients) ?? d.onlyExistingClients
         self.allowedEmailPattern = try c.decodeIfPresent(String.self, forKey: .allowedEmailPattern)
         self.clientCancellationNoticeHours =
             try c.decodeIfPresent(Int.self, forKey: .clientCancellationNoticeHours) ?? d.clientCancellationNoticeHours

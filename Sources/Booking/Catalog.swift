@@ -81,7 +81,9 @@ public struct ServiceSelection: Hashable, Sendable {
 
     /// Validates the combination.
     public init(_ services: [Service]) throws(BookingError) {
-        guard !services.isEmpty else { throw .invalidField(field: "serviceIds", reason: "at least one service is required") }
+        guard !services.isEmpty else {
+            throw .invalidField(field: "serviceIds", reason: "at least one service is required")
+        }
         guard services.count <= Self.maximumCount else {
             throw .invalidField(field: "serviceIds", reason: "at most \(Self.maximumCount) services per appointment")
         }
@@ -89,7 +91,8 @@ public struct ServiceSelection: Hashable, Sendable {
             throw .invalidField(field: "serviceIds", reason: "\(inactive.id) is not offered any more")
         }
         guard Set(services.map(\.price.currency)).count == 1 else {
-            throw .invalidField(field: "serviceIds", reason: "services priced in different currencies cannot be combined")
+            throw .invalidField(
+                field: "serviceIds", reason: "services priced in different currencies cannot be combined")
         }
         self.services = services
     }
@@ -102,7 +105,8 @@ public struct ServiceSelection: Hashable, Sendable {
 
     /// Total price.
     public var price: Money {
-        Money(minorUnits: self.services.reduce(0) { $0 + $1.price.minorUnits }, currency: self.services[0].price.currency)
+        Money(
+            minorUnits: self.services.reduce(0) { $0 + $1.price.minorUnits }, currency: self.services[0].price.currency)
     }
 
     /// The identifiers, in order.

@@ -13,7 +13,8 @@ public enum Eligibility {
             }
             guard hasFirstSession else {
                 throw .notEligible(
-                    reason: "additional \(category.rawValue) time is only for clients who have completed a first \(category.rawValue) session"
+                    reason:
+                        "additional \(category.rawValue) time is only for clients who have completed a first \(category.rawValue) session"
                 )
             }
         }

@@ -82,7 +82,8 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let date = LocalDate(iso: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date: \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date: \(text)"))
         }
         self = date
     }
@@ -149,7 +150,8 @@ public struct LocalTime: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let time = LocalTime(iso: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an HH:MM time: \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not an HH:MM time: \(text)"))
         }
         self = time
     }
@@ -231,6 +233,7 @@ public struct ZonedCalendar: Sendable {
         if let midnight = self.instant(on: date, at: LocalTime(minutes: 0)!) { return midnight }
         // A zone that skips midnight itself: the day starts at the end of the gap.
         let wall = Double(date.daysSinceEpoch * 86_400)
-        return Date(timeIntervalSince1970: wall - Double(self.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: wall))))
+        return Date(
+            timeIntervalSince1970: wall - Double(self.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: wall))))
     }
 }

@@ -123,7 +123,9 @@ public struct StaffSchedule: Hashable, Sendable, Codable {
         for intervals in days {
             let sorted = intervals.sorted { $0.start < $1.start }
             for (earlier, later) in zip(sorted, sorted.dropFirst()) where later.start < earlier.end {
-                throw .invalidField(field: "workingHours", reason: "intervals \(earlier.start)–\(earlier.end) and \(later.start)–\(later.end) overlap")
+                throw .invalidField(
+                    field: "workingHours",
+                    reason: "intervals \(earlier.start)–\(earlier.end) and \(later.start)–\(later.end) overlap")
             }
         }
         guard Set(self.specialDays.map(\.date)).count == self.specialDays.count else {

@@ -56,7 +56,8 @@ public struct SlotEngine: Sendable {
 
     /// All bookable starts for the selection whose start falls on the given dates of `displayTimeZone`.
     public func slots(
-        for selection: ServiceSelection, dates: DateRange, displayTimeZone: ZonedCalendar, rules: BookingRules, now: Date
+        for selection: ServiceSelection, dates: DateRange, displayTimeZone: ZonedCalendar, rules: BookingRules,
+        now: Date
     ) -> [Slot] {
         let windowStart = displayTimeZone.startOfDay(dates.first)
         let windowEnd = displayTimeZone.startOfDay(dates.last.adding(days: 1))
@@ -65,7 +66,8 @@ public struct SlotEngine: Sendable {
         guard earliest < latest else { return [] }
         var byStart: [Date: Slot] = [:]
         for schedule in self.schedules where schedule.offers(selection.serviceIDs) {
-            for slot in self.candidates(for: selection, schedule: schedule, from: earliest, to: latest, rules: rules, now: now, checkBusy: true)
+            for slot in self.candidates(
+                for: selection, schedule: schedule, from: earliest, to: latest, rules: rules, now: now, checkBusy: true)
             where byStart[slot.start] == nil {
                 byStart[slot.start] = slot
             }
@@ -80,8 +82,10 @@ public struct SlotEngine: Sendable {
     ) -> SlotAvailability {
         let end = start.addingTimeInterval(1)
         var sawFreeTime = false
-        for schedule in self.schedules where schedule.offers(selection.serviceIDs) && (staffID == nil || staffID == schedule.staffID) {
-            let free = self.candidates(for: selection, schedule: schedule, from: start, to: end, rules: rules, now: now, checkBusy: false)
+        for schedule in self.schedules
+        where schedule.offers(selection.serviceIDs) && (staffID == nil || staffID == schedule.staffID) {
+            let free = self.candidates(
+                for: selection, schedule: schedule, from: start, to: end, rules: rules, now: now, checkBusy: false)
             guard let slot = free.first(where: { $0.start == start }) else { continue }
             sawFreeTime = true
             if !self.isBusy(schedule: schedule, start: slot.start, end: slot.end) { return .available(slot) }
@@ -120,7 +124,8 @@ public struct SlotEngine: Sendable {
             let intervals = schedule.intervals(on: day)
             guard !intervals.isEmpty else { continue }
             if self.clientBookings != nil, checkBusy,
-                !self.clientHasRoom(at: zone.startOfDay(day).addingTimeInterval(43_200), in: zone, rules: rules, now: now)
+                !self.clientHasRoom(
+                    at: zone.startOfDay(day).addingTimeInterval(43_200), in: zone, rules: rules, now: now)
             {
                 continue
             }
@@ -132,7 +137,9 @@ public struct SlotEngine: Sendable {
                 while minute < interval.end.minutes {
                     defer { minute += step }
                     // A wall time the clocks skip has no instant; one they show twice gives its first occurrence.
-                    guard let time = LocalTime(minutes: minute), let start = zone.instant(on: day, at: time) else { continue }
+                    guard let time = LocalTime(minutes: minute), let start = zone.instant(on: day, at: time) else {
+                        continue
+                    }
                     let end = start.addingTimeInterval(duration)
                     guard end <= intervalEnd, start >= earliest, start < latest else { continue }
                     if checkBusy, self.isBusy(schedule: schedule, start: start, end: end) { continue }

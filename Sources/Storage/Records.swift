@@ -116,7 +116,9 @@ struct ClientRecord: Codable, FetchableRecord, PersistableRecord {
     }
 
     func domain() throws -> Client {
-        guard let email = try? EmailAddress(self.email) else { throw StorageError.corruptRow(table: Self.databaseTableName, id: self.id) }
+        guard let email = try? EmailAddress(self.email) else {
+            throw StorageError.corruptRow(table: Self.databaseTableName, id: self.id)
+        }
         return Client(
             id: ClientID(rawValue: self.id), name: self.name, email: email, phone: self.phone, isBanned: self.isBanned,
             privateNotes: self.privateNotes, createdAt: Millis.date(self.createdAt))
@@ -199,7 +201,8 @@ struct BookingRecord: Codable, FetchableRecord, PersistableRecord {
         let corrupt = StorageError.corruptRow(table: Self.databaseTableName, id: self.id)
         guard let state = BookingState(rawValue: self.state), let status = PaymentStatus(rawValue: self.paymentStatus),
             let method = PaymentMethod(rawValue: self.paymentMethod), let currency = Currency(self.currency),
-            let approval = ApprovalMode(rawValue: self.approvalOnSettlement), let origin = BookingOrigin(rawValue: self.origin)
+            let approval = ApprovalMode(rawValue: self.approvalOnSettlement),
+            let origin = BookingOrigin(rawValue: self.origin)
         else { throw corrupt }
         var attention: Set<AttentionFlag> = []
         for name in self.attention.split(separator: ",") {
@@ -222,7 +225,8 @@ struct BookingRecord: Codable, FetchableRecord, PersistableRecord {
             lines: try ColumnJSON.decode([BookingLine].self, from: self.linesJson),
             start: Millis.date(self.startAt), end: Millis.date(self.endAt),
             rules: try ColumnJSON.decode(BookingRules.self, from: self.rulesJson), bufferMinutes: self.bufferMinutes,
-            origin: origin, lifecycle: lifecycle, holdUntil: self.holdUntil.map(Millis.date), clientNote: self.clientNote,
+            origin: origin, lifecycle: lifecycle, holdUntil: self.holdUntil.map(Millis.date),
+            clientNote: self.clientNote,
             archivedAt: self.archivedAt.map(Millis.date), sequence: self.sequence,
             createdAt: Millis.date(self.createdAt), updatedAt: Millis.date(self.updatedAt))
     }
@@ -299,7 +303,8 @@ struct OutboxRecord: Codable, FetchableRecord, PersistableRecord {
     func domain() throws -> OutboxMessage {
         OutboxMessage(
             id: self.id, bookingID: BookingID(rawValue: self.bookingId),
-            effect: try ColumnJSON.decode(OutboxEffect.self, from: self.effectJson), createdAt: Millis.date(self.createdAt),
+            effect: try ColumnJSON.decode(OutboxEffect.self, from: self.effectJson),
+            createdAt: Millis.date(self.createdAt),
             availableAt: Millis.date(self.availableAt), attempts: self.attempts, lastError: self.lastError,
             deliveredAt: self.deliveredAt.map(Millis.date))
     }

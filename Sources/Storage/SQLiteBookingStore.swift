@@ -40,7 +40,9 @@ public final class SQLiteBookingStore: BookingStore {
         try await self.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T)
+        async throws -> T
+    {
         await self.gate.acquire()
         do {
             try await self.detached { db in try db.execute(sql: "BEGIN IMMEDIATE") }
@@ -57,7 +59,9 @@ public final class SQLiteBookingStore: BookingStore {
         }
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws
+        -> T
+    {
         try await body(SQLiteAccess(pool: self.pool, writable: false))
     }
 
@@ -159,12 +163,16 @@ struct SQLiteAccess: BookingStoreTransaction {
         }
     }
 
-    func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?) async throws -> [BusyTime] {
+    func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?)
+        async throws -> [BusyTime]
+    {
         guard !staffIDs.isEmpty else { return [] }
         return try await self.access { db in
             let ids = staffIDs.map(\.rawValue)
             var arguments = StatementArguments(ids)
-            arguments += [Millis.from(interval.end), Millis.from(interval.start), Millis.from(now), excluding?.rawValue]
+            arguments += [
+                Millis.from(interval.end), Millis.from(interval.start), Millis.from(now), excluding?.rawValue,
+            ]
             // NB: this predicate is the definition of "occupies its slot" (Booking.occupiesSlot) in SQL.
             let sql = """
                 SELECT staff_id, start_at, end_at FROM bookings
@@ -206,15 +214,20 @@ struct SQLiteAccess: BookingStoreTransaction {
     }
 
     func services() async throws -> [Service] {
-        try await self.access { db in try ServiceRecord.order(Column("position"), Column("id")).fetchAll(db).map { try $0.domain() } }
+        try await self.access { db in
+            try ServiceRecord.order(Column("position"), Column("id")).fetchAll(db).map { try $0.domain() }
+        }
     }
 
     func staff() async throws -> [StaffMember] {
-        try await self.access { db in try StaffRecord.order(Column("position"), Column("id")).fetchAll(db).map(\.member) }
+        try await self.access { db in try StaffRecord.order(Column("position"), Column("id")).fetchAll(db).map(\.member)
+        }
     }
 
     func schedules() async throws -> [StaffSchedule] {
-        try await self.access { db in try StaffRecord.order(Column("position"), Column("id")).fetchAll(db).map { try $0.schedule() } }
+        try await self.access { db in
+            try StaffRecord.order(Column("position"), Column("id")).fetchAll(db).map { try $0.schedule() }
+        }
     }
 
     func rules() async throws -> BookingRules {
@@ -226,7 +239,9 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func history(of bookingID: BookingID) async throws -> [HistoryEntry] {
         try await self.access { db in
-            try HistoryRecord.filter(Column("booking_id") == bookingID.rawValue).order(Column("id")).fetchAll(db).map { try $0.domain() }
+            try HistoryRecord.filter(Column("booking_id") == bookingID.rawValue).order(Column("id")).fetchAll(db).map {
+                try $0.domain()
+            }
         }
     }
 
@@ -247,7 +262,9 @@ struct SQLiteAccess: BookingStoreTransaction {
     func idempotencyRecord(key: String) async throws -> IdempotencyRecord? {
         try await self.access { db in
             try IdempotencyKeyRecord.fetchOne(db, key: key).map {
-                IdempotencyRecord(key: $0.key, fingerprint: $0.fingerprint, bookingID: BookingID(rawValue: $0.bookingId), createdAt: Millis.date($0.createdAt))
+                IdempotencyRecord(
+                    key: $0.key, fingerprint: $0.fingerprint, bookingID: BookingID(rawValue: $0.bookingId),
+                    createdAt: Millis.date($0.createdAt))
             }
         }
     }
@@ -305,7 +322,8 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func save(_ service: Service) async throws {
         try await self.mutate { db in
-            let position = try ServiceRecord.fetchOne(db, key: service.id.rawValue)?.position
+            let position =
+                try ServiceRecord.fetchOne(db, key: service.id.rawValue)?.position
                 ?? (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM services") ?? 0)
             try ServiceRecord(service, position: position).save(db)
         }
@@ -314,7 +332,8 @@ struct SQLiteAccess: BookingStoreTransaction {
     func save(_ staff: StaffMember, schedule: StaffSchedule) async throws {
         let json = try ColumnJSON.encode(schedule)
         try await self.mutate { db in
-            let position = try StaffRecord.fetchOne(db, key: staff.id.rawValue)?.position
+            let position =
+                try StaffRecord.fetchOne(db, key: staff.id.rawValue)?.position
                 ?? (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM staff") ?? 0)
             try StaffRecord(id: staff.id.rawValue, name: staff.name, scheduleJson: json, position: position).save(db)
         }
@@ -327,7 +346,8 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func remember(_ record: IdempotencyRecord) async throws {
         let row = IdempotencyKeyRecord(
-            key: record.key, fingerprint: record.fingerprint, bookingId: record.bookingID.rawValue, createdAt: Millis.from(record.createdAt))
+            key: record.key, fingerprint: record.fingerprint, bookingId: record.bookingID.rawValue,
+            createdAt: Millis.from(record.createdAt))
         try await self.mutate { db in try row.insert(db) }
     }
 }

@@ -77,7 +77,8 @@ public enum Instants {
 /// The repository's `Fixtures/` folder.
 public enum Fixtures {
     public static func url(_ name: String) -> URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Fixtures").appendingPathComponent(name)
     }
 }
@@ -91,7 +92,8 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     /// A new, empty, migrated store of this kind, on a real database.
     public func makeStore() throws -> any BookingStore {
         switch self {
-        case .sqlite: try SQLiteBookingStore(path: TemporaryDirectory.make().appendingPathComponent("rendezvous.sqlite").path)
+        case .sqlite:
+            try SQLiteBookingStore(path: TemporaryDirectory.make().appendingPathComponent("rendezvous.sqlite").path)
         }
     }
 }
@@ -111,7 +113,9 @@ public struct TestPractice: Sendable {
     public let clock: ManualClock
     public var store: any BookingStore { self.workflow.store }
 
-    public init(kind: StoreKind = .sqlite, now: Date = Instants.mondayMorning, setup: PracticeSetup = .sample()) async throws {
+    public init(kind: StoreKind = .sqlite, now: Date = Instants.mondayMorning, setup: PracticeSetup = .sample())
+        async throws
+    {
         self.clock = ManualClock(now)
         self.workflow = BookingWorkflow(store: try kind.makeStore(), clock: self.clock)
         try await self.workflow.installIfEmpty(setup)
@@ -126,25 +130,31 @@ public struct TestPractice: Sendable {
     }
 
     /// The payment event the provider would send for a booking paid in full.
-    public func paidEvent(for booking: Booking, eventID: String = "evt_\(UUID().uuidString)", amount: Money? = nil, intent: String? = nil) -> PaymentEvent {
+    public func paidEvent(
+        for booking: Booking, eventID: String = "evt_\(UUID().uuidString)", amount: Money? = nil, intent: String? = nil
+    ) -> PaymentEvent {
         PaymentEvent(
             id: eventID, type: "checkout.session.completed", bookingID: booking.id,
-            kind: .succeeded(PaymentReceipt(
-                amount: amount ?? booking.price, checkoutSessionID: "cs_test_\(booking.id)",
-                paymentIntentID: intent ?? "pi_test_\(booking.id)")))
+            kind: .succeeded(
+                PaymentReceipt(
+                    amount: amount ?? booking.price, checkoutSessionID: "cs_test_\(booking.id)",
+                    paymentIntentID: intent ?? "pi_test_\(booking.id)")))
     }
 }
 
 extension Booking {
     /// A client booking of `service` at `start`, straight from `open`, for storing directly.
     public static func sample(
-        id: String = "bk_sample", client: ClientID, staff: StaffID = StaffMember.camille.id, service: Service = .chatFirst,
+        id: String = "bk_sample", client: ClientID, staff: StaffID = StaffMember.camille.id,
+        service: Service = .chatFirst,
         start: Date = Instants.tuesdayTen, holdUntil: Date? = nil, now: Date = Instants.mondayMorning
     ) -> Booking {
         let opened = BookingLifecycle.open(confirmation: .none, payment: .link, approval: .manual, price: service.price)
         return Booking(
-            id: BookingID(rawValue: id), accessToken: AccessToken(rawValue: "tok_\(id)"), clientID: client, staffID: staff,
-            lines: [BookingLine(service)], start: start, end: start.addingTimeInterval(TimeInterval(service.durationMinutes * 60)),
+            id: BookingID(rawValue: id), accessToken: AccessToken(rawValue: "tok_\(id)"), clientID: client,
+            staffID: staff,
+            lines: [BookingLine(service)], start: start,
+            end: start.addingTimeInterval(TimeInterval(service.durationMinutes * 60)),
             rules: .standard, bufferMinutes: 60, origin: .client, lifecycle: opened.lifecycle,
             holdUntil: holdUntil ?? now.addingTimeInterval(1800), createdAt: now, updatedAt: now)
     }
@@ -152,7 +162,9 @@ extension Booking {
 
 extension Client {
     /// A client for storing directly.
-    public static func sample(id: String = "cl_zoe", email: String = "zoe@example.com", now: Date = Instants.mondayMorning) -> Client {
+    public static func sample(
+        id: String = "cl_zoe", email: String = "zoe@example.com", now: Date = Instants.mondayMorning
+    ) -> Client {
         Client(id: ClientID(rawValue: id), name: "Zoë Dupré", email: try! EmailAddress(email), createdAt: now)
     }
 }

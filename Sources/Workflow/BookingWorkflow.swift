@@ -8,7 +8,10 @@ public struct BookingWorkflow: Sendable {
     public let clock: any WallClock
     public let ids: any IdentifierGenerator
 
-    public init(store: any BookingStore, clock: any WallClock = SystemWallClock(), ids: any IdentifierGenerator = RandomIdentifierGenerator()) {
+    public init(
+        store: any BookingStore, clock: any WallClock = SystemWallClock(),
+        ids: any IdentifierGenerator = RandomIdentifierGenerator()
+    ) {
         self.store = store
         self.clock = clock
         self.ids = ids
@@ -24,7 +27,9 @@ public struct BookingWorkflow: Sendable {
         guard let zone = ZonedCalendar(identifier: timeZone) else {
             throw BookingError.invalidField(field: "timeZone", reason: "unknown IANA time zone \(timeZone)")
         }
-        guard dates.dayCount <= 62 else { throw BookingError.invalidField(field: "to", reason: "at most 62 days per query") }
+        guard dates.dayCount <= 62 else {
+            throw BookingError.invalidField(field: "to", reason: "at most 62 days per query")
+        }
         let now = self.clock.now()
         return try await self.store.read { reader in
             let selection = try await Self.selection(serviceIDs, from: reader)
@@ -34,9 +39,12 @@ public struct BookingWorkflow: Sendable {
                 start: zone.startOfDay(dates.first).addingTimeInterval(-86_400),
                 end: zone.startOfDay(dates.last.adding(days: 2)).addingTimeInterval(86_400)
             )
-            let busy = try await reader.busyTimes(staffIDs: schedules.map(\.staffID), overlapping: window, at: now, excluding: nil)
+            let busy = try await reader.busyTimes(
+                staffIDs: schedules.map(\.staffID), overlapping: window, at: now, excluding: nil)
             var clientBookings: [Booking]?
-            if let clientEmail, let email = try? EmailAddress(clientEmail), let client = try await reader.client(email: email) {
+            if let clientEmail, let email = try? EmailAddress(clientEmail),
+                let client = try await reader.client(email: email)
+            {
                 clientBookings = try await reader.bookings(of: client.id)
             }
             let engine = SlotEngine(schedules: schedules, busy: busy, clientBookings: clientBookings)
@@ -59,7 +67,9 @@ public struct BookingWorkflow: Sendable {
         return try await self.store.write { tx in
             if let idempotencyKey, let record = try await tx.idempotencyRecord(key: idempotencyKey) {
                 guard record.fingerprint == request.fingerprint else { throw BookingError.idempotencyKeyReused }
-                guard let booking = try await tx.booking(record.bookingID), let client = try await tx.client(booking.clientID) else {
+                guard let booking = try await tx.booking(record.bookingID),
+                    let client = try await tx.client(booking.clientID)
+                else {
                     throw BookingError.notFound(what: "booking")
                 }
                 return BookingReceipt(booking: booking, client: client, replayed: true)
@@ -78,13 +88,15 @@ public struct BookingWorkflow: Sendable {
             var history: [Booking] = []
             if let known { history = try await tx.bookings(of: known.id) }
             try Eligibility.check(selection, history: history, now: now)
-            let slot = try await Self.claim(selection, at: request.start, staffID: nil, rules: rules, clientBookings: history, now: now, in: tx)
+            let slot = try await Self.claim(
+                selection, at: request.start, staffID: nil, rules: rules, clientBookings: history, now: now, in: tx)
 
             let client: Client
             if let known {
                 client = known
             } else {
-                client = Client(id: self.ids.make(ClientID.self), name: name, email: email, phone: phone, createdAt: now)
+                client = Client(
+                    id: self.ids.make(ClientID.self), name: name, email: email, phone: phone, createdAt: now)
                 try await tx.insert(client)
             }
             let opened = BookingLifecycle.open(
@@ -92,15 +104,22 @@ public struct BookingWorkflow: Sendable {
                 approval: rules.approvalMode, price: selection.price
             )
             let booking = self.newBooking(
-                client: client, slot: slot, selection: selection, rules: rules, buffer: slot.bufferMinutes, origin: .client,
+                client: client, slot: slot, selection: selection, rules: rules, buffer: slot.bufferMinutes,
+                origin: .client,
                 lifecycle: opened.lifecycle, holdMinutes: rules.clientPaymentWindowMinutes, note: note, now: now
             )
             try await tx.insert(booking)
-            try await tx.append(HistoryEntry(bookingID: booking.id, at: now, actor: .client(client.id), from: nil, to: booking.state, event: "created"))
-            let notices: [BookingAction] = booking.state == .awaitingPayment ? [.notifyClient(.bookingReceived)] : opened.actions
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: booking.id, at: now, actor: .client(client.id), from: nil, to: booking.state,
+                    event: "created"))
+            let notices: [BookingAction] =
+                booking.state == .awaitingPayment ? [.notifyClient(.bookingReceived)] : opened.actions
             _ = try await self.perform(notices, on: booking, notifyClient: true, now: now, in: tx)
             if let idempotencyKey {
-                try await tx.remember(IdempotencyRecord(key: idempotencyKey, fingerprint: request.fingerprint, bookingID: booking.id, createdAt: now))
+                try await tx.remember(
+                    IdempotencyRecord(
+                        key: idempotencyKey, fingerprint: request.fingerprint, bookingID: booking.id, createdAt: now))
             }
             return BookingReceipt(booking: booking, client: client, replayed: false)
         }
@@ -114,7 +133,9 @@ public struct BookingWorkflow: Sendable {
             if booking.holdLapsed(at: now) {
                 throw BookingError.tooEarlyOrLate(reason: "the time to confirm this booking has passed")
             }
-            return try await self.transition(booking, .clientConfirmed, actor: .client(booking.clientID), now: now, in: tx).booking
+            return try await self.transition(
+                booking, .clientConfirmed, actor: .client(booking.clientID), now: now, in: tx
+            ).booking
         }
     }
 
@@ -127,10 +148,14 @@ public struct BookingWorkflow: Sendable {
             let notice = TimeInterval(booking.rules.clientCancellationNoticeHours * 3600)
             if booking.state.occupiesSlot, booking.start.timeIntervalSince(now) < notice {
                 throw BookingError.tooEarlyOrLate(
-                    reason: "bookings can be canceled up to \(booking.rules.clientCancellationNoticeHours) hours before the start; please contact us")
+                    reason:
+                        "bookings can be canceled up to \(booking.rules.clientCancellationNoticeHours) hours before the start; please contact us"
+                )
             }
-            let result = try await self.transition(booking, .canceled, actor: .client(booking.clientID), reason: reason, now: now, in: tx)
-            _ = try await self.perform([.notifyAdmins(.clientCanceled)], on: result.booking, notifyClient: true, now: now, in: tx)
+            let result = try await self.transition(
+                booking, .canceled, actor: .client(booking.clientID), reason: reason, now: now, in: tx)
+            _ = try await self.perform(
+                [.notifyAdmins(.clientCanceled)], on: result.booking, notifyClient: true, now: now, in: tx)
             return result.booking
         }
     }
@@ -144,9 +169,11 @@ public struct BookingWorkflow: Sendable {
             booking.lifecycle.attachCheckout(sessionID: checkoutSessionID)
             booking.updatedAt = now
             try await tx.update(booking)
-            try await tx.append(HistoryEntry(
-                bookingID: booking.id, at: now, actor: .system, from: booking.state, to: booking.state, event: "checkoutOpened",
-                reason: checkoutSessionID))
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: booking.id, at: now, actor: .system, from: booking.state, to: booking.state,
+                    event: "checkoutOpened",
+                    reason: checkoutSessionID))
             return booking
         }
     }
@@ -179,14 +206,18 @@ public struct BookingWorkflow: Sendable {
                 if let known = try await tx.client(email: details.email) {
                     client = known
                 } else {
-                    client = Client(id: self.ids.make(ClientID.self), name: details.name, email: details.email, phone: details.phone, createdAt: now)
+                    client = Client(
+                        id: self.ids.make(ClientID.self), name: details.name, email: details.email,
+                        phone: details.phone, createdAt: now)
                     createdClient = true
                 }
             }
             if client.isBanned { throw BookingError.clientBanned }
             let history = createdClient ? [] : try await tx.bookings(of: client.id)
             if override == nil { try Eligibility.check(selection, history: history, now: now) }
-            let slot = try await Self.claim(selection, at: request.start, staffID: request.staffID, rules: rules, clientBookings: nil, now: now, anyTime: true, in: tx)
+            let slot = try await Self.claim(
+                selection, at: request.start, staffID: request.staffID, rules: rules, clientBookings: nil, now: now,
+                anyTime: true, in: tx)
             if createdClient { try await tx.insert(client) }
 
             var method: PaymentMethod =
@@ -199,17 +230,23 @@ public struct BookingWorkflow: Sendable {
             let approval: ApprovalMode = request.approval == .preApproved ? .automatic : rules.approvalMode
             var price = selection.price
             if method == .free { price.minorUnits = 0 }
-            let opened = BookingLifecycle.open(confirmation: request.confirmation, payment: method, approval: approval, price: price)
+            let opened = BookingLifecycle.open(
+                confirmation: request.confirmation, payment: method, approval: approval, price: price)
             let booking = self.newBooking(
-                client: client, slot: slot, selection: selection, rules: rules, buffer: slot.bufferMinutes, origin: .admin,
+                client: client, slot: slot, selection: selection, rules: rules, buffer: slot.bufferMinutes,
+                origin: .admin,
                 lifecycle: opened.lifecycle, holdMinutes: rules.adminPaymentWindowMinutes, note: note, now: now
             )
             try await tx.insert(booking)
-            var reasons = ["made by hand: confirmation \(request.confirmation.rawValue), payment \(method.rawValue), approval \(request.approval.rawValue)"]
+            var reasons = [
+                "made by hand: confirmation \(request.confirmation.rawValue), payment \(method.rawValue), approval \(request.approval.rawValue)"
+            ]
             if let override { reasons.append("eligibility override: \(override)") }
-            try await tx.append(HistoryEntry(
-                bookingID: booking.id, at: now, actor: .admin(admin), from: nil, to: booking.state, event: "created",
-                reason: reasons.joined(separator: "; ")))
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: booking.id, at: now, actor: .admin(admin), from: nil, to: booking.state,
+                    event: "created",
+                    reason: reasons.joined(separator: "; ")))
             var notices = opened.actions
             if booking.state != .approved && booking.state != .awaitingClientConfirmation {
                 notices.insert(.notifyClient(.bookingCreatedByAdmin), at: 0)
@@ -264,12 +301,14 @@ public struct BookingWorkflow: Sendable {
             var probe = booking.lifecycle
             _ = try probe.apply(.rescheduled)
             let blocked = booking.blockedInterval
-            let busy = try await tx.busyTimes(staffIDs: [booking.staffID], overlapping: blocked, at: now, excluding: booking.id)
+            let busy = try await tx.busyTimes(
+                staffIDs: [booking.staffID], overlapping: blocked, at: now, excluding: booking.id)
             guard busy.isEmpty else { throw BookingError.slotTaken }
             booking.sequence += 1
             let reason = ["from \(Self.iso(old)) to \(Self.iso(start))", note].compactMap { $0 }.joined(separator: "; ")
             return try await self.transition(
-                booking, .rescheduled, actor: .admin(decision.admin), reason: reason, notifyClient: decision.notifyClient, now: now, in: tx
+                booking, .rescheduled, actor: .admin(decision.admin), reason: reason,
+                notifyClient: decision.notifyClient, now: now, in: tx
             ).booking
         }
     }
@@ -280,13 +319,17 @@ public struct BookingWorkflow: Sendable {
         return try await self.store.write { tx in
             var booking = try Self.require(await tx.booking(id))
             guard booking.state.isClosed else {
-                throw BookingError.tooEarlyOrLate(reason: "only closed bookings can be archived; this one is \(booking.state.rawValue)")
+                throw BookingError.tooEarlyOrLate(
+                    reason: "only closed bookings can be archived; this one is \(booking.state.rawValue)")
             }
             guard booking.archivedAt == nil else { return booking }
             booking.archivedAt = now
             booking.updatedAt = now
             try await tx.update(booking)
-            try await tx.append(HistoryEntry(bookingID: id, at: now, actor: .admin(admin), from: booking.state, to: booking.state, event: "archived"))
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: id, at: now, actor: .admin(admin), from: booking.state, to: booking.state,
+                    event: "archived"))
             return booking
         }
     }
@@ -307,8 +350,12 @@ public struct BookingWorkflow: Sendable {
     public func applyPaymentEvent(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
         let now = self.clock.now()
         return try await self.store.write { tx in
-            guard try await tx.recordProviderEvent(id: event.id, type: event.type, receivedAt: now) else { return .duplicate }
-            guard let bookingID = event.bookingID, var booking = try await tx.booking(bookingID) else { return .unknownBooking }
+            guard try await tx.recordProviderEvent(id: event.id, type: event.type, receivedAt: now) else {
+                return .duplicate
+            }
+            guard let bookingID = event.bookingID, var booking = try await tx.booking(bookingID) else {
+                return .unknownBooking
+            }
             let domainEvent: BookingEvent
             switch event.kind {
             case .ignored:
@@ -328,27 +375,33 @@ public struct BookingWorkflow: Sendable {
             case .succeeded(let receipt):
                 if booking.holdLapsed(at: now) {
                     // The hold ran out before the expiry job saw it: expire first, then treat the money as late.
-                    booking = try await self.transition(booking, .paymentWindowLapsed, actor: .system, now: now, in: tx).booking
+                    booking = try await self.transition(booking, .paymentWindowLapsed, actor: .system, now: now, in: tx)
+                        .booking
                 }
                 var slotStillFree = true
                 if booking.state == .expired {
-                    let busy = try await tx.busyTimes(staffIDs: [booking.staffID], overlapping: booking.blockedInterval, at: now, excluding: booking.id)
+                    let busy = try await tx.busyTimes(
+                        staffIDs: [booking.staffID], overlapping: booking.blockedInterval, at: now,
+                        excluding: booking.id)
                     slotStillFree = busy.isEmpty && booking.start > now
                 }
                 domainEvent = .paymentSucceeded(receipt, slotStillFree: slotStillFree)
             }
             let from = booking.state
             do {
-                let result = try await self.transition(booking, domainEvent, actor: .provider, providerEventID: event.id, now: now, in: tx)
+                let result = try await self.transition(
+                    booking, domainEvent, actor: .provider, providerEventID: event.id, now: now, in: tx)
                 guard result.transition.changedAnything else { return .ignored(reason: "already applied") }
                 return .applied(bookingID, from: from, to: result.booking.state)
             } catch let error as BookingError {
                 guard case .illegalTransition = error else { throw error }
                 // NB: the provider's facts are not ours to refuse; a webhook that cannot apply is acknowledged
                 // (and kept in the history) rather than retried for days.
-                try await tx.append(HistoryEntry(
-                    bookingID: bookingID, at: now, actor: .provider, from: from, to: from, event: domainEvent.kind.rawValue,
-                    reason: "not applied: \(error.message)", providerEventID: event.id))
+                try await tx.append(
+                    HistoryEntry(
+                        bookingID: bookingID, at: now, actor: .provider, from: from, to: from,
+                        event: domainEvent.kind.rawValue,
+                        reason: "not applied: \(error.message)", providerEventID: event.id))
                 return .ignored(reason: error.message)
             }
         }
@@ -398,15 +451,17 @@ public struct BookingWorkflow: Sendable {
         if !updated.state.holdsSlotUntilDeadline { updated.holdUntil = nil }
         updated.updatedAt = now
         try await tx.update(updated)
-        try await tx.append(HistoryEntry(
-            bookingID: booking.id, at: now, actor: actor, from: transition.from, to: transition.to,
-            event: transition.event.rawValue, reason: reason, providerEventID: providerEventID))
+        try await tx.append(
+            HistoryEntry(
+                bookingID: booking.id, at: now, actor: actor, from: transition.from, to: transition.to,
+                event: transition.event.rawValue, reason: reason, providerEventID: providerEventID))
         return (updated, transition)
     }
 
     /// Turns actions into changes of the booking and outbox rows (written in the caller's transaction).
     func perform(
-        _ actions: [BookingAction], on booking: Booking, notifyClient: Bool, now: Date, in tx: any BookingStoreTransaction
+        _ actions: [BookingAction], on booking: Booking, notifyClient: Bool, now: Date,
+        in tx: any BookingStoreTransaction
     ) async throws -> Booking {
         var booking = booking
         for action in actions {
@@ -422,10 +477,13 @@ public struct BookingWorkflow: Sendable {
             case .releaseHold, .retakeSlot:
                 booking.holdUntil = nil
             case .expireCheckout:
-                if let session = booking.payment.checkoutSessionID { effect = .expireCheckout(checkoutSessionID: session) }
+                if let session = booking.payment.checkoutSessionID {
+                    effect = .expireCheckout(checkoutSessionID: session)
+                }
             }
             if let effect {
-                try await tx.enqueue(OutboxMessage(id: messageID, bookingID: booking.id, effect: effect, createdAt: now))
+                try await tx.enqueue(
+                    OutboxMessage(id: messageID, bookingID: booking.id, effect: effect, createdAt: now))
             }
         }
         return booking
@@ -442,7 +500,8 @@ public struct BookingWorkflow: Sendable {
                 throw BookingError.tooEarlyOrLate(reason: "the session has not started yet")
             }
             return try await self.transition(
-                booking, event, actor: .admin(decision.admin), reason: note, notifyClient: decision.notifyClient, now: now, in: tx
+                booking, event, actor: .admin(decision.admin), reason: note, notifyClient: decision.notifyClient,
+                now: now, in: tx
             ).booking
         }
     }
@@ -464,7 +523,8 @@ public struct BookingWorkflow: Sendable {
         let holds = lifecycle.state.holdsSlotUntilDeadline
         return Booking(
             id: self.ids.make(BookingID.self), accessToken: self.ids.make(AccessToken.self), clientID: client.id,
-            staffID: slot.slot.staffID, lines: selection.lines, start: slot.slot.start, end: slot.slot.end, rules: rules,
+            staffID: slot.slot.staffID, lines: selection.lines, start: slot.slot.start, end: slot.slot.end,
+            rules: rules,
             bufferMinutes: buffer, origin: origin, lifecycle: lifecycle,
             holdUntil: holds ? now.addingTimeInterval(TimeInterval(holdMinutes * 60)) : nil, clientNote: note,
             createdAt: now, updatedAt: now
@@ -480,7 +540,8 @@ public struct BookingWorkflow: Sendable {
     /// Finds a staff member free at `start` inside the write transaction, or throws `slotTaken` / `slotUnavailable`
     /// / `clientLimitReached`. With `anyTime` (admins) working hours are not required, only freedom from overlap.
     static func claim(
-        _ selection: ServiceSelection, at start: Date, staffID: StaffID?, rules: BookingRules, clientBookings: [Booking]?,
+        _ selection: ServiceSelection, at start: Date, staffID: StaffID?, rules: BookingRules,
+        clientBookings: [Booking]?,
         now: Date, anyTime: Bool = false, in tx: any BookingStoreTransaction
     ) async throws -> ClaimedSlot {
         let schedules = try await tx.schedules().filter { schedule in
@@ -494,13 +555,19 @@ public struct BookingWorkflow: Sendable {
         let end = start.addingTimeInterval(selection.duration)
         let widest = TimeInterval((schedules.map(\.bufferMinutes).max() ?? 0) * 60)
         let window = DateInterval(start: start.addingTimeInterval(-widest), end: end.addingTimeInterval(widest))
-        let busy = try await tx.busyTimes(staffIDs: schedules.map(\.staffID), overlapping: window, at: now, excluding: nil)
+        let busy = try await tx.busyTimes(
+            staffIDs: schedules.map(\.staffID), overlapping: window, at: now, excluding: nil)
         let engine = SlotEngine(schedules: schedules, busy: busy, clientBookings: clientBookings)
         if anyTime {
             for schedule in schedules {
-                let blocked = DateInterval(start: start.addingTimeInterval(-schedule.buffer), end: end.addingTimeInterval(schedule.buffer))
-                if !busy.contains(where: { $0.staffID == schedule.staffID && $0.start < blocked.end && $0.end > blocked.start }) {
-                    return ClaimedSlot(slot: Slot(start: start, end: end, staffID: schedule.staffID, location: .office), bufferMinutes: schedule.bufferMinutes)
+                let blocked = DateInterval(
+                    start: start.addingTimeInterval(-schedule.buffer), end: end.addingTimeInterval(schedule.buffer))
+                if !busy.contains(where: {
+                    $0.staffID == schedule.staffID && $0.start < blocked.end && $0.end > blocked.start
+                }) {
+                    return ClaimedSlot(
+                        slot: Slot(start: start, end: end, staffID: schedule.staffID, location: .office),
+                        bufferMinutes: schedule.bufferMinutes)
                 }
             }
             throw BookingError.slotTaken
@@ -508,20 +575,24 @@ public struct BookingWorkflow: Sendable {
         switch engine.availability(of: selection, at: start, rules: rules, now: now) {
         case .available(let slot):
             let schedule = schedules.first { $0.staffID == slot.staffID }!
-            if let zone = ZonedCalendar(identifier: schedule.timeZone), !engine.clientHasRoom(at: start, in: zone, rules: rules, now: now) {
+            if let zone = ZonedCalendar(identifier: schedule.timeZone),
+                !engine.clientHasRoom(at: start, in: zone, rules: rules, now: now)
+            {
                 throw BookingError.clientLimitReached(reason: Self.capDescription(rules))
             }
             return ClaimedSlot(slot: slot, bufferMinutes: schedule.bufferMinutes)
         case .taken:
             throw BookingError.slotTaken
         case .unavailable:
-            throw BookingError.slotUnavailable(reason: "it is outside working hours or not on the \(rules.slotStepMinutes)-minute grid")
+            throw BookingError.slotUnavailable(
+                reason: "it is outside working hours or not on the \(rules.slotStepMinutes)-minute grid")
         }
     }
 
     static func checkWindow(start: Date, rules: BookingRules, now: Date) throws(BookingError) {
         if start < now.addingTimeInterval(TimeInterval(rules.minimumLeadTimeMinutes * 60)) {
-            throw .outsideBookingWindow(reason: "sessions must be booked at least \(rules.minimumLeadTimeMinutes) minutes ahead")
+            throw .outsideBookingWindow(
+                reason: "sessions must be booked at least \(rules.minimumLeadTimeMinutes) minutes ahead")
         }
         if start > now.addingTimeInterval(TimeInterval(rules.maximumAdvanceDays * 86_400)) {
             throw .outsideBookingWindow(reason: "sessions can be booked at most \(rules.maximumAdvanceDays) days ahead")
@@ -536,7 +607,9 @@ public struct BookingWorkflow: Sendable {
     }
 
     static func selection(_ ids: [ServiceID], from reader: any BookingStoreReader) async throws -> ServiceSelection {
-        guard !ids.isEmpty else { throw BookingError.invalidField(field: "serviceIds", reason: "at least one service is required") }
+        guard !ids.isEmpty else {
+            throw BookingError.invalidField(field: "serviceIds", reason: "at least one service is required")
+        }
         let catalog = try await reader.services()
         let services = try ids.map { id in
             guard let service = catalog.first(where: { $0.id == id }) else {

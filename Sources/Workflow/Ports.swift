@@ -33,7 +33,8 @@ public struct RandomIdentifierGenerator: IdentifierGenerator {
     static func randomBase32(length: Int) -> String {
         let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
         var generator = SystemRandomNumberGenerator()
-        return String(decoding: (0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt8(32)))] }, as: UTF8.self)
+        return String(
+            decoding: (0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt8(32)))] }, as: UTF8.self)
     }
 }
 
@@ -41,7 +42,8 @@ public struct RandomIdentifierGenerator: IdentifierGenerator {
 public protocol BookingStore: Sendable {
     /// Runs `body` in one serializable write transaction: committed if it returns, rolled back if it throws.
     /// Writers are serialized, so a check and the insert it guards cannot interleave with another writer.
-    func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws -> T
+    func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws
+        -> T
 
     /// Runs `body` with read access, concurrently with writers. Each read sees committed data only; separate reads
     /// of one `body` may see writes committed between them (use `write` where that matters).
@@ -57,7 +59,8 @@ public protocol BookingStoreReader: Sendable {
     /// Bookings matching the filter, by start time.
     func bookings(matching filter: BookingFilter) async throws -> [Booking]
     /// Times of the given staff members taken at `now` (settled bookings and live holds) that overlap the interval.
-    func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?) async throws -> [BusyTime]
+    func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?)
+        async throws -> [BusyTime]
     /// Bookings still waiting for payment or confirmation whose hold ended at or before `now`.
     func lapsedHolds(at now: Date, limit: Int) async throws -> [Booking]
     func client(_ id: ClientID) async throws -> Client?
@@ -115,7 +118,9 @@ public struct BookingFilter: Hashable, Sendable {
     public var to: Date?
     public var limit: Int
 
-    public init(view: View = .active, states: Set<BookingState>? = nil, from: Date? = nil, to: Date? = nil, limit: Int = 500) {
+    public init(
+        view: View = .active, states: Set<BookingState>? = nil, from: Date? = nil, to: Date? = nil, limit: Int = 500
+    ) {
         self.view = view
         self.states = states
         self.from = from

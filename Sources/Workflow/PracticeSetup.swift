@@ -37,7 +37,8 @@ extension BookingWorkflow {
         for service in setup.services { _ = try service.validated() }
         for entry in setup.staff {
             guard entry.member.id == entry.schedule.staffID else {
-                throw BookingError.invalidField(field: "staff", reason: "schedule of \(entry.schedule.staffID) filed under \(entry.member.id)")
+                throw BookingError.invalidField(
+                    field: "staff", reason: "schedule of \(entry.schedule.staffID) filed under \(entry.member.id)")
             }
             _ = try entry.schedule.validated()
         }

@@ -10,7 +10,9 @@ public struct ClientBookingRequest: Hashable, Sendable {
     public var phone: String?
     public var note: String?
 
-    public init(serviceIDs: [ServiceID], start: Date, name: String, email: String, phone: String? = nil, note: String? = nil) {
+    public init(
+        serviceIDs: [ServiceID], start: Date, name: String, email: String, phone: String? = nil, note: String? = nil
+    ) {
         self.serviceIDs = serviceIDs
         self.start = start
         self.name = name
@@ -21,8 +23,10 @@ public struct ClientBookingRequest: Hashable, Sendable {
 
     /// A canonical text of the request, compared when an idempotency key is replayed.
     var fingerprint: String {
-        [self.serviceIDs.map(\.rawValue).joined(separator: ","), "\(self.start.timeIntervalSince1970)", self.name,
-         self.email.lowercased(), self.phone ?? "", self.note ?? ""].joined(separator: "\u{1F}")
+        [
+            self.serviceIDs.map(\.rawValue).joined(separator: ","), "\(self.start.timeIntervalSince1970)", self.name,
+            self.email.lowercased(), self.phone ?? "", self.note ?? "",
+        ].joined(separator: "\u{1F}")
     }
 }
 

@@ -31,7 +31,8 @@ struct LatencySummary: CustomStringConvertible {
         let total = self.samples.reduce(Duration.zero, +)
         let (s, atto) = total.components
         let totalSeconds = Double(s) + Double(atto) / 1e18
-        return "n=\(self.samples.count) p50=\(Self.milliseconds(self.percentile(50))) p99=\(Self.milliseconds(self.percentile(99))) "
+        return
+            "n=\(self.samples.count) p50=\(Self.milliseconds(self.percentile(50))) p99=\(Self.milliseconds(self.percentile(99))) "
             + "max=\(Self.milliseconds(self.samples.max() ?? .zero)) throughput=\(String(format: "%.0f", Double(self.samples.count) / totalSeconds)) queries/s"
     }
 }
@@ -77,7 +78,9 @@ struct SlotsBenchmark: AsyncParsableCommand {
             (0..<count).map { index in
                 let day = first.adding(days: (index / 16) % 31)
                 let start = zone.instant(on: day, at: LocalTime(minutes: (index % 16) * 90)!)!
-                return BusyTime(staffID: StaffID(rawValue: "stf_\(index % staff)"), start: start, end: start.addingTimeInterval(1800))
+                return BusyTime(
+                    staffID: StaffID(rawValue: "stf_\(index % staff)"), start: start,
+                    end: start.addingTimeInterval(1800))
             }
         }
 
@@ -88,7 +91,8 @@ struct SlotsBenchmark: AsyncParsableCommand {
             let clock = ContinuousClock()
             for _ in 0..<self.iterations {
                 let elapsed = clock.measure {
-                    found = engine.slots(for: selection, dates: dates, displayTimeZone: zone, rules: rules, now: now).count
+                    found =
+                        engine.slots(for: selection, dates: dates, displayTimeZone: zone, rules: rules, now: now).count
                 }
                 samples.append(elapsed)
             }

@@ -21,7 +21,9 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try SQLiteBookingStore(path: self.database.database)
         let migrations = try await store.appliedMigrations()
-        print("Database \(self.database.database) is at migration \(migrations.last ?? "none") (\(migrations.count) applied).")
+        print(
+            "Database \(self.database.database) is at migration \(migrations.last ?? "none") (\(migrations.count) applied)."
+        )
         guard let path = self.setup ?? (self.demo ? "Fixtures/demo-practice.json" : nil) else { return }
         let setup: PracticeSetup
         do {
@@ -30,6 +32,9 @@ struct MigrateCommand: AsyncParsableCommand {
             throw ValidationError("cannot read the practice setup \(path): \(error)")
         }
         let installed = try await BookingWorkflow(store: store).installIfEmpty(setup)
-        print(installed ? "Loaded \(setup.services.count) services and \(setup.staff.count) staff from \(path)." : "A catalog exists already; \(path) not loaded.")
+        print(
+            installed
+                ? "Loaded \(setup.services.count) services and \(setup.staff.count) staff from \(path)."
+                : "A catalog exists already; \(path) not loaded.")
     }
 }

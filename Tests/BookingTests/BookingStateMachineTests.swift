@@ -57,17 +57,22 @@ import Testing
         var actions: [BookingAction]
     }
 
-    static let refundFirst = BookingAction.refund(RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_first"))
-    static let refundNew = BookingAction.refund(RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_new"))
+    static let refundFirst = BookingAction.refund(
+        RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_first"))
+    static let refundNew = BookingAction.refund(
+        RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_new"))
     static let attention = BookingAction.notifyAdmins(.paymentNeedsAttention)
-    static let settledForApproval: [BookingAction] = [.notifyClient(.paymentReceived), .notifyAdmins(.awaitingApproval)]
+    static let settledForApproval: [BookingAction] = [
+        .notifyClient(.paymentReceived), .notifyAdmins(.awaitingApproval),
+    ]
 
     /// The table, written from the product's rules. A pair missing here must be illegal.
     static let table: [BookingState: [BookingEventKind: Expected]] = [
         .awaitingClientConfirmation: [
             .paymentSucceeded: Expected(to: .awaitingApproval, actions: settledForApproval),
             .paymentFailed: Expected(to: .awaitingClientConfirmation, actions: [.notifyClient(.paymentFailed)]),
-            .paymentWindowLapsed: Expected(to: .expired, actions: [.releaseHold, .expireCheckout, .notifyClient(.paymentLapsed)]),
+            .paymentWindowLapsed: Expected(
+                to: .expired, actions: [.releaseHold, .expireCheckout, .notifyClient(.paymentLapsed)]),
             .clientConfirmed: Expected(to: .awaitingPayment, actions: [.notifyClient(.paymentRequested)]),
             .rejected: Expected(to: .rejected, actions: [.releaseHold, .expireCheckout, .notifyClient(.rejected)]),
             .canceled: Expected(to: .canceled, actions: [.releaseHold, .expireCheckout, .notifyClient(.canceled)]),
@@ -77,7 +82,8 @@ import Testing
         .awaitingPayment: [
             .paymentSucceeded: Expected(to: .awaitingApproval, actions: settledForApproval),
             .paymentFailed: Expected(to: .awaitingPayment, actions: [.notifyClient(.paymentFailed)]),
-            .paymentWindowLapsed: Expected(to: .expired, actions: [.releaseHold, .expireCheckout, .notifyClient(.paymentLapsed)]),
+            .paymentWindowLapsed: Expected(
+                to: .expired, actions: [.releaseHold, .expireCheckout, .notifyClient(.paymentLapsed)]),
             .rejected: Expected(to: .rejected, actions: [.releaseHold, .expireCheckout, .notifyClient(.rejected)]),
             .canceled: Expected(to: .canceled, actions: [.releaseHold, .expireCheckout, .notifyClient(.canceled)]),
             .rescheduled: Expected(to: .awaitingPayment, actions: [.notifyClient(.rescheduled)]),
@@ -112,10 +118,10 @@ import Testing
             .refunded: Expected(to: .rejected, actions: []),
         ],
         .canceled: [
-            .paymentSucceeded: Expected(to: .canceled, actions: [refundNew, attention]),
+            .paymentSucceeded: Expected(to: .canceled, actions: [refundNew, attention])
         ],
         .expired: [
-            .paymentSucceeded: Expected(to: .awaitingApproval, actions: [.retakeSlot] + settledForApproval),
+            .paymentSucceeded: Expected(to: .awaitingApproval, actions: [.retakeSlot] + settledForApproval)
         ],
     ]
 
@@ -169,7 +175,9 @@ import Testing
     }
 
     @Test func automaticApprovalGoesStraightToApproved() throws {
-        var lifecycle = BookingLifecycle.open(confirmation: .none, payment: .link, approval: .automatic, price: Self.price).lifecycle
+        var lifecycle = BookingLifecycle.open(
+            confirmation: .none, payment: .link, approval: .automatic, price: Self.price
+        ).lifecycle
         let transition = try lifecycle.apply(.paymentSucceeded(Self.newPayment, slotStillFree: true))
         #expect(transition.to == .approved)
         #expect(transition.actions == [.notifyClient(.approved)])
@@ -180,7 +188,8 @@ import Testing
     ])
     func aWrongAmountIsFlaggedNotMarkedPaid(amount: Money) throws {
         var lifecycle = Self.lifecycle(in: .awaitingPayment)
-        let transition = try lifecycle.apply(.paymentSucceeded(PaymentReceipt(amount: amount, paymentIntentID: "pi_x"), slotStillFree: true))
+        let transition = try lifecycle.apply(
+            .paymentSucceeded(PaymentReceipt(amount: amount, paymentIntentID: "pi_x"), slotStillFree: true))
         #expect(lifecycle.state == .awaitingPayment)
         #expect(lifecycle.payment.status == .unpaid)
         #expect(lifecycle.attention.contains(.amountMismatch))
@@ -209,7 +218,9 @@ import Testing
     }
 
     @Test func cancelingAnOfflinePaymentAsksAnAdminToRefund() throws {
-        var lifecycle = BookingLifecycle.open(confirmation: .none, payment: .offline, approval: .manual, price: Self.price).lifecycle
+        var lifecycle = BookingLifecycle.open(
+            confirmation: .none, payment: .offline, approval: .manual, price: Self.price
+        ).lifecycle
         #expect(lifecycle.state == .awaitingApproval)
         let transition = try lifecycle.apply(.canceled)
         #expect(transition.actions == [.releaseHold, Self.attention, .notifyClient(.canceled)])
@@ -218,7 +229,9 @@ import Testing
     }
 
     @Test func cancelingAFreeBookingRefundsNothing() throws {
-        var lifecycle = BookingLifecycle.open(confirmation: .none, payment: .free, approval: .automatic, price: .zero(.eur)).lifecycle
+        var lifecycle = BookingLifecycle.open(
+            confirmation: .none, payment: .free, approval: .automatic, price: .zero(.eur)
+        ).lifecycle
         #expect(lifecycle.state == .approved)
         #expect(lifecycle.payment.status == .notRequired)
         let transition = try lifecycle.apply(.canceled)
@@ -235,13 +248,18 @@ import Testing
         (.askClient, .offline, .automatic, .awaitingClientConfirmation),
         (.askClient, .free, .manual, .awaitingClientConfirmation),
     ])
-    func openingStates(confirmation: ConfirmationMode, payment: PaymentMethod, approval: ApprovalMode, expected: BookingState) {
-        let opened = BookingLifecycle.open(confirmation: confirmation, payment: payment, approval: approval, price: Self.price)
+    func openingStates(
+        confirmation: ConfirmationMode, payment: PaymentMethod, approval: ApprovalMode, expected: BookingState
+    ) {
+        let opened = BookingLifecycle.open(
+            confirmation: confirmation, payment: payment, approval: approval, price: Self.price)
         #expect(opened.lifecycle.state == expected)
     }
 
     @Test func confirmingAnOfflinePaidBookingFollowsTheApprovalMode() throws {
-        var lifecycle = BookingLifecycle.open(confirmation: .askClient, payment: .offline, approval: .automatic, price: Self.price).lifecycle
+        var lifecycle = BookingLifecycle.open(
+            confirmation: .askClient, payment: .offline, approval: .automatic, price: Self.price
+        ).lifecycle
         let transition = try lifecycle.apply(.clientConfirmed)
         #expect(transition.to == .approved)
     }

@@ -1,7 +1,7 @@
 import Booking
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct DomainValueTests {
     @Test(arguments: ["zoe@example.com", "  Zoe.Dupre+seance@Example.FR ", "a@b.co"])
@@ -10,9 +10,14 @@ import TestSupport
         #expect(email.normalized == raw.trimmingCharacters(in: .whitespaces).lowercased())
     }
 
-    @Test(arguments: ["", "zoe", "zoe@", "@example.com", "zoe@example", "zo e@example.com", "zoe@@example.com", "zoe@-x.com", ".zoe@example.com"])
+    @Test(arguments: [
+        "", "zoe", "zoe@", "@example.com", "zoe@example", "zo e@example.com", "zoe@@example.com", "zoe@-x.com",
+        ".zoe@example.com",
+    ])
     func invalidEmails(raw: String) {
-        #expect(throws: BookingError.invalidField(field: "email", reason: "not an email address")) { try EmailAddress(raw) }
+        #expect(throws: BookingError.invalidField(field: "email", reason: "not an email address")) {
+            try EmailAddress(raw)
+        }
     }
 
     @Test func emailsMatchIgnoringCase() throws {
@@ -49,8 +54,12 @@ import TestSupport
     @Test func zonedCalendarFindsTheFirstOccurrenceAndSkipsGaps() {
         let paris = ZonedCalendar(identifier: "Europe/Paris")!
         #expect(paris.instant(on: LocalDate(iso: "2026-03-29")!, at: LocalTime(iso: "02:30")!) == nil)
-        #expect(paris.instant(on: LocalDate(iso: "2026-10-25")!, at: LocalTime(iso: "02:30")!) == Instants.utc("2026-10-25T00:30:00Z"))
-        #expect(paris.instant(on: LocalDate(iso: "2026-07-01")!, at: LocalTime(iso: "12:00")!) == Instants.utc("2026-07-01T10:00:00Z"))
+        #expect(
+            paris.instant(on: LocalDate(iso: "2026-10-25")!, at: LocalTime(iso: "02:30")!)
+                == Instants.utc("2026-10-25T00:30:00Z"))
+        #expect(
+            paris.instant(on: LocalDate(iso: "2026-07-01")!, at: LocalTime(iso: "12:00")!)
+                == Instants.utc("2026-07-01T10:00:00Z"))
         #expect(paris.localDate(of: Instants.utc("2026-12-31T23:30:00Z")) == LocalDate(iso: "2027-01-01"))
         #expect(ZonedCalendar(identifier: "Mars/Olympus") == nil)
     }
@@ -78,7 +87,8 @@ import TestSupport
 
     @Test(arguments: [
         ("*@example.com", "zoe@example.com", true), ("*@example.com", "zoe@example.org", false),
-        ("*@*.example.com", "a@team.example.com", true), ("zoe@example.com", "ZOE@example.com", true), ("z*e@*", "zooe@x.fr", true),
+        ("*@*.example.com", "a@team.example.com", true), ("zoe@example.com", "ZOE@example.com", true),
+        ("z*e@*", "zooe@x.fr", true),
         ("z*e@*", "zoa@x.fr", false),
     ])
     func allowedEmailPatterns(pattern: String, email: String, allowed: Bool) throws {
@@ -88,7 +98,8 @@ import TestSupport
     }
 
     @Test func rulesDecodeWithDefaultsAndValidate() throws {
-        let rules = try JSONDecoder().decode(BookingRules.self, from: Data(#"{"approvalMode":"automatic","maxBookingsPerClientPerDay":null}"#.utf8))
+        let rules = try JSONDecoder().decode(
+            BookingRules.self, from: Data(#"{"approvalMode":"automatic","maxBookingsPerClientPerDay":null}"#.utf8))
         #expect(rules.approvalMode == .automatic)
         #expect(rules.maxBookingsPerClientPerDay == nil)
         #expect(rules.clientPaymentWindowMinutes == 30)
@@ -108,14 +119,17 @@ import TestSupport
         var unknownZone = StaffSchedule.paris()
         unknownZone.timeZone = "Europe/Atlantis"
         #expect(throws: BookingError.self) { try unknownZone.validated() }
-        #expect(throws: BookingError.self) { try WorkingInterval(start: LocalTime(hour: 12)!, end: LocalTime(hour: 9)!) }
+        #expect(throws: BookingError.self) {
+            try WorkingInterval(start: LocalTime(hour: 12)!, end: LocalTime(hour: 9)!)
+        }
         _ = try StaffSchedule.paris().validated()
     }
 
     @Test func theDefaultScheduleIsWeekdaysNineToFiveWithAnHourBuffer() {
         let schedule = StaffSchedule.paris()
         #expect(schedule.bufferMinutes == 60)
-        #expect(schedule.intervals(on: LocalDate(iso: "2026-11-23")!).map { "\($0.start)-\($0.end)" } == ["09:00-17:00"])
+        #expect(
+            schedule.intervals(on: LocalDate(iso: "2026-11-23")!).map { "\($0.start)-\($0.end)" } == ["09:00-17:00"])
         #expect(schedule.intervals(on: LocalDate(iso: "2026-11-28")!).isEmpty)
     }
 

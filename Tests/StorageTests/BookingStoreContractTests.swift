@@ -1,7 +1,7 @@
 import Booking
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import Workflow
 
 /// What every `BookingStore` must do, run against each implementation.
@@ -15,7 +15,10 @@ import Workflow
         let store = try await self.practice(kind).store
         var booking = Booking.sample(client: Client.sample().id)
         booking.clientNote = "Première séance — merci !"
-        _ = try booking.lifecycle.apply(.paymentSucceeded(PaymentReceipt(amount: booking.price, checkoutSessionID: "cs_1", paymentIntentID: "pi_1"), slotStillFree: true))
+        _ = try booking.lifecycle.apply(
+            .paymentSucceeded(
+                PaymentReceipt(amount: booking.price, checkoutSessionID: "cs_1", paymentIntentID: "pi_1"),
+                slotStillFree: true))
         booking.holdUntil = nil
         let stored = booking
         try await store.write { tx in
@@ -57,8 +60,11 @@ import Workflow
         let store = try await self.practice(kind).store
         let client = Client.sample()
         let day = Instants.tuesdayTen
-        let live = Booking.sample(id: "bk_live", client: client.id, start: day, holdUntil: self.now.addingTimeInterval(600))
-        let lapsed = Booking.sample(id: "bk_lapsed", client: client.id, start: day.addingTimeInterval(7200), holdUntil: self.now.addingTimeInterval(-1))
+        let live = Booking.sample(
+            id: "bk_live", client: client.id, start: day, holdUntil: self.now.addingTimeInterval(600))
+        let lapsed = Booking.sample(
+            id: "bk_lapsed", client: client.id, start: day.addingTimeInterval(7200),
+            holdUntil: self.now.addingTimeInterval(-1))
         var settled = Booking.sample(id: "bk_paid", client: client.id, start: day.addingTimeInterval(14_400))
         _ = try settled.lifecycle.apply(.markedPaidOffline)
         settled.holdUntil = nil
@@ -71,17 +77,27 @@ import Workflow
             for booking in all { try await tx.insert(booking) }
         }
         let window = DateInterval(start: day.addingTimeInterval(-86_400), end: day.addingTimeInterval(86_400))
-        let busy = try await store.read { try await $0.busyTimes(staffIDs: [StaffMember.camille.id], overlapping: window, at: self.now, excluding: nil) }
+        let busy = try await store.read {
+            try await $0.busyTimes(
+                staffIDs: [StaffMember.camille.id], overlapping: window, at: self.now, excluding: nil)
+        }
         #expect(Set(busy.map(\.start)) == [live.start, settled.start])
         let excluding = try await store.read {
-            try await $0.busyTimes(staffIDs: [StaffMember.camille.id], overlapping: window, at: self.now, excluding: live.id)
+            try await $0.busyTimes(
+                staffIDs: [StaffMember.camille.id], overlapping: window, at: self.now, excluding: live.id)
         }
         #expect(excluding.map(\.start) == [settled.start])
-        let otherStaff = try await store.read { try await $0.busyTimes(staffIDs: [StaffMember.noor.id], overlapping: window, at: self.now, excluding: nil) }
+        let otherStaff = try await store.read {
+            try await $0.busyTimes(staffIDs: [StaffMember.noor.id], overlapping: window, at: self.now, excluding: nil)
+        }
         #expect(otherStaff.isEmpty)
         // Touching is not overlapping.
         let after = DateInterval(start: settled.end, end: settled.end.addingTimeInterval(3600))
-        #expect(try await store.read { try await $0.busyTimes(staffIDs: [StaffMember.camille.id], overlapping: after, at: self.now, excluding: nil) }.isEmpty)
+        #expect(
+            try await store.read {
+                try await $0.busyTimes(
+                    staffIDs: [StaffMember.camille.id], overlapping: after, at: self.now, excluding: nil)
+            }.isEmpty)
         let lapsedHolds = try await store.read { try await $0.lapsedHolds(at: self.now, limit: 10) }
         #expect(lapsedHolds.map(\.id) == [lapsed.id])
     }
@@ -89,9 +105,18 @@ import Workflow
     @Test(arguments: StoreKind.allCases)
     func providerEventsAreRecordedOnce(kind: StoreKind) async throws {
         let store = try await self.practice(kind).store
-        #expect(try await store.write { try await $0.recordProviderEvent(id: "evt_1", type: "checkout.session.completed", receivedAt: self.now) })
-        #expect(try await !store.write { try await $0.recordProviderEvent(id: "evt_1", type: "checkout.session.completed", receivedAt: self.now) })
-        #expect(try await store.write { try await $0.recordProviderEvent(id: "evt_2", type: "charge.refunded", receivedAt: self.now) })
+        #expect(
+            try await store.write {
+                try await $0.recordProviderEvent(id: "evt_1", type: "checkout.session.completed", receivedAt: self.now)
+            })
+        #expect(
+            try await !store.write {
+                try await $0.recordProviderEvent(id: "evt_1", type: "checkout.session.completed", receivedAt: self.now)
+            })
+        #expect(
+            try await store.write {
+                try await $0.recordProviderEvent(id: "evt_2", type: "charge.refunded", receivedAt: self.now)
+            })
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -99,16 +124,25 @@ import Workflow
         let store = try await self.practice(kind).store
         let booking = Booking.sample(client: Client.sample().id)
         let entries = [
-            HistoryEntry(bookingID: booking.id, at: self.now, actor: .client(booking.clientID), from: nil, to: .awaitingPayment, event: "created"),
-            HistoryEntry(bookingID: booking.id, at: self.now.addingTimeInterval(60), actor: .provider, from: .awaitingPayment, to: .awaitingApproval,
-                         event: "paymentSucceeded", providerEventID: "evt_1"),
-            HistoryEntry(bookingID: booking.id, at: self.now.addingTimeInterval(120), actor: .admin(AdminID(rawValue: "adm_1")), from: .awaitingApproval,
-                         to: .approved, event: "approved", reason: "welcome back"),
+            HistoryEntry(
+                bookingID: booking.id, at: self.now, actor: .client(booking.clientID), from: nil, to: .awaitingPayment,
+                event: "created"),
+            HistoryEntry(
+                bookingID: booking.id, at: self.now.addingTimeInterval(60), actor: .provider, from: .awaitingPayment,
+                to: .awaitingApproval,
+                event: "paymentSucceeded", providerEventID: "evt_1"),
+            HistoryEntry(
+                bookingID: booking.id, at: self.now.addingTimeInterval(120), actor: .admin(AdminID(rawValue: "adm_1")),
+                from: .awaitingApproval,
+                to: .approved, event: "approved", reason: "welcome back"),
         ]
-        let first = OutboxMessage(id: "msg_1", bookingID: booking.id, effect: .emailClient(.bookingReceived), createdAt: self.now)
+        let first = OutboxMessage(
+            id: "msg_1", bookingID: booking.id, effect: .emailClient(.bookingReceived), createdAt: self.now)
         let second = OutboxMessage(
             id: "msg_2", bookingID: booking.id,
-            effect: .refund(RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_1"), idempotencyKey: "k"), createdAt: self.now.addingTimeInterval(1))
+            effect: .refund(
+                RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_1"), idempotencyKey: "k"),
+            createdAt: self.now.addingTimeInterval(1))
         try await store.write { tx in
             try await tx.insert(Client.sample())
             try await tx.insert(booking)
@@ -117,7 +151,10 @@ import Workflow
             try await tx.enqueue(second)
         }
         #expect(try await store.read { try await $0.history(of: booking.id) } == entries)
-        #expect(try await store.read { try await $0.pendingOutbox(at: self.now.addingTimeInterval(5), limit: 10) } == [first, second])
+        #expect(
+            try await store.read { try await $0.pendingOutbox(at: self.now.addingTimeInterval(5), limit: 10) } == [
+                first, second,
+            ])
         var delivered = first
         delivered.deliveredAt = self.now.addingTimeInterval(2)
         delivered.attempts = 1
@@ -129,8 +166,12 @@ import Workflow
             try await tx.updateOutbox(delivered)
             try await tx.updateOutbox(retry)
         }
-        #expect(try await store.read { try await $0.pendingOutbox(at: self.now.addingTimeInterval(5), limit: 10) }.isEmpty)
-        #expect(try await store.read { try await $0.pendingOutbox(at: self.now.addingTimeInterval(61), limit: 10) } == [retry])
+        #expect(
+            try await store.read { try await $0.pendingOutbox(at: self.now.addingTimeInterval(5), limit: 10) }.isEmpty)
+        #expect(
+            try await store.read { try await $0.pendingOutbox(at: self.now.addingTimeInterval(61), limit: 10) } == [
+                retry
+            ])
         #expect(try await store.read { try await $0.outbox(of: booking.id) } == [delivered, retry])
     }
 
@@ -157,7 +198,13 @@ import Workflow
         let store = try kind.makeStore()
         var schedule = StaffSchedule.paris()
         schedule.daysOff = [try DateRange(first: LocalDate(iso: "2026-12-24")!, last: LocalDate(iso: "2027-01-02")!)]
-        schedule.specialDays = [SpecialDay(date: LocalDate(iso: "2026-12-19")!, intervals: [try WorkingInterval(start: LocalTime(hour: 10)!, end: LocalTime(hour: 13)!, location: .home)])]
+        schedule.specialDays = [
+            SpecialDay(
+                date: LocalDate(iso: "2026-12-19")!,
+                intervals: [
+                    try WorkingInterval(start: LocalTime(hour: 10)!, end: LocalTime(hour: 13)!, location: .home)
+                ])
+        ]
         try await store.write { [schedule] in try await $0.save(StaffMember.camille, schedule: schedule) }
         #expect(try await store.read { try await $0.schedules() } == [schedule])
         #expect(try await store.read { try await $0.staff() } == [StaffMember.camille])
@@ -181,13 +228,17 @@ import Workflow
     func listsFilterByViewStateAndTime(kind: StoreKind) async throws {
         let store = try await self.practice(kind).store
         let zoe = Client.sample()
-        let banned = Client(id: ClientID(rawValue: "cl_ban"), name: "Max", email: try EmailAddress("max@example.com"), isBanned: true, createdAt: self.now)
+        let banned = Client(
+            id: ClientID(rawValue: "cl_ban"), name: "Max", email: try EmailAddress("max@example.com"), isBanned: true,
+            createdAt: self.now)
         let open = Booking.sample(id: "bk_open", client: zoe.id)
-        var archived = Booking.sample(id: "bk_archived", client: zoe.id, start: Instants.tuesdayTen.addingTimeInterval(86_400))
+        var archived = Booking.sample(
+            id: "bk_archived", client: zoe.id, start: Instants.tuesdayTen.addingTimeInterval(86_400))
         _ = try archived.lifecycle.apply(.canceled)
         archived.holdUntil = nil
         archived.archivedAt = self.now
-        let bannedBooking = Booking.sample(id: "bk_banned", client: banned.id, start: Instants.tuesdayTen.addingTimeInterval(2 * 86_400))
+        let bannedBooking = Booking.sample(
+            id: "bk_banned", client: banned.id, start: Instants.tuesdayTen.addingTimeInterval(2 * 86_400))
         try await store.write { [archived] tx in
             try await tx.insert(zoe)
             try await tx.insert(banned)

@@ -2,8 +2,8 @@ import Booking
 import Foundation
 import GRDB
 import Storage
-import Testing
 import TestSupport
+import Testing
 import Workflow
 
 /// What is particular to the SQLite store: its file, its pragmas, its schema's constraints.
@@ -19,8 +19,14 @@ import Workflow
         let again = try SQLiteBookingStore(path: path)
         #expect(try await again.appliedMigrations() == ["2026-11-23-initial"])
         let queue = try DatabaseQueue(path: path)
-        let tables = try await queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
-        #expect(Set(tables).isSuperset(of: ["bookings", "booking_history", "clients", "idempotency_keys", "outbox", "provider_events", "services", "settings", "staff"]))
+        let tables = try await queue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        }
+        #expect(
+            Set(tables).isSuperset(of: [
+                "bookings", "booking_history", "clients", "idempotency_keys", "outbox", "provider_events", "services",
+                "settings", "staff",
+            ]))
         let journal = try await queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
     }
@@ -33,7 +39,10 @@ import Workflow
         try await store.write { tx in
             try await tx.insert(Client.sample())
             try await tx.insert(booking)
-            try await tx.append(HistoryEntry(bookingID: booking.id, at: booking.createdAt, actor: .system, from: nil, to: .awaitingPayment, event: "created"))
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: booking.id, at: booking.createdAt, actor: .system, from: nil, to: .awaitingPayment,
+                    event: "created"))
         }
         let queue = try DatabaseQueue(path: path)
         let refused = [
@@ -66,10 +75,12 @@ import Workflow
 
     @Test func aCommittedBookingSurvivesReopening() async throws {
         let path = try self.path()
-        let workflow = BookingWorkflow(store: try SQLiteBookingStore(path: path), clock: ManualClock(Instants.mondayMorning))
+        let workflow = BookingWorkflow(
+            store: try SQLiteBookingStore(path: path), clock: ManualClock(Instants.mondayMorning))
         try await workflow.installIfEmpty(.sample())
-        let receipt = try await workflow.book(ClientBookingRequest(
-            serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com"))
+        let receipt = try await workflow.book(
+            ClientBookingRequest(
+                serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com"))
         let reopened = try SQLiteBookingStore(path: path)
         #expect(try await reopened.read { try await $0.booking(receipt.booking.id) } == receipt.booking)
     }

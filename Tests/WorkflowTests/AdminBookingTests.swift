@@ -1,7 +1,7 @@
 import Booking
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import Workflow
 
 /// Admins make bookings by hand and decide on them.
@@ -9,12 +9,16 @@ import Workflow
     let adminID = AdminID(rawValue: "adm_1")
     var decision: AdminDecision { AdminDecision(admin: self.adminID) }
 
-    func newClient(_ email: String = "lea@example.com") -> ClientChoice { .new(name: "Léa Moreau", email: email, phone: "+33 6 12 34 56 78") }
+    func newClient(_ email: String = "lea@example.com") -> ClientChoice {
+        .new(name: "Léa Moreau", email: email, phone: "+33 6 12 34 56 78")
+    }
 
     @Test func byDefaultAHandMadeBookingWaitsForPaymentByLinkFor48Hours() async throws {
         let practice = try await TestPractice()
         let receipt = try await practice.workflow.createByHand(
-            AdminBookingRequest(client: self.newClient(), serviceIDs: [Service.callFirst.id], start: Instants.tuesdayTen), by: self.adminID)
+            AdminBookingRequest(
+                client: self.newClient(), serviceIDs: [Service.callFirst.id], start: Instants.tuesdayTen),
+            by: self.adminID)
         let booking = receipt.booking
         #expect(booking.state == .awaitingPayment)
         #expect(booking.origin == .admin)
@@ -30,7 +34,10 @@ import Workflow
     }
 
     @Test(arguments: [
-        (ConfirmationMode.none, AdminBookingRequest.Payment.offline, AdminBookingRequest.Approval.preApproved, BookingState.approved, PaymentStatus.paid),
+        (
+            ConfirmationMode.none, AdminBookingRequest.Payment.offline, AdminBookingRequest.Approval.preApproved,
+            BookingState.approved, PaymentStatus.paid
+        ),
         (.none, .offline, .rules, .awaitingApproval, .paid),
         (.none, .free, .preApproved, .approved, .notRequired),
         (.none, .free, .rules, .awaitingApproval, .notRequired),
@@ -45,7 +52,8 @@ import Workflow
         let practice = try await TestPractice()
         let booking = try await practice.workflow.createByHand(
             AdminBookingRequest(
-                client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, confirmation: confirmation,
+                client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen,
+                confirmation: confirmation,
                 payment: payment, approval: approval),
             by: self.adminID
         ).booking
@@ -58,7 +66,9 @@ import Workflow
     @Test func askingTheClientToConfirmThenPay() async throws {
         let practice = try await TestPractice()
         let booking = try await practice.workflow.createByHand(
-            AdminBookingRequest(client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, confirmation: .askClient),
+            AdminBookingRequest(
+                client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen,
+                confirmation: .askClient),
             by: self.adminID
         ).booking
         let confirmed = try await practice.workflow.confirmByClient(token: booking.accessToken)
@@ -70,7 +80,9 @@ import Workflow
     @Test func notNotifyingTheClientWritesNoClientEmail() async throws {
         let practice = try await TestPractice()
         let booking = try await practice.workflow.createByHand(
-            AdminBookingRequest(client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, payment: .offline, notifyClient: false),
+            AdminBookingRequest(
+                client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen,
+                payment: .offline, notifyClient: false),
             by: self.adminID
         ).booking
         _ = try await practice.workflow.approve(booking.id, AdminDecision(admin: self.adminID, notifyClient: false))
@@ -83,26 +95,36 @@ import Workflow
         let practice = try await TestPractice()
         let zoe = try await practice.workflow.book(practice.request()).client
         let byID = try await practice.workflow.createByHand(
-            AdminBookingRequest(client: .existing(zoe.id), serviceIDs: [Service.callFirst.id], start: Instants.utc("2026-12-02T09:00:00Z")), by: self.adminID)
+            AdminBookingRequest(
+                client: .existing(zoe.id), serviceIDs: [Service.callFirst.id],
+                start: Instants.utc("2026-12-02T09:00:00Z")), by: self.adminID)
         #expect(byID.client.id == zoe.id)
         let byEmail = try await practice.workflow.createByHand(
-            AdminBookingRequest(client: self.newClient("ZOE@example.com"), serviceIDs: [Service.callFirst.id], start: Instants.utc("2026-12-03T09:00:00Z")),
+            AdminBookingRequest(
+                client: self.newClient("ZOE@example.com"), serviceIDs: [Service.callFirst.id],
+                start: Instants.utc("2026-12-03T09:00:00Z")),
             by: self.adminID)
         #expect(byEmail.client.id == zoe.id)
         await #expect(throws: BookingError.notFound(what: "client")) {
             try await practice.workflow.createByHand(
-                AdminBookingRequest(client: .existing(ClientID(rawValue: "cl_nobody")), serviceIDs: [Service.callFirst.id], start: Instants.tuesdayTen), by: self.adminID)
+                AdminBookingRequest(
+                    client: .existing(ClientID(rawValue: "cl_nobody")), serviceIDs: [Service.callFirst.id],
+                    start: Instants.tuesdayTen), by: self.adminID)
         }
     }
 
     @Test func anEligibilityOverrideNeedsAReasonAndIsRecorded() async throws {
         let practice = try await TestPractice()
-        await #expect { try await practice.workflow.createByHand(
-            AdminBookingRequest(client: self.newClient(), serviceIDs: [Service.chatMore.id], start: Instants.tuesdayTen), by: self.adminID) }
-            throws: { ($0 as? BookingError)?.code == "not_eligible" }
+        await #expect {
+            try await practice.workflow.createByHand(
+                AdminBookingRequest(
+                    client: self.newClient(), serviceIDs: [Service.chatMore.id], start: Instants.tuesdayTen),
+                by: self.adminID)
+        } throws: { ($0 as? BookingError)?.code == "not_eligible" }
         let booking = try await practice.workflow.createByHand(
-            AdminBookingRequest(client: self.newClient(), serviceIDs: [Service.chatMore.id], start: Instants.tuesdayTen,
-                                eligibilityOverrideReason: "First session held at the previous practice"),
+            AdminBookingRequest(
+                client: self.newClient(), serviceIDs: [Service.chatMore.id], start: Instants.tuesdayTen,
+                eligibilityOverrideReason: "First session held at the previous practice"),
             by: self.adminID
         ).booking
         let created = try #require(try await practice.workflow.history(of: booking.id).first)
@@ -113,12 +135,16 @@ import Workflow
         let practice = try await TestPractice()
         // Saturday morning: outside the schedule, allowed by hand.
         let saturday = try await practice.workflow.createByHand(
-            AdminBookingRequest(client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.utc("2026-12-05T09:00:00Z")), by: self.adminID)
+            AdminBookingRequest(
+                client: self.newClient(), serviceIDs: [Service.chatFirst.id],
+                start: Instants.utc("2026-12-05T09:00:00Z")), by: self.adminID)
         #expect(saturday.booking.state == .awaitingPayment)
         _ = try await practice.workflow.book(practice.request())
         await #expect(throws: BookingError.slotTaken) {
             try await practice.workflow.createByHand(
-                AdminBookingRequest(client: self.newClient("max@example.com"), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen.addingTimeInterval(30 * 60)),
+                AdminBookingRequest(
+                    client: self.newClient("max@example.com"), serviceIDs: [Service.chatFirst.id],
+                    start: Instants.tuesdayTen.addingTimeInterval(30 * 60)),
                 by: self.adminID)
         }
     }
@@ -138,10 +164,13 @@ import Workflow
     @Test func reschedulingMovesTheBookingOnTheSameStaffAndRaisesItsSequence() async throws {
         let practice = try await TestPractice(setup: .sample(staff: [.camille, .noor]))
         let booking = try await practice.workflow.book(practice.request()).booking
-        let other = try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600), email: "max@example.com")).booking
+        let other = try await practice.workflow.book(
+            practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600), email: "max@example.com")
+        ).booking
         #expect(other.staffID == booking.staffID)
         let newStart = Instants.utc("2026-12-02T13:00:00Z")
-        let moved = try await practice.workflow.reschedule(booking.id, to: newStart, AdminDecision(admin: self.adminID, note: "Client asked"))
+        let moved = try await practice.workflow.reschedule(
+            booking.id, to: newStart, AdminDecision(admin: self.adminID, note: "Client asked"))
         #expect(moved.start == newStart)
         #expect(moved.end == newStart.addingTimeInterval(45 * 60))
         #expect(moved.staffID == booking.staffID)
@@ -162,8 +191,12 @@ import Workflow
         let booking = try await practice.workflow.book(practice.request()).booking
         _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
         _ = try await practice.workflow.approve(booking.id, self.decision)
-        await #expect { try await practice.workflow.complete(booking.id, self.decision) } throws: { ($0 as? BookingError)?.code == "not_allowed_now" }
-        await #expect { try await practice.workflow.markNoShow(booking.id, self.decision) } throws: { ($0 as? BookingError)?.code == "not_allowed_now" }
+        await #expect { try await practice.workflow.complete(booking.id, self.decision) } throws: {
+            ($0 as? BookingError)?.code == "not_allowed_now"
+        }
+        await #expect { try await practice.workflow.markNoShow(booking.id, self.decision) } throws: {
+            ($0 as? BookingError)?.code == "not_allowed_now"
+        }
         practice.clock.set(booking.start.addingTimeInterval(60))
         #expect(try await practice.workflow.markNoShow(booking.id, self.decision).state == .noShow)
     }
@@ -171,7 +204,8 @@ import Workflow
     @Test func markingPaidOfflineSettlesTheBooking() async throws {
         let practice = try await TestPractice()
         let booking = try await practice.workflow.book(practice.request()).booking
-        let paid = try await practice.workflow.markPaidOffline(booking.id, AdminDecision(admin: self.adminID, note: "Cash"))
+        let paid = try await practice.workflow.markPaidOffline(
+            booking.id, AdminDecision(admin: self.adminID, note: "Cash"))
         #expect(paid.state == .awaitingApproval)
         #expect(paid.payment.status == .paid)
         #expect(paid.payment.method == .offline)
@@ -180,25 +214,34 @@ import Workflow
     @Test func onlyClosedBookingsAreArchived() async throws {
         let practice = try await TestPractice()
         let booking = try await practice.workflow.book(practice.request()).booking
-        await #expect { try await practice.workflow.archive(booking.id, by: self.adminID) } throws: { ($0 as? BookingError)?.code == "not_allowed_now" }
+        await #expect { try await practice.workflow.archive(booking.id, by: self.adminID) } throws: {
+            ($0 as? BookingError)?.code == "not_allowed_now"
+        }
         _ = try await practice.workflow.cancel(booking.id, self.decision)
         let archived = try await practice.workflow.archive(booking.id, by: self.adminID)
         #expect(archived.archivedAt == Instants.mondayMorning)
         let active = try await practice.store.read { try await $0.bookings(matching: BookingFilter()) }
-        let inArchive = try await practice.store.read { try await $0.bookings(matching: BookingFilter(view: .archived)) }
+        let inArchive = try await practice.store.read {
+            try await $0.bookings(matching: BookingFilter(view: .archived))
+        }
         #expect(active.isEmpty)
         #expect(inArchive.map(\.id) == [booking.id])
-        #expect(try await practice.workflow.history(of: booking.id).map(\.event) == ["created", "canceled", "archived"])
+        #expect(
+            try await practice.workflow.history(of: booking.id).map(\.event) == ["created", "canceled", "archived"])
     }
 
     @Test func bannedClientsBookingsShowUnderTheBannedView() async throws {
         let practice = try await TestPractice()
         let receipt = try await practice.workflow.book(practice.request())
         _ = try await practice.workflow.ban(receipt.client.id, by: self.adminID)
-        #expect(try await practice.store.read { try await $0.bookings(matching: BookingFilter(view: .banned)) }.map(\.id) == [receipt.booking.id])
+        #expect(
+            try await practice.store.read { try await $0.bookings(matching: BookingFilter(view: .banned)) }.map(\.id)
+                == [receipt.booking.id])
         await #expect(throws: BookingError.clientBanned) {
             try await practice.workflow.createByHand(
-                AdminBookingRequest(client: .existing(receipt.client.id), serviceIDs: [Service.chatFirst.id], start: Instants.utc("2026-12-02T09:00:00Z")),
+                AdminBookingRequest(
+                    client: .existing(receipt.client.id), serviceIDs: [Service.chatFirst.id],
+                    start: Instants.utc("2026-12-02T09:00:00Z")),
                 by: self.adminID)
         }
     }

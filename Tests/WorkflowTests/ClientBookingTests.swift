@@ -1,7 +1,7 @@
 import Booking
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import Workflow
 
 /// A client books on the public side.
@@ -33,7 +33,8 @@ import Workflow
         #expect(outbox.map(\.effect) == [.emailClient(.bookingReceived)])
         // And the slot is gone from the list
         let slots = try await practice.workflow.availableSlots(
-            serviceIDs: [Service.chatFirst.id], dates: try DateRange(first: LocalDate(iso: "2026-12-01")!, last: LocalDate(iso: "2026-12-01")!),
+            serviceIDs: [Service.chatFirst.id],
+            dates: try DateRange(first: LocalDate(iso: "2026-12-01")!, last: LocalDate(iso: "2026-12-01")!),
             timeZone: "Europe/Paris")
         #expect(!slots.contains { $0.start == Instants.tuesdayTen })
         #expect(!slots.isEmpty)
@@ -43,23 +44,27 @@ import Workflow
         let practice = try await TestPractice()
         let booking = try await practice.workflow.book(practice.request()).booking
         // When the provider reports the payment
-        let outcome = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking, eventID: "evt_paid"))
+        let outcome = try await practice.workflow.applyPaymentEvent(
+            practice.paidEvent(for: booking, eventID: "evt_paid"))
         #expect(outcome == .applied(booking.id, from: .awaitingPayment, to: .awaitingApproval))
         let paid = try await practice.workflow.booking(booking.id)
         #expect(paid.state == .awaitingApproval)
         #expect(paid.payment.status == .paid)
         #expect(paid.holdUntil == nil)
         // And an admin approves
-        let approved = try await practice.workflow.approve(booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1"), note: "See you"))
+        let approved = try await practice.workflow.approve(
+            booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1"), note: "See you"))
         #expect(approved.state == .approved)
         let history = try await practice.workflow.history(of: booking.id)
         #expect(history.map(\.event) == ["created", "paymentSucceeded", "approved"])
         #expect(history[1].actor == .provider && history[1].providerEventID == "evt_paid")
         #expect(history[2].actor == .admin(AdminID(rawValue: "adm_1")) && history[2].reason == "See you")
         let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
-        #expect(effects == [
-            .emailClient(.bookingReceived), .emailClient(.paymentReceived), .emailAdmins(.awaitingApproval), .emailClient(.approved),
-        ])
+        #expect(
+            effects == [
+                .emailClient(.bookingReceived), .emailClient(.paymentReceived), .emailAdmins(.awaitingApproval),
+                .emailClient(.approved),
+            ])
     }
 
     @Test func anIdempotencyKeyReturnsTheSameBooking() async throws {
@@ -70,7 +75,8 @@ import Workflow
         #expect(again.replayed)
         #expect(again.booking == first.booking)
         await #expect(throws: BookingError.idempotencyKeyReused) {
-            try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600)), idempotencyKey: "key-1")
+            try await practice.workflow.book(
+                practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600)), idempotencyKey: "key-1")
         }
     }
 
@@ -82,9 +88,11 @@ import Workflow
         }
         // 10:45 + a one-hour buffer: 11:30 is still too close.
         await #expect(throws: BookingError.slotTaken) {
-            try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(90 * 60), email: "max@example.com"))
+            try await practice.workflow.book(
+                practice.request(at: Instants.tuesdayTen.addingTimeInterval(90 * 60), email: "max@example.com"))
         }
-        _ = try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(105 * 60), email: "max@example.com"))
+        _ = try await practice.workflow.book(
+            practice.request(at: Instants.tuesdayTen.addingTimeInterval(105 * 60), email: "max@example.com"))
     }
 
     @Test(arguments: [
@@ -102,16 +110,19 @@ import Workflow
     @Test func theBookingWindowIsEnforced() async throws {
         let practice = try await TestPractice()
         // 30 minutes ahead: under the 60-minute lead time. (Monday 08:30 Paris: also before opening.)
-        await #expect { try await practice.workflow.book(practice.request(at: Instants.mondayMorning.addingTimeInterval(30 * 60))) }
-            throws: { ($0 as? BookingError)?.code == "outside_booking_window" }
-        await #expect { try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(120 * 86_400))) }
-            throws: { ($0 as? BookingError)?.code == "outside_booking_window" }
+        await #expect {
+            try await practice.workflow.book(practice.request(at: Instants.mondayMorning.addingTimeInterval(30 * 60)))
+        } throws: { ($0 as? BookingError)?.code == "outside_booking_window" }
+        await #expect {
+            try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(120 * 86_400)))
+        } throws: { ($0 as? BookingError)?.code == "outside_booking_window" }
     }
 
     @Test func additionalTimeNeedsACompletedFirstSession() async throws {
         let practice = try await TestPractice()
-        await #expect { try await practice.workflow.book(practice.request([.chatMore])) }
-            throws: { ($0 as? BookingError)?.code == "not_eligible" }
+        await #expect { try await practice.workflow.book(practice.request([.chatMore])) } throws: {
+            ($0 as? BookingError)?.code == "not_eligible"
+        }
         // Given a first chat, paid, approved and completed
         let first = try await practice.workflow.book(practice.request()).booking
         _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: first))
@@ -120,10 +131,12 @@ import Workflow
         practice.clock.set(first.end.addingTimeInterval(60))
         _ = try await practice.workflow.complete(first.id, admin)
         // Then additional chat time can be booked, and additional call time still cannot
-        let more = try await practice.workflow.book(practice.request([.chatMore], at: Instants.utc("2026-12-03T09:00:00Z")))
+        let more = try await practice.workflow.book(
+            practice.request([.chatMore], at: Instants.utc("2026-12-03T09:00:00Z")))
         #expect(more.booking.state == .awaitingPayment)
-        await #expect { try await practice.workflow.book(practice.request([.callMore], at: Instants.utc("2026-12-04T09:00:00Z"))) }
-            throws: { ($0 as? BookingError)?.code == "not_eligible" }
+        await #expect {
+            try await practice.workflow.book(practice.request([.callMore], at: Instants.utc("2026-12-04T09:00:00Z")))
+        } throws: { ($0 as? BookingError)?.code == "not_eligible" }
     }
 
     @Test func bannedClientsCannotBook() async throws {
@@ -141,14 +154,18 @@ import Workflow
         var rules = BookingRules.standard
         rules.allowedEmailPattern = "*@example.com"
         let practice = try await TestPractice(setup: .sample(rules: rules))
-        await #expect { try await practice.workflow.book(practice.request(email: "zoe@elsewhere.org")) }
-            throws: { ($0 as? BookingError)?.code == "client_not_allowed" }
+        await #expect { try await practice.workflow.book(practice.request(email: "zoe@elsewhere.org")) } throws: {
+            ($0 as? BookingError)?.code == "client_not_allowed"
+        }
         _ = try await practice.workflow.book(practice.request(email: "zoe@example.com"))
         rules.onlyExistingClients = true
         try await practice.workflow.saveRules(rules)
-        await #expect { try await practice.workflow.book(practice.request(at: Instants.utc("2026-12-02T09:00:00Z"), email: "new@example.com")) }
-            throws: { ($0 as? BookingError)?.code == "client_not_allowed" }
-        _ = try await practice.workflow.book(practice.request(at: Instants.utc("2026-12-02T09:00:00Z"), email: "zoe@example.com"))
+        await #expect {
+            try await practice.workflow.book(
+                practice.request(at: Instants.utc("2026-12-02T09:00:00Z"), email: "new@example.com"))
+        } throws: { ($0 as? BookingError)?.code == "client_not_allowed" }
+        _ = try await practice.workflow.book(
+            practice.request(at: Instants.utc("2026-12-02T09:00:00Z"), email: "zoe@example.com"))
     }
 
     @Test func perClientCapsAreEnforced() async throws {
@@ -157,14 +174,17 @@ import Workflow
         rules.maxBookingsPerClientPerWeek = 2
         let practice = try await TestPractice(setup: .sample(rules: rules))
         _ = try await practice.workflow.book(practice.request())
-        await #expect { try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600))) }
-            throws: { ($0 as? BookingError)?.code == "client_limit_reached" }
+        await #expect {
+            try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600)))
+        } throws: { ($0 as? BookingError)?.code == "client_limit_reached" }
         _ = try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(86_400)))
-        await #expect { try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(2 * 86_400))) }
-            throws: { ($0 as? BookingError)?.code == "client_limit_reached" }
+        await #expect {
+            try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(2 * 86_400)))
+        } throws: { ($0 as? BookingError)?.code == "client_limit_reached" }
         // The next week is free again; another client is not affected.
         _ = try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(7 * 86_400)))
-        _ = try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(2 * 86_400), email: "max@example.com"))
+        _ = try await practice.workflow.book(
+            practice.request(at: Instants.tuesdayTen.addingTimeInterval(2 * 86_400), email: "max@example.com"))
     }
 
     @Test func badInputIsRefusedAndChangesNothing() async throws {
@@ -172,16 +192,23 @@ import Workflow
         let bad: [ClientBookingRequest] = [
             practice.request(email: "not-an-email"),
             practice.request(name: "   "),
-            ClientBookingRequest(serviceIDs: [ServiceID(rawValue: "svc_nope")], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com"),
+            ClientBookingRequest(
+                serviceIDs: [ServiceID(rawValue: "svc_nope")], start: Instants.tuesdayTen, name: "Zoë",
+                email: "zoe@example.com"),
             ClientBookingRequest(serviceIDs: [], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com"),
-            ClientBookingRequest(serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com", phone: "call me"),
+            ClientBookingRequest(
+                serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com",
+                phone: "call me"),
         ]
         for request in bad {
-            await #expect { try await practice.workflow.book(request) } throws: { ($0 as? BookingError)?.code == "invalid_field" }
+            await #expect { try await practice.workflow.book(request) } throws: {
+                ($0 as? BookingError)?.code == "invalid_field"
+            }
         }
         let all = try await practice.store.read { try await $0.bookings(matching: BookingFilter()) }
         #expect(all.isEmpty)
-        #expect(try await practice.store.read { try await $0.client(email: try EmailAddress("zoe@example.com")) } == nil)
+        #expect(
+            try await practice.store.read { try await $0.client(email: try EmailAddress("zoe@example.com")) } == nil)
     }
 
     @Test func fiftyConcurrentAttemptsAtOneSlotMakeOneBooking() async throws {
@@ -190,7 +217,9 @@ import Workflow
             for index in 0..<50 {
                 group.addTask {
                     do {
-                        return .success(try await practice.workflow.book(practice.request(email: "racer\(index)@example.com")).booking.id)
+                        return .success(
+                            try await practice.workflow.book(practice.request(email: "racer\(index)@example.com"))
+                                .booking.id)
                     } catch {
                         return .failure(error)
                     }
@@ -237,8 +266,9 @@ import Workflow
         _ = try await practice.workflow.approve(booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1")))
         // Less than 24 hours before: refused.
         practice.clock.set(Instants.tuesdayTen.addingTimeInterval(-3600))
-        await #expect { try await practice.workflow.cancelByClient(token: booking.accessToken) }
-            throws: { ($0 as? BookingError)?.code == "not_allowed_now" }
+        await #expect { try await practice.workflow.cancelByClient(token: booking.accessToken) } throws: {
+            ($0 as? BookingError)?.code == "not_allowed_now"
+        }
         // A day before: canceled and refunded.
         practice.clock.set(Instants.mondayMorning)
         let canceled = try await practice.workflow.cancelByClient(token: booking.accessToken, reason: "Sick")
@@ -246,7 +276,14 @@ import Workflow
         #expect(canceled.payment.status == .refundPending)
         let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
         #expect(effects.contains(.emailAdmins(.clientCanceled)))
-        #expect(effects.contains { if case .refund(let order, _) = $0 { order.minorUnits == 4500 && order.paymentIntentID == "pi_test_\(booking.id)" } else { false } })
+        #expect(
+            effects.contains {
+                if case .refund(let order, _) = $0 {
+                    order.minorUnits == 4500 && order.paymentIntentID == "pi_test_\(booking.id)"
+                } else {
+                    false
+                }
+            })
         // The slot is free again.
         _ = try await practice.workflow.book(practice.request(email: "max@example.com"))
     }

@@ -1,7 +1,7 @@
 import Booking
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import Workflow
 
 /// The provider's payment facts, applied once each, never losing money.
@@ -12,10 +12,14 @@ import Workflow
         let practice = try await TestPractice()
         let booking = try await practice.workflow.book(practice.request()).booking
         let event = practice.paidEvent(for: booking, eventID: "evt_once")
-        #expect(try await practice.workflow.applyPaymentEvent(event) == .applied(booking.id, from: .awaitingPayment, to: .awaitingApproval))
+        #expect(
+            try await practice.workflow.applyPaymentEvent(event)
+                == .applied(booking.id, from: .awaitingPayment, to: .awaitingApproval))
         #expect(try await practice.workflow.applyPaymentEvent(event) == .duplicate)
         // The same payment under another event id (checkout.session.completed then async_payment_succeeded).
-        #expect(try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking, eventID: "evt_other")) == .ignored(reason: "already applied"))
+        #expect(
+            try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking, eventID: "evt_other"))
+                == .ignored(reason: "already applied"))
         let history = try await practice.workflow.history(of: booking.id)
         #expect(history.filter { $0.event == "paymentSucceeded" }.count == 1)
     }
@@ -36,7 +40,8 @@ import Workflow
     @Test func aWrongAmountIsFlaggedAndNotMarkedPaid() async throws {
         let practice = try await TestPractice()
         let booking = try await practice.workflow.book(practice.request()).booking
-        let outcome = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking, amount: Money(minorUnits: 100, currency: .eur)))
+        let outcome = try await practice.workflow.applyPaymentEvent(
+            practice.paidEvent(for: booking, amount: Money(minorUnits: 100, currency: .eur)))
         #expect(outcome == .applied(booking.id, from: .awaitingPayment, to: .awaitingPayment))
         let flagged = try await practice.workflow.booking(booking.id)
         #expect(flagged.payment.status == .unpaid)
@@ -54,7 +59,9 @@ import Workflow
         let outcome = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
         #expect(outcome == .applied(booking.id, from: .expired, to: .awaitingApproval))
         // The slot is taken again.
-        await #expect(throws: BookingError.slotTaken) { try await practice.workflow.book(practice.request(email: "max@example.com")) }
+        await #expect(throws: BookingError.slotTaken) {
+            try await practice.workflow.book(practice.request(email: "max@example.com"))
+        }
     }
 
     @Test func aLatePaymentWhoseSlotIsGoneIsRefunded() async throws {
@@ -79,8 +86,9 @@ import Workflow
 
     @Test func anEventForNoBookingOfOursIsAcknowledged() async throws {
         let practice = try await TestPractice()
-        let event = PaymentEvent(id: "evt_x", type: "checkout.session.completed", bookingID: BookingID(rawValue: "bk_unknown"),
-                                 kind: .succeeded(PaymentReceipt(amount: Money(minorUnits: 1, currency: .eur))))
+        let event = PaymentEvent(
+            id: "evt_x", type: "checkout.session.completed", bookingID: BookingID(rawValue: "bk_unknown"),
+            kind: .succeeded(PaymentReceipt(amount: Money(minorUnits: 1, currency: .eur))))
         #expect(try await practice.workflow.applyPaymentEvent(event) == .unknownBooking)
         #expect(try await practice.workflow.applyPaymentEvent(event) == .duplicate)
     }
@@ -89,7 +97,9 @@ import Workflow
         let practice = try await TestPractice()
         let booking = try await practice.workflow.book(practice.request()).booking
         _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
-        let failed = PaymentEvent(id: "evt_failed", type: "checkout.session.async_payment_failed", bookingID: booking.id, kind: .failed(reason: "late failure"))
+        let failed = PaymentEvent(
+            id: "evt_failed", type: "checkout.session.async_payment_failed", bookingID: booking.id,
+            kind: .failed(reason: "late failure"))
         guard case .ignored = try await practice.workflow.applyPaymentEvent(failed) else {
             Issue.record("expected the event to be ignored")
             return
@@ -104,19 +114,25 @@ import Workflow
         let practice = try await TestPractice()
         let booking = try await practice.workflow.book(practice.request()).booking
         _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
-        let rejected = try await practice.workflow.reject(booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1"), note: "Fully booked that week"))
+        let rejected = try await practice.workflow.reject(
+            booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1"), note: "Fully booked that week"))
         #expect(rejected.state == .rejected)
         #expect(rejected.payment.status == .refundPending)
-        let refunds = try await practice.store.read { try await $0.outbox(of: booking.id) }.compactMap { message -> (RefundOrder, String)? in
+        let refunds = try await practice.store.read { try await $0.outbox(of: booking.id) }.compactMap {
+            message -> (RefundOrder, String)? in
             if case .refund(let order, let key) = message.effect { return (order, key) }
             return nil
         }
         #expect(refunds.count == 1)
-        #expect(refunds.first?.0 == RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_test_\(booking.id)"))
+        #expect(
+            refunds.first?.0 == RefundOrder(minorUnits: 4500, currency: .eur, paymentIntentID: "pi_test_\(booking.id)"))
         #expect(refunds.first?.1.hasPrefix("rdv-refund-\(booking.id)-") == true)
-        let refunded = PaymentEvent(id: "evt_refund", type: "charge.refunded", bookingID: booking.id,
-                                    kind: .refunded(minorUnits: 4500, paymentIntentID: "pi_test_\(booking.id)"))
-        #expect(try await practice.workflow.applyPaymentEvent(refunded) == .applied(booking.id, from: .rejected, to: .rejected))
+        let refunded = PaymentEvent(
+            id: "evt_refund", type: "charge.refunded", bookingID: booking.id,
+            kind: .refunded(minorUnits: 4500, paymentIntentID: "pi_test_\(booking.id)"))
+        #expect(
+            try await practice.workflow.applyPaymentEvent(refunded)
+                == .applied(booking.id, from: .rejected, to: .rejected))
         #expect(try await practice.workflow.booking(booking.id).payment.status == .refunded)
     }
 
@@ -125,7 +141,9 @@ import Workflow
         let booking = try await practice.workflow.book(practice.request()).booking
         _ = try await practice.workflow.attachCheckout(bookingID: booking.id, checkoutSessionID: "cs_1")
         #expect(try await practice.workflow.booking(booking.id).payment.checkoutSessionID == "cs_1")
-        let expired = PaymentEvent(id: "evt_exp", type: "checkout.session.expired", bookingID: booking.id, kind: .checkoutExpired(checkoutSessionID: "cs_1"))
+        let expired = PaymentEvent(
+            id: "evt_exp", type: "checkout.session.expired", bookingID: booking.id,
+            kind: .checkoutExpired(checkoutSessionID: "cs_1"))
         _ = try await practice.workflow.applyPaymentEvent(expired)
         #expect(try await practice.workflow.booking(booking.id).payment.checkoutSessionID == nil)
         #expect(try await practice.workflow.booking(booking.id).state == .awaitingPayment)
