@@ -71,7 +71,11 @@ let package = Package(
         // Canned domain values and fixtures shared by the test targets.
         .target(
             name: "TestSupport",
-            dependencies: ["Booking", "Workflow", "Storage"],
+            dependencies: [
+                "Booking", "Workflow", "Storage", "Payments", "FakeStripe",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "BookingTests", dependencies: ["Booking", "TestSupport"], swiftSettings: strictSettings),

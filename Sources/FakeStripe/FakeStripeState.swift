@@ -5,7 +5,7 @@ import Payments
 /// with Stripe's JSON shapes, error envelope and idempotency; a hosted checkout page; signed webhook deliveries with
 /// retries; and fault injection for tests.
 public actor FakeStripe {
-    public let configuration: FakeStripeConfiguration
+    public private(set) var configuration: FakeStripeConfiguration
     private let now: @Sendable () -> Date
 
     private var sessions: [String: JSONValue] = [:]
@@ -36,6 +36,11 @@ public actor FakeStripe {
     public init(configuration: FakeStripeConfiguration, now: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration
         self.now = now
+    }
+
+    /// Changes the configuration, for a fake whose address is known only once its server runs.
+    public func reconfigure(_ change: @Sendable (inout FakeStripeConfiguration) -> Void) {
+        change(&self.configuration)
     }
 
     // MARK: - Fault injection and inspection

@@ -33,8 +33,9 @@ public struct FakeStripeWebhookDispatcher: Service {
     /// One pass: expires lapsed sessions (emitting their events) and attempts every delivery that is due.
     public func deliverDue() async {
         await self.fake.expireDueSessions()
-        guard let url = self.fake.configuration.webhookURL else { return }
-        let secret = self.fake.configuration.webhookSecret
+        let configuration = await self.fake.configuration
+        guard let url = configuration.webhookURL else { return }
+        let secret = configuration.webhookSecret
         await withTaskGroup(of: Void.self) { group in
             for delivery in await self.fake.dueDeliveries() {
                 group.addTask {

@@ -192,11 +192,14 @@ public struct StripeClient: PaymentProvider {
     }
 
     /// The official SDKs' rule: obey `Stripe-Should-Retry`; otherwise retry 409, 5xx and connection failures, not 429.
-    static func shouldRetry(_ error: StripeError, header: Bool?) -> Bool {
+    public static func shouldRetry(_ error: StripeError, header: Bool?) -> Bool {
         if let header { return header }
         guard let status = error.status else { return true }
         return status == 409 || status >= 500
     }
+
+    /// The delay before the next attempt, exposed for tests of the policy.
+    public func backoffForTesting(afterAttempt attempt: Int) -> Duration { self.backoff(afterAttempt: attempt) }
 
     /// `min(initial * 2^(n-1), max)` scaled by a random 50–100 %.
     func backoff(afterAttempt attempt: Int) -> Duration {

@@ -74,12 +74,20 @@ public enum Instants {
     public static let tuesdayTen = utc("2026-12-01T09:00:00Z")
 }
 
-/// The repository's `Fixtures/` folder.
+/// The repository's data folders.
 public enum Fixtures {
+    /// The repository's root.
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A file under `Fixtures/` (`stripe/signature-vectors.json`).
     public static func url(_ name: String) -> URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .appendingPathComponent("Fixtures").appendingPathComponent(name)
+        self.root.appendingPathComponent("Fixtures").appendingPathComponent(name)
+    }
+
+    /// A provider event payload under `Webhooks/`, as raw bytes.
+    public static func webhook(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: self.root.appendingPathComponent("Webhooks").appendingPathComponent(name)))
     }
 }
 
