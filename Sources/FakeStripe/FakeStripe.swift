@@ -18,7 +18,8 @@ public struct FakeStripeConfiguration: Sendable {
     public var hangDuration: Duration
 
     public init(
-        publicBaseURL: String, webhookURL: String? = nil, webhookSecret: String, webhookRetryDeadline: Duration = .seconds(3 * 86_400),
+        publicBaseURL: String, webhookURL: String? = nil, webhookSecret: String,
+        webhookRetryDeadline: Duration = .seconds(3 * 86_400),
         webhookInitialRetryDelay: Duration = .seconds(1), webhookMaxRetryDelay: Duration = .seconds(3600),
         hangDuration: Duration = .seconds(120)
     ) {
@@ -43,7 +44,10 @@ public struct FakeRequest: Sendable {
     public var authorization: String?
     public var idempotencyKey: String?
 
-    public init(method: String, path: String, query: String = "", body: [UInt8] = [], authorization: String?, idempotencyKey: String? = nil) {
+    public init(
+        method: String, path: String, query: String = "", body: [UInt8] = [], authorization: String?,
+        idempotencyKey: String? = nil
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -62,7 +66,10 @@ public struct FakeResponse: Sendable {
     /// For the no-answer fault: the server waits this long before answering.
     public var hang: Duration?
 
-    public init(status: Int, body: [UInt8], contentType: String = "application/json", headers: [(String, String)] = [], hang: Duration? = nil) {
+    public init(
+        status: Int, body: [UInt8], contentType: String = "application/json", headers: [(String, String)] = [],
+        hang: Duration? = nil
+    ) {
         self.status = status
         self.body = body
         self.contentType = contentType

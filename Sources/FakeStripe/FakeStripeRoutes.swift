@@ -12,8 +12,10 @@ extension FakeStripe {
                 let body = try await request.body.collect(upTo: 1 << 20)
                 let path = "/v1/" + context.parameters.getCatchAll().joined(separator: "/")
                 let fakeRequest = FakeRequest(
-                    method: request.method.rawValue, path: path, query: request.uri.query ?? "", body: Array(buffer: body),
-                    authorization: request.headers[.authorization], idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
+                    method: request.method.rawValue, path: path, query: request.uri.query ?? "",
+                    body: Array(buffer: body),
+                    authorization: request.headers[.authorization],
+                    idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
                 return try await Self.response(await self.handleAPI(fakeRequest))
             }
         }
@@ -52,6 +54,7 @@ extension FakeStripe {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
         return Response(
-            status: HTTPResponse.Status(code: fake.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: fake.body)))
+            status: HTTPResponse.Status(code: fake.status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: fake.body)))
     }
 }

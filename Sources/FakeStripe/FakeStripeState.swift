@@ -77,13 +77,16 @@ public actor FakeStripe {
     public func handleAPI(_ request: FakeRequest) -> FakeResponse {
         let requestID = "req_" + Self.randomToken(14)
         guard let key = Self.secretKey(from: request.authorization) else {
-            return self.error(401, type: "invalid_request_error", code: nil, message: Self.authMessage(request.authorization), param: nil, requestID: requestID)
+            return self.error(
+                401, type: "invalid_request_error", code: nil, message: Self.authMessage(request.authorization),
+                param: nil, requestID: requestID)
         }
         if !self.apiFaults.isEmpty, case .status(let status) = self.apiFaults[0] {
             self.apiFaults.removeFirst()
             let type = status == 429 ? "rate_limit_error" : status == 409 ? "idempotency_error" : "api_error"
             let code = status == 429 ? "rate_limit" : status == 409 ? "lock_timeout" : nil
-            return self.error(status, type: type, code: code, message: "Injected fault: \(status).", param: nil, requestID: requestID)
+            return self.error(
+                status, type: type, code: code, message: "Injected fault: \(status).", param: nil, requestID: requestID)
         }
         var hang: Duration?
         if !self.apiFaults.isEmpty, self.apiFaults[0] == .noAnswer {
@@ -94,7 +97,8 @@ public actor FakeStripe {
         var response: FakeResponse
         if request.method == "POST", let idempotencyKey = request.idempotencyKey {
             let scoped = key + "\u{1F}" + idempotencyKey
-            let fingerprint = "\(request.method) \(request.path) \(StripeForm(parsing: String(decoding: request.body, as: UTF8.self)).fingerprint)"
+            let fingerprint =
+                "\(request.method) \(request.path) \(StripeForm(parsing: String(decoding: request.body, as: UTF8.self)).fingerprint)"
             if let stored = self.idempotency[scoped] {
                 if stored.fingerprint == fingerprint {
                     response = stored.response
@@ -102,7 +106,8 @@ public actor FakeStripe {
                 } else {
                     response = self.error(
                         400, type: "idempotency_error", code: "idempotency_key_in_use",
-                        message: "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                        message:
+                            "Keys for idempotent requests can only be used with the same parameters they were first used with.",
                         param: nil, requestID: requestID)
                 }
             } else {
@@ -125,7 +130,8 @@ public actor FakeStripe {
         case ("POST", 3) where parts[1] == "checkout" && parts[2] == "sessions":
             return self.createSession(form, requestID: requestID)
         case ("GET", 4) where parts[1] == "checkout" && parts[2] == "sessions":
-            return self.found(self.sessions[parts[3]], "checkout.session", parts[3], param: "session", requestID: requestID)
+            return self.found(
+                self.sessions[parts[3]], "checkout.session", parts[3], param: "session", requestID: requestID)
         case ("POST", 5) where parts[1] == "checkout" && parts[2] == "sessions" && parts[4] == "expire":
             return self.expireSession(parts[3], requestID: requestID)
         case ("POST", 2) where parts[1] == "refunds":
@@ -133,7 +139,8 @@ public actor FakeStripe {
         case ("GET", 3) where parts[1] == "refunds":
             return self.found(self.refunds[parts[2]], "refund", parts[2], param: "id", requestID: requestID)
         case ("GET", 3) where parts[1] == "payment_intents":
-            return self.found(self.paymentIntents[parts[2]], "payment_intent", parts[2], param: "intent", requestID: requestID)
+            return self.found(
+                self.paymentIntents[parts[2]], "payment_intent", parts[2], param: "intent", requestID: requestID)
         case ("GET", 3) where parts[1] == "charges":
             return self.found(self.charges[parts[2]], "charge", parts[2], param: "id", requestID: requestID)
         case ("GET", 2) where parts[1] == "events":
@@ -146,7 +153,8 @@ public actor FakeStripe {
         default:
             return self.error(
                 404, type: "invalid_request_error", code: nil,
-                message: "Unrecognized request URL (\(request.method): \(request.path)).", param: nil, requestID: requestID)
+                message: "Unrecognized request URL (\(request.method): \(request.path)).", param: nil,
+                requestID: requestID)
         }
     }
 
@@ -154,13 +162,16 @@ public actor FakeStripe {
 
     private func createSession(_ form: StripeForm, requestID: String) -> FakeResponse {
         func invalid(_ param: String, _ message: String, code: String = "parameter_invalid_empty") -> FakeResponse {
-            self.error(400, type: "invalid_request_error", code: code, message: message, param: param, requestID: requestID)
+            self.error(
+                400, type: "invalid_request_error", code: code, message: message, param: param, requestID: requestID)
         }
         func missing(_ param: String) -> FakeResponse {
             invalid(param, "Missing required param: \(param).", code: "parameter_missing")
         }
         guard let mode = form["mode"] else { return missing("mode") }
-        guard mode == "payment" else { return invalid("mode", "This fake supports mode=payment only.", code: "parameter_invalid_string") }
+        guard mode == "payment" else {
+            return invalid("mode", "This fake supports mode=payment only.", code: "parameter_invalid_string")
+        }
         guard let successURL = form["success_url"], !successURL.isEmpty else { return missing("success_url") }
         let indices = form.indices(of: "line_items")
         guard !indices.isEmpty else { return missing("line_items") }
@@ -172,58 +183,80 @@ public actor FakeStripe {
             guard form["\(prefix)[price]"] == nil else {
                 return invalid("\(prefix)[price]", "This fake supports price_data only.", code: "parameter_unknown")
             }
-            guard let lineCurrency = form["\(prefix)[price_data][currency]"]?.lowercased() else { return missing("\(prefix)[price_data][currency]") }
-            guard lineCurrency.count == 3, lineCurrency.allSatisfy({ $0.isLetter && $0.isASCII }) else {
-                return invalid("\(prefix)[price_data][currency]", "Invalid currency: \(lineCurrency).", code: "parameter_invalid_string")
+            guard let lineCurrency = form["\(prefix)[price_data][currency]"]?.lowercased() else {
+                return missing("\(prefix)[price_data][currency]")
             }
-            guard let amountText = form["\(prefix)[price_data][unit_amount]"] else { return missing("\(prefix)[price_data][unit_amount]") }
+            guard lineCurrency.count == 3, lineCurrency.allSatisfy({ $0.isLetter && $0.isASCII }) else {
+                return invalid(
+                    "\(prefix)[price_data][currency]", "Invalid currency: \(lineCurrency).",
+                    code: "parameter_invalid_string")
+            }
+            guard let amountText = form["\(prefix)[price_data][unit_amount]"] else {
+                return missing("\(prefix)[price_data][unit_amount]")
+            }
             guard let amount = Int64(amountText), amount >= 0 else {
-                return invalid("\(prefix)[price_data][unit_amount]", "Invalid integer: \(amountText).", code: "parameter_invalid_integer")
+                return invalid(
+                    "\(prefix)[price_data][unit_amount]", "Invalid integer: \(amountText).",
+                    code: "parameter_invalid_integer")
             }
             guard let name = form["\(prefix)[price_data][product_data][name]"], !name.isEmpty else {
                 return missing("\(prefix)[price_data][product_data][name]")
             }
             guard let quantityText = form["\(prefix)[quantity]"] else { return missing("\(prefix)[quantity]") }
             guard let quantity = Int64(quantityText), quantity > 0 else {
-                return invalid("\(prefix)[quantity]", "Invalid integer: \(quantityText).", code: "parameter_invalid_integer")
+                return invalid(
+                    "\(prefix)[quantity]", "Invalid integer: \(quantityText).", code: "parameter_invalid_integer")
             }
             if let currency, currency != lineCurrency {
-                return invalid("\(prefix)[price_data][currency]", "All line items must share one currency.", code: "parameter_invalid_string")
+                return invalid(
+                    "\(prefix)[price_data][currency]", "All line items must share one currency.",
+                    code: "parameter_invalid_string")
             }
             currency = lineCurrency
             total += amount * quantity
-            lineItems.append(.object([
-                ("description", .string(name)), ("quantity", .int(quantity)), ("amount_total", .int(amount * quantity)),
-                ("currency", .string(lineCurrency)),
-            ]))
+            lineItems.append(
+                .object([
+                    ("description", .string(name)), ("quantity", .int(quantity)),
+                    ("amount_total", .int(amount * quantity)),
+                    ("currency", .string(lineCurrency)),
+                ]))
         }
         let created = Int64(self.now().timeIntervalSince1970.rounded(.down))
         var expiresAt = created + 86_400
         if let text = form["expires_at"] {
-            guard let value = Int64(text) else { return invalid("expires_at", "Invalid integer: \(text).", code: "parameter_invalid_integer") }
+            guard let value = Int64(text) else {
+                return invalid("expires_at", "Invalid integer: \(text).", code: "parameter_invalid_integer")
+            }
             guard value >= created + 1800, value <= created + 86_400 else {
                 return invalid(
-                    "expires_at", "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
+                    "expires_at",
+                    "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
                     code: "parameter_invalid_integer")
             }
             expiresAt = value
         }
         if let reference = form["client_reference_id"], reference.count > 200 {
-            return invalid("client_reference_id", "client_reference_id must be at most 200 characters.", code: "parameter_invalid_string")
+            return invalid(
+                "client_reference_id", "client_reference_id must be at most 200 characters.",
+                code: "parameter_invalid_string")
         }
         let id = "cs_test_" + Self.randomToken(58)
         let session: JSONValue = .object([
-            ("id", .string(id)), ("object", "checkout.session"), ("after_expiration", nil), ("allow_promotion_codes", nil),
+            ("id", .string(id)), ("object", "checkout.session"), ("after_expiration", nil),
+            ("allow_promotion_codes", nil),
             ("amount_subtotal", .int(total)), ("amount_total", .int(total)), ("billing_address_collection", nil),
             ("cancel_url", .string(form["cancel_url"])), ("client_reference_id", .string(form["client_reference_id"])),
             ("created", .int(created)), ("currency", .string(currency)), ("customer", nil),
-            ("customer_details", nil), ("customer_email", .string(form["customer_email"])), ("expires_at", .int(expiresAt)),
-            ("livemode", false), ("locale", nil), ("metadata", .strings(form.dictionary("metadata"))), ("mode", "payment"),
+            ("customer_details", nil), ("customer_email", .string(form["customer_email"])),
+            ("expires_at", .int(expiresAt)),
+            ("livemode", false), ("locale", nil), ("metadata", .strings(form.dictionary("metadata"))),
+            ("mode", "payment"),
             ("payment_intent", nil), ("payment_method_types", .array(["card"])), ("payment_status", "unpaid"),
             ("status", "open"), ("success_url", .string(successURL)),
             ("url", .string("\(self.configuration.publicBaseURL)/checkout/\(id)")),
             // Not part of Stripe's object: what the payment intent's metadata will be (payment_intent_data[metadata]).
-            ("_line_items", .array(lineItems)), ("_payment_intent_metadata", .strings(form.dictionary("payment_intent_data[metadata]"))),
+            ("_line_items", .array(lineItems)),
+            ("_payment_intent_metadata", .strings(form.dictionary("payment_intent_data[metadata]"))),
         ])
         self.sessions[id] = session
         self.sessionOrder.append(id)
@@ -232,11 +265,14 @@ public actor FakeStripe {
 
     private func expireSession(_ id: String, requestID: String) -> FakeResponse {
         self.expireDueSessions()
-        guard var session = self.sessions[id] else { return self.missing("checkout.session", id, param: "session", requestID: requestID) }
+        guard var session = self.sessions[id] else {
+            return self.missing("checkout.session", id, param: "session", requestID: requestID)
+        }
         guard session["status"]?.stringValue == "open" else {
             return self.error(
                 400, type: "invalid_request_error", code: "checkout_session_not_open",
-                message: "Only Checkout Sessions with a status in [\"open\"] can be expired.", param: nil, requestID: requestID)
+                message: "Only Checkout Sessions with a status in [\"open\"] can be expired.", param: nil,
+                requestID: requestID)
         }
         session.set("status", "expired")
         session.set("url", nil)
@@ -264,17 +300,23 @@ public actor FakeStripe {
     /// The hosted checkout page of a session.
     public func checkoutPage(_ id: String) -> FakeResponse {
         self.expireDueSessions()
-        guard let session = self.sessions[id] else { return Self.page(404, title: "Unknown checkout", body: "<p>No such checkout session.</p>") }
-        let amount = Self.formatAmount(session["amount_total"]?.intValue ?? 0, currency: session["currency"]?.stringValue ?? "")
+        guard let session = self.sessions[id] else {
+            return Self.page(404, title: "Unknown checkout", body: "<p>No such checkout session.</p>")
+        }
+        let amount = Self.formatAmount(
+            session["amount_total"]?.intValue ?? 0, currency: session["currency"]?.stringValue ?? "")
         guard session["status"]?.stringValue == "open" else {
             let status = session["status"]?.stringValue ?? "closed"
-            return Self.page(410, title: "Checkout \(status)", body: "<p>This checkout is \(Self.escape(status)) and cannot be paid.</p>")
+            return Self.page(
+                410, title: "Checkout \(status)",
+                body: "<p>This checkout is \(Self.escape(status)) and cannot be paid.</p>")
         }
         var items = ""
         if case .array(let lines) = session["_line_items"] ?? .null {
             for line in lines {
                 let name = line["description"]?.stringValue ?? ""
-                let lineAmount = Self.formatAmount(line["amount_total"]?.intValue ?? 0, currency: line["currency"]?.stringValue ?? "")
+                let lineAmount = Self.formatAmount(
+                    line["amount_total"]?.intValue ?? 0, currency: line["currency"]?.stringValue ?? "")
                 items += "<li>\(Self.escape(name)) × \(line["quantity"]?.intValue ?? 1) — \(lineAmount)</li>"
             }
         }
@@ -294,7 +336,9 @@ public actor FakeStripe {
     /// client to `success_url`.
     public func pay(_ id: String) -> FakeResponse {
         self.expireDueSessions()
-        guard var session = self.sessions[id] else { return Self.page(404, title: "Unknown checkout", body: "<p>No such checkout session.</p>") }
+        guard var session = self.sessions[id] else {
+            return Self.page(404, title: "Unknown checkout", body: "<p>No such checkout session.</p>")
+        }
         guard session["status"]?.stringValue == "open" else { return self.checkoutPage(id) }
         let created = Int64(self.now().timeIntervalSince1970.rounded(.down))
         let amount = session["amount_total"]?.intValue ?? 0
@@ -303,14 +347,19 @@ public actor FakeStripe {
         let intentID = "pi_" + Self.randomToken(24)
         let chargeID = "ch_" + Self.randomToken(24)
         self.paymentIntents[intentID] = .object([
-            ("id", .string(intentID)), ("object", "payment_intent"), ("amount", .int(amount)), ("amount_received", .int(amount)),
-            ("created", .int(created)), ("currency", currency), ("latest_charge", .string(chargeID)), ("livemode", false),
+            ("id", .string(intentID)), ("object", "payment_intent"), ("amount", .int(amount)),
+            ("amount_received", .int(amount)),
+            ("created", .int(created)), ("currency", currency), ("latest_charge", .string(chargeID)),
+            ("livemode", false),
             ("metadata", metadata), ("status", "succeeded"),
         ])
         self.charges[chargeID] = .object([
-            ("id", .string(chargeID)), ("object", "charge"), ("amount", .int(amount)), ("amount_captured", .int(amount)),
-            ("amount_refunded", 0), ("captured", true), ("created", .int(created)), ("currency", currency), ("livemode", false),
-            ("metadata", metadata), ("paid", true), ("payment_intent", .string(intentID)), ("refunded", false), ("status", "succeeded"),
+            ("id", .string(chargeID)), ("object", "charge"), ("amount", .int(amount)),
+            ("amount_captured", .int(amount)),
+            ("amount_refunded", 0), ("captured", true), ("created", .int(created)), ("currency", currency),
+            ("livemode", false),
+            ("metadata", metadata), ("paid", true), ("payment_intent", .string(intentID)), ("refunded", false),
+            ("status", "succeeded"),
         ])
         session.set("status", "complete")
         session.set("payment_status", "paid")
@@ -325,7 +374,9 @@ public actor FakeStripe {
 
     /// Leaves the hosted page for `cancel_url` (the session stays open, as at Stripe).
     public func cancel(_ id: String) -> FakeResponse {
-        guard let session = self.sessions[id] else { return Self.page(404, title: "Unknown checkout", body: "<p>No such checkout session.</p>") }
+        guard let session = self.sessions[id] else {
+            return Self.page(404, title: "Unknown checkout", body: "<p>No such checkout session.</p>")
+        }
         return .redirect(session["cancel_url"]?.stringValue ?? "/")
     }
 
@@ -333,36 +384,49 @@ public actor FakeStripe {
 
     private func createRefund(_ form: StripeForm, requestID: String) -> FakeResponse {
         var intentID = form["payment_intent"]
-        if intentID == nil, let chargeID = form["charge"] { intentID = self.charges[chargeID]?["payment_intent"]?.stringValue }
-        guard let intentID else {
-            return self.error(400, type: "invalid_request_error", code: "parameter_missing", message: "Missing required param: payment_intent.", param: "payment_intent", requestID: requestID)
+        if intentID == nil, let chargeID = form["charge"] {
+            intentID = self.charges[chargeID]?["payment_intent"]?.stringValue
         }
-        guard let intent = self.paymentIntents[intentID], let chargeID = intent["latest_charge"]?.stringValue, var charge = self.charges[chargeID] else {
+        guard let intentID else {
+            return self.error(
+                400, type: "invalid_request_error", code: "parameter_missing",
+                message: "Missing required param: payment_intent.", param: "payment_intent", requestID: requestID)
+        }
+        guard let intent = self.paymentIntents[intentID], let chargeID = intent["latest_charge"]?.stringValue,
+            var charge = self.charges[chargeID]
+        else {
             return self.missing("payment_intent", intentID, param: "payment_intent", requestID: requestID)
         }
         let captured = charge["amount"]?.intValue ?? 0
         let alreadyRefunded = charge["amount_refunded"]?.intValue ?? 0
         let remaining = captured - alreadyRefunded
         guard remaining > 0 else {
-            return self.error(400, type: "invalid_request_error", code: "charge_already_refunded", message: "Charge \(chargeID) has already been refunded.", param: nil, requestID: requestID)
+            return self.error(
+                400, type: "invalid_request_error", code: "charge_already_refunded",
+                message: "Charge \(chargeID) has already been refunded.", param: nil, requestID: requestID)
         }
         var amount = remaining
         if let text = form["amount"] {
             guard let value = Int64(text), value > 0 else {
-                return self.error(400, type: "invalid_request_error", code: "parameter_invalid_integer", message: "Invalid positive integer", param: "amount", requestID: requestID)
+                return self.error(
+                    400, type: "invalid_request_error", code: "parameter_invalid_integer",
+                    message: "Invalid positive integer", param: "amount", requestID: requestID)
             }
             guard value <= remaining else {
                 return self.error(
                     400, type: "invalid_request_error", code: "amount_too_large",
-                    message: "Refund amount (\(value)) is greater than unrefunded amount on charge (\(remaining)).", param: "amount", requestID: requestID)
+                    message: "Refund amount (\(value)) is greater than unrefunded amount on charge (\(remaining)).",
+                    param: "amount", requestID: requestID)
             }
             amount = value
         }
         let refundID = "re_" + Self.randomToken(24)
         let refund: JSONValue = .object([
             ("id", .string(refundID)), ("object", "refund"), ("amount", .int(amount)), ("charge", .string(chargeID)),
-            ("created", .int(Int64(self.now().timeIntervalSince1970.rounded(.down)))), ("currency", charge["currency"] ?? .null),
-            ("metadata", .strings(form.dictionary("metadata"))), ("payment_intent", .string(intentID)), ("reason", .string(form["reason"])),
+            ("created", .int(Int64(self.now().timeIntervalSince1970.rounded(.down)))),
+            ("currency", charge["currency"] ?? .null),
+            ("metadata", .strings(form.dictionary("metadata"))), ("payment_intent", .string(intentID)),
+            ("reason", .string(form["reason"])),
             ("status", "succeeded"),
         ])
         self.refunds[refundID] = refund
@@ -383,7 +447,9 @@ public actor FakeStripe {
         let createdGTE = query["created[gte]"].flatMap { Int64($0) }
         let limitText = query["limit"] ?? "10"
         guard let limit = Int(limitText), (1...100).contains(limit) else {
-            return self.error(400, type: "invalid_request_error", code: "parameter_invalid_integer", message: "Invalid limit: must be between 1 and 100.", param: "limit", requestID: requestID)
+            return self.error(
+                400, type: "invalid_request_error", code: "parameter_invalid_integer",
+                message: "Invalid limit: must be between 1 and 100.", param: "limit", requestID: requestID)
         }
         var newestFirst = Array(self.events.reversed())
         if let after = query["starting_after"] {
@@ -411,7 +477,8 @@ public actor FakeStripe {
         let created = Int64(self.now().timeIntervalSince1970.rounded(.down))
         let event: JSONValue = .object([
             ("id", .string(id)), ("object", "event"), ("api_version", .string(StripeConfiguration.pinnedAPIVersion)),
-            ("created", .int(created)), ("data", .object([("object", object)])), ("livemode", false), ("pending_webhooks", 1),
+            ("created", .int(created)), ("data", .object([("object", object)])), ("livemode", false),
+            ("pending_webhooks", 1),
             ("request", .object([("id", nil), ("idempotency_key", nil)])), ("type", .string(type)),
         ])
         let payload = event.bytes
@@ -444,7 +511,8 @@ public actor FakeStripe {
         for _ in 0..<copies {
             self.nextDeliveryID += 1
             self.deliveries[self.nextDeliveryID] = PendingDelivery(
-                eventID: eventID, payload: payload, attempts: 0, due: due, deadline: now + self.configuration.webhookRetryDeadline, held: hold)
+                eventID: eventID, payload: payload, attempts: 0, due: due,
+                deadline: now + self.configuration.webhookRetryDeadline, held: hold)
             if hold { self.heldDelivery = self.nextDeliveryID }
         }
     }
@@ -453,11 +521,15 @@ public actor FakeStripe {
     public func dueDeliveries() -> [DueDelivery] {
         let now = ContinuousClock.now
         var due: [DueDelivery] = []
-        for (id, delivery) in self.deliveries.sorted(by: { $0.key < $1.key }) where !delivery.held && delivery.due <= now {
+        for (id, delivery) in self.deliveries.sorted(by: { $0.key < $1.key })
+        where !delivery.held && delivery.due <= now {
             self.deliveries[id]?.attempts += 1
             // Not due again until this attempt reports back (or a long time passes).
             self.deliveries[id]?.due = now + .seconds(3600)
-            due.append(DueDelivery(deliveryID: id, eventID: delivery.eventID, payload: delivery.payload, attempt: delivery.attempts + 1))
+            due.append(
+                DueDelivery(
+                    deliveryID: id, eventID: delivery.eventID, payload: delivery.payload, attempt: delivery.attempts + 1
+                ))
         }
         return due
     }
@@ -465,14 +537,17 @@ public actor FakeStripe {
     /// Records the outcome of an attempt: done on success; on failure retried with exponential backoff until the
     /// deadline.
     public func deliveryFinished(_ delivery: DueDelivery, succeeded: Bool) {
-        self.attemptLog.append(DeliveryAttempt(eventID: delivery.eventID, attempt: delivery.attempt, succeeded: succeeded))
+        self.attemptLog.append(
+            DeliveryAttempt(eventID: delivery.eventID, attempt: delivery.attempt, succeeded: succeeded))
         guard let pending = self.deliveries[delivery.deliveryID] else { return }
         if succeeded {
             self.deliveries[delivery.deliveryID] = nil
             return
         }
         let now = ContinuousClock.now
-        let backoff = min(self.configuration.webhookInitialRetryDelay * (1 << min(pending.attempts - 1, 30)), self.configuration.webhookMaxRetryDelay)
+        let backoff = min(
+            self.configuration.webhookInitialRetryDelay * (1 << min(pending.attempts - 1, 30)),
+            self.configuration.webhookMaxRetryDelay)
         if now + backoff > pending.deadline {
             self.deliveries[delivery.deliveryID] = nil
         } else {
@@ -482,7 +557,9 @@ public actor FakeStripe {
 
     // MARK: - Helpers
 
-    private func found(_ object: JSONValue?, _ kind: String, _ id: String, param: String, requestID: String) -> FakeResponse {
+    private func found(_ object: JSONValue?, _ kind: String, _ id: String, param: String, requestID: String)
+        -> FakeResponse
+    {
         if kind == "checkout.session" { self.expireDueSessions() }
         guard let object = kind == "checkout.session" ? self.sessions[id] : object else {
             return self.missing(kind, id, param: param, requestID: requestID)
@@ -491,10 +568,14 @@ public actor FakeStripe {
     }
 
     private func missing(_ kind: String, _ id: String, param: String, requestID: String) -> FakeResponse {
-        self.error(404, type: "invalid_request_error", code: "resource_missing", message: "No such \(kind): '\(id)'", param: param, requestID: requestID)
+        self.error(
+            404, type: "invalid_request_error", code: "resource_missing", message: "No such \(kind): '\(id)'",
+            param: param, requestID: requestID)
     }
 
-    private func error(_ status: Int, type: String, code: String?, message: String, param: String?, requestID: String) -> FakeResponse {
+    private func error(_ status: Int, type: String, code: String?, message: String, param: String?, requestID: String)
+        -> FakeResponse
+    {
         var body: [(String, JSONValue)] = [("type", .string(type))]
         if let code { body.append(("code", .string(code))) }
         body.append(("message", .string(message)))
@@ -514,8 +595,10 @@ public actor FakeStripe {
         var key: String?
         if authorization.hasPrefix("Bearer ") {
             key = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        } else if authorization.hasPrefix("Basic "), let data = Data(base64Encoded: String(authorization.dropFirst(6))) {
-            key = String(decoding: data, as: UTF8.self).split(separator: ":", omittingEmptySubsequences: false).first.map(String.init)
+        } else if authorization.hasPrefix("Basic "), let data = Data(base64Encoded: String(authorization.dropFirst(6)))
+        {
+            key = String(decoding: data, as: UTF8.self).split(separator: ":", omittingEmptySubsequences: false).first
+                .map(String.init)
         }
         guard let key, key.hasPrefix("sk_test_"), key.count > 8 else { return nil }
         return key
@@ -523,7 +606,8 @@ public actor FakeStripe {
 
     static func authMessage(_ authorization: String?) -> String {
         guard authorization != nil else {
-            return "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+            return
+                "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
         }
         return "Invalid API Key provided. This fake accepts any sk_test_ key."
     }

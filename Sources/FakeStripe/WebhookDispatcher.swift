@@ -14,7 +14,10 @@ public struct FakeStripeWebhookDispatcher: Service {
     /// How often due deliveries are looked for.
     public var pollInterval: Duration
 
-    public init(fake: FakeStripe, httpClient: HTTPClient = .shared, pollInterval: Duration = .milliseconds(50), logger: Logger = Logger(label: "fake-stripe.webhooks")) {
+    public init(
+        fake: FakeStripe, httpClient: HTTPClient = .shared, pollInterval: Duration = .milliseconds(50),
+        logger: Logger = Logger(label: "fake-stripe.webhooks")
+    ) {
         self.fake = fake
         self.httpClient = httpClient
         self.pollInterval = pollInterval
@@ -44,7 +47,9 @@ public struct FakeStripeWebhookDispatcher: Service {
                     request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
                     request.headers.add(name: "User-Agent", value: "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
                     request.headers.add(
-                        name: "Stripe-Signature", value: StripeWebhookSignature.header(payload: delivery.payload, secret: secret, timestamp: Date()))
+                        name: "Stripe-Signature",
+                        value: StripeWebhookSignature.header(
+                            payload: delivery.payload, secret: secret, timestamp: Date()))
                     request.body = .bytes(ByteBuffer(bytes: delivery.payload))
                     var succeeded = false
                     do {
@@ -52,10 +57,13 @@ public struct FakeStripeWebhookDispatcher: Service {
                         _ = try? await response.body.collect(upTo: 1 << 16)
                         succeeded = (200..<300).contains(response.status.code)
                         if !succeeded {
-                            self.logger.info("webhook refused", metadata: ["event": "\(delivery.eventID)", "status": "\(response.status.code)"])
+                            self.logger.info(
+                                "webhook refused",
+                                metadata: ["event": "\(delivery.eventID)", "status": "\(response.status.code)"])
                         }
                     } catch {
-                        self.logger.info("webhook not delivered", metadata: ["event": "\(delivery.eventID)", "error": "\(error)"])
+                        self.logger.info(
+                            "webhook not delivered", metadata: ["event": "\(delivery.eventID)", "error": "\(error)"])
                     }
                     await self.fake.deliveryFinished(delivery, succeeded: succeeded)
                 }

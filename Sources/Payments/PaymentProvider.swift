@@ -77,7 +77,8 @@ public struct CheckoutSession: Hashable, Sendable {
     public var expiresAt: Date?
 
     public init(
-        id: String, url: String?, status: Status, paymentStatus: String, amountTotalMinorUnits: Int64?, currency: String?,
+        id: String, url: String?, status: Status, paymentStatus: String, amountTotalMinorUnits: Int64?,
+        currency: String?,
         bookingReference: String?, paymentIntentID: String?, expiresAt: Date?
     ) {
         self.id = id
@@ -103,7 +104,9 @@ public struct RefundRequest: Hashable, Sendable {
     public var idempotencyKey: String
     public var bookingReference: String?
 
-    public init(paymentIntentID: String, amountMinorUnits: Int64?, idempotencyKey: String, bookingReference: String? = nil) {
+    public init(
+        paymentIntentID: String, amountMinorUnits: Int64?, idempotencyKey: String, bookingReference: String? = nil
+    ) {
         self.paymentIntentID = paymentIntentID
         self.amountMinorUnits = amountMinorUnits
         self.idempotencyKey = idempotencyKey
@@ -137,7 +140,10 @@ public struct EventQuery: Hashable, Sendable {
     public var startingAfter: String?
     public var limit: Int
 
-    public init(types: [String] = ProviderEvent.handledTypes, createdSince: Date? = nil, startingAfter: String? = nil, limit: Int = 100) {
+    public init(
+        types: [String] = ProviderEvent.handledTypes, createdSince: Date? = nil, startingAfter: String? = nil,
+        limit: Int = 100
+    ) {
         self.types = types
         self.createdSince = createdSince
         self.startingAfter = startingAfter
@@ -160,7 +166,8 @@ public struct EventPage: Hashable, Sendable {
 public struct ProviderEvent: Hashable, Sendable {
     /// The event types we act on; other types decode to `.ignored`.
     public static let handledTypes = [
-        "checkout.session.completed", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed",
+        "checkout.session.completed", "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
         "checkout.session.expired", "charge.refunded",
     ]
 

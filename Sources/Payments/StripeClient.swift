@@ -80,7 +80,10 @@ public struct StripeClient: PaymentProvider {
     private let httpClient: HTTPClient
     private let logger: Logger
 
-    public init(configuration: StripeConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "rendezvous.stripe")) {
+    public init(
+        configuration: StripeConfiguration, httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "rendezvous.stripe")
+    ) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
@@ -108,13 +111,15 @@ public struct StripeClient: PaymentProvider {
     }
 
     public func checkout(id: String) async throws -> CheckoutSession {
-        let object: StripeCheckoutSessionObject = try await self.send(.GET, "/v1/checkout/sessions/\(Self.pathComponent(id))")
+        let object: StripeCheckoutSessionObject = try await self.send(
+            .GET, "/v1/checkout/sessions/\(Self.pathComponent(id))")
         return object.session
     }
 
     public func expireCheckout(id: String, idempotencyKey: String) async throws -> CheckoutSession {
         let object: StripeCheckoutSessionObject = try await self.send(
-            .POST, "/v1/checkout/sessions/\(Self.pathComponent(id))/expire", form: StripeForm(), idempotencyKey: idempotencyKey)
+            .POST, "/v1/checkout/sessions/\(Self.pathComponent(id))/expire", form: StripeForm(),
+            idempotencyKey: idempotencyKey)
         return object.session
     }
 
@@ -123,7 +128,8 @@ public struct StripeClient: PaymentProvider {
         form.append("payment_intent", request.paymentIntentID)
         form.append("amount", request.amountMinorUnits)
         form.append("metadata[booking_id]", request.bookingReference)
-        let object: StripeRefundObject = try await self.send(.POST, "/v1/refunds", form: form, idempotencyKey: request.idempotencyKey)
+        let object: StripeRefundObject = try await self.send(
+            .POST, "/v1/refunds", form: form, idempotencyKey: request.idempotencyKey)
         return object.refund
     }
 
@@ -139,10 +145,11 @@ public struct StripeClient: PaymentProvider {
             do {
                 events.append(try event.providerEvent())
             } catch {
-                self.logger.warning("skipping an event that cannot be read", metadata: ["event": "\(event.id)", "error": "\(error)"])
+                self.logger.warning(
+                    "skipping an event that cannot be read", metadata: ["event": "\(event.id)", "error": "\(error)"])
             }
         }
-        return EventPage(events: events, hasMore: list.has_more)
+        return EventPage(events: events, hasMore: list.hasMore)
     }
 
     // MARK: - Transport
@@ -168,10 +175,13 @@ public struct StripeClient: PaymentProvider {
             let outcome: Result<Response, StripeError>
             var shouldRetryHeader: Bool?
             do {
-                let response = try await self.httpClient.execute(request, timeout: TimeAmount(self.configuration.timeout))
+                let response = try await self.httpClient.execute(
+                    request, timeout: TimeAmount(self.configuration.timeout))
                 let body = try await response.body.collect(upTo: 4 << 20)
                 shouldRetryHeader = response.headers.first(name: "Stripe-Should-Retry").map { $0 == "true" }
-                outcome = Self.decode(status: Int(response.status.code), requestID: response.headers.first(name: "Request-Id"), body: body)
+                outcome = Self.decode(
+                    status: Int(response.status.code), requestID: response.headers.first(name: "Request-Id"), body: body
+                )
             } catch let error as StripeError {
                 outcome = .failure(error)
             } catch {
@@ -181,7 +191,8 @@ public struct StripeClient: PaymentProvider {
             case .success(let value):
                 return value
             case .failure(let error):
-                guard attempt <= self.configuration.maxRetries, Self.shouldRetry(error, header: shouldRetryHeader) else { throw error }
+                guard attempt <= self.configuration.maxRetries, Self.shouldRetry(error, header: shouldRetryHeader)
+                else { throw error }
                 let delay = self.backoff(afterAttempt: attempt)
                 self.logger.info(
                     "retrying a Stripe request",
@@ -208,7 +219,9 @@ public struct StripeClient: PaymentProvider {
         return capped * Double.random(in: 0.5...1.0)
     }
 
-    static func decode<Response: Decodable>(status: Int, requestID: String?, body: ByteBuffer) -> Result<Response, StripeError> {
+    static func decode<Response: Decodable>(status: Int, requestID: String?, body: ByteBuffer) -> Result<
+        Response, StripeError
+    > {
         let data = Data(body.readableBytesView)
         if (200..<300).contains(status) {
             do {
@@ -218,12 +231,14 @@ public struct StripeClient: PaymentProvider {
             }
         }
         if let envelope = try? JSONDecoder().decode(StripeErrorEnvelope.self, from: data) {
-            return .failure(.api(
-                status: status, type: envelope.error.type, code: envelope.error.code,
-                message: envelope.error.message ?? "no message", param: envelope.error.param, requestID: requestID))
+            return .failure(
+                .api(
+                    status: status, type: envelope.error.type, code: envelope.error.code,
+                    message: envelope.error.message ?? "no message", param: envelope.error.param, requestID: requestID))
         }
         let snippet = String(decoding: data.prefix(200), as: UTF8.self)
-        return .failure(.unreadableResponse(status: status, requestID: requestID, detail: snippet.isEmpty ? "empty body" : snippet))
+        return .failure(
+            .unreadableResponse(status: status, requestID: requestID, detail: snippet.isEmpty ? "empty body" : snippet))
     }
 
     static func pathComponent(_ id: String) -> String {

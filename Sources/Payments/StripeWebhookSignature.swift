@@ -34,7 +34,8 @@ public enum WebhookSignatureError: Error, Hashable, Sendable, CustomStringConver
         case .noV1Signature: "the Stripe-Signature header has no v1 signature"
         case .noMatchingSignature: "no v1 signature matches the payload"
         case .timestampTooOld(let age): "the signature is \(age) s old, beyond the tolerance"
-        case .timestampTooFarInFuture(let ahead): "the signature is dated \(ahead) s in the future, beyond the tolerance"
+        case .timestampTooFarInFuture(let ahead):
+            "the signature is dated \(ahead) s in the future, beyond the tolerance"
         }
     }
 }
@@ -48,7 +49,8 @@ public enum StripeWebhookSignature {
     /// Checks the raw body against the header under any of `secrets` (several during a rotation) at `now`.
     /// Any matching v1 passes; comparisons are constant-time.
     public static func verify(
-        payload: some Collection<UInt8>, header: String?, secrets: [String], tolerance: TimeInterval = defaultTolerance, now: Date
+        payload: some Collection<UInt8>, header: String?, secrets: [String], tolerance: TimeInterval = defaultTolerance,
+        now: Date
     ) throws(WebhookSignatureError) {
         guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else { throw .missingHeader }
         var timestamp: Int64?

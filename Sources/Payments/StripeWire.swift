@@ -29,21 +29,32 @@ public struct StripeCheckoutSessionObject: Codable, Hashable, Sendable {
     public var object: String?
     public var url: String?
     public var status: String?
-    public var payment_status: String?
-    public var amount_total: Int64?
+    public var paymentStatus: String?
+    public var amountTotal: Int64?
     public var currency: String?
-    public var client_reference_id: String?
+    public var clientReferenceId: String?
     public var metadata: [String: String]?
-    public var payment_intent: StripeExpandable?
-    public var expires_at: Int64?
+    public var paymentIntent: StripeExpandable?
+    public var expiresAt: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case id, object, url, status, currency, metadata
+        case paymentStatus = "payment_status"
+        case amountTotal = "amount_total"
+        case clientReferenceId = "client_reference_id"
+        case paymentIntent = "payment_intent"
+        case expiresAt = "expires_at"
+    }
 
     /// The neutral view.
     public var session: CheckoutSession {
         CheckoutSession(
             id: self.id, url: self.url, status: CheckoutSession.Status(rawValue: self.status ?? "") ?? .open,
-            paymentStatus: self.payment_status ?? "unpaid", amountTotalMinorUnits: self.amount_total,
-            currency: self.currency?.uppercased(), bookingReference: self.client_reference_id ?? self.metadata?["booking_id"],
-            paymentIntentID: self.payment_intent?.id, expiresAt: self.expires_at.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+            paymentStatus: self.paymentStatus ?? "unpaid", amountTotalMinorUnits: self.amountTotal,
+            currency: self.currency?.uppercased(),
+            bookingReference: self.clientReferenceId ?? self.metadata?["booking_id"],
+            paymentIntentID: self.paymentIntent?.id,
+            expiresAt: self.expiresAt.map { Date(timeIntervalSince1970: TimeInterval($0)) })
     }
 }
 
@@ -52,12 +63,19 @@ public struct StripeRefundObject: Codable, Hashable, Sendable {
     public var id: String
     public var amount: Int64
     public var currency: String
-    public var payment_intent: StripeExpandable?
+    public var paymentIntent: StripeExpandable?
     public var status: String?
 
+    enum CodingKeys: String, CodingKey {
+        case id, amount, currency, status
+        case paymentIntent = "payment_intent"
+    }
+
+    /// The neutral view.
     public var refund: ProviderRefund {
         ProviderRefund(
-            id: self.id, amountMinorUnits: self.amount, currency: self.currency.uppercased(), paymentIntentID: self.payment_intent?.id,
+            id: self.id, amountMinorUnits: self.amount, currency: self.currency.uppercased(),
+            paymentIntentID: self.paymentIntent?.id,
             status: self.status ?? "pending")
     }
 }
@@ -66,16 +84,27 @@ public struct StripeRefundObject: Codable, Hashable, Sendable {
 public struct StripeChargeObject: Codable, Hashable, Sendable {
     public var id: String
     public var amount: Int64?
-    public var amount_refunded: Int64?
+    public var amountRefunded: Int64?
     public var currency: String?
-    public var payment_intent: StripeExpandable?
+    public var paymentIntent: StripeExpandable?
     public var metadata: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case id, amount, currency, metadata
+        case amountRefunded = "amount_refunded"
+        case paymentIntent = "payment_intent"
+    }
 }
 
 /// `list`.
 public struct StripeList<Item: Decodable & Sendable>: Decodable, Sendable {
     public var data: [Item]
-    public var has_more: Bool
+    public var hasMore: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case data
+        case hasMore = "has_more"
+    }
 }
 
 /// The error envelope: `{"error":{"type","code","message","param"}}`.
@@ -85,7 +114,12 @@ public struct StripeErrorEnvelope: Codable, Hashable, Sendable {
         public var code: String?
         public var message: String?
         public var param: String?
-        public var decline_code: String?
+        public var declineCode: String?
+
+        enum CodingKeys: String, CodingKey {
+            case type, code, message, param
+            case declineCode = "decline_code"
+        }
 
         public init(type: String, code: String? = nil, message: String? = nil, param: String? = nil) {
             self.type = type
@@ -117,39 +151,43 @@ public struct StripeEventObject: Decodable, Sendable {
         public var id: String?
         public var object: String?
         public var status: String?
-        public var payment_status: String?
-        public var amount_total: Int64?
-        public var amount_refunded: Int64?
+        public var paymentStatus: String?
+        public var amountTotal: Int64?
+        public var amountRefunded: Int64?
         public var currency: String?
-        public var client_reference_id: String?
+        public var clientReferenceId: String?
         public var metadata: [String: String]?
-        public var payment_intent: StripeExpandable?
+        public var paymentIntent: StripeExpandable?
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.id = try? c.decodeIfPresent(String.self, forKey: .id)
             self.object = try? c.decodeIfPresent(String.self, forKey: .object)
             self.status = try? c.decodeIfPresent(String.self, forKey: .status)
-            self.payment_status = try? c.decodeIfPresent(String.self, forKey: .payment_status)
-            self.amount_total = try? c.decodeIfPresent(Int64.self, forKey: .amount_total)
-            self.amount_refunded = try? c.decodeIfPresent(Int64.self, forKey: .amount_refunded)
+            self.paymentStatus = try? c.decodeIfPresent(String.self, forKey: .paymentStatus)
+            self.amountTotal = try? c.decodeIfPresent(Int64.self, forKey: .amountTotal)
+            self.amountRefunded = try? c.decodeIfPresent(Int64.self, forKey: .amountRefunded)
             self.currency = try? c.decodeIfPresent(String.self, forKey: .currency)
-            self.client_reference_id = try? c.decodeIfPresent(String.self, forKey: .client_reference_id)
+            self.clientReferenceId = try? c.decodeIfPresent(String.self, forKey: .clientReferenceId)
             // NB: metadata values are strings at Stripe, but an unrelated event type may carry anything there.
             self.metadata = try? c.decodeIfPresent([String: String].self, forKey: .metadata)
-            self.payment_intent = try? c.decodeIfPresent(StripeExpandable.self, forKey: .payment_intent)
+            self.paymentIntent = try? c.decodeIfPresent(StripeExpandable.self, forKey: .paymentIntent)
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, object, status, payment_status, amount_total, amount_refunded, currency, client_reference_id, metadata
-            case payment_intent
+            case id, object, status, currency, metadata
+            case paymentStatus = "payment_status"
+            case amountTotal = "amount_total"
+            case amountRefunded = "amount_refunded"
+            case clientReferenceId = "client_reference_id"
+            case paymentIntent = "payment_intent"
         }
     }
 
     /// The neutral event. Handled types whose object lacks a needed field are a decoding error.
     public func providerEvent() throws(StripeEventDecodingError) -> ProviderEvent {
         let object = self.data.object
-        let reference = object.client_reference_id ?? object.metadata?["booking_id"]
+        let reference = object.clientReferenceId ?? object.metadata?["booking_id"]
         let created = Date(timeIntervalSince1970: TimeInterval(self.created))
         func field<T>(_ value: T?, _ name: String) throws(StripeEventDecodingError) -> T {
             guard let value else { throw StripeEventDecodingError.missingField(eventType: self.type, field: name) }
@@ -159,11 +197,12 @@ public struct StripeEventObject: Decodable, Sendable {
         switch self.type {
         case "checkout.session.completed", "checkout.session.async_payment_succeeded":
             let session = try field(object.id, "data.object.id")
-            if self.type == "checkout.session.async_payment_succeeded" || object.payment_status == "paid" {
-                kind = .paymentSucceeded(ProviderPayment(
-                    amountMinorUnits: try field(object.amount_total, "amount_total"),
-                    currency: try field(object.currency, "currency").uppercased(), checkoutSessionID: session,
-                    paymentIntentID: object.payment_intent?.id))
+            if self.type == "checkout.session.async_payment_succeeded" || object.paymentStatus == "paid" {
+                kind = .paymentSucceeded(
+                    ProviderPayment(
+                        amountMinorUnits: try field(object.amountTotal, "amount_total"),
+                        currency: try field(object.currency, "currency").uppercased(), checkoutSessionID: session,
+                        paymentIntentID: object.paymentIntent?.id))
             } else {
                 kind = .paymentPending(checkoutSessionID: session)
             }
@@ -173,7 +212,8 @@ public struct StripeEventObject: Decodable, Sendable {
             kind = .checkoutExpired(checkoutSessionID: try field(object.id, "data.object.id"))
         case "charge.refunded":
             kind = .refunded(
-                paymentIntentID: object.payment_intent?.id, totalRefundedMinorUnits: try field(object.amount_refunded, "amount_refunded"),
+                paymentIntentID: object.paymentIntent?.id,
+                totalRefundedMinorUnits: try field(object.amountRefunded, "amount_refunded"),
                 currency: try field(object.currency, "currency").uppercased())
         default:
             kind = .ignored

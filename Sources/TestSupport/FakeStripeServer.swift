@@ -13,7 +13,8 @@ public func withFakeStripe<Value: Sendable>(
     let fake = FakeStripe(
         configuration: FakeStripeConfiguration(
             publicBaseURL: "http://127.0.0.1", webhookURL: webhookURL, webhookSecret: webhookSecret,
-            webhookInitialRetryDelay: .milliseconds(50), webhookMaxRetryDelay: .milliseconds(400), hangDuration: hangDuration),
+            webhookInitialRetryDelay: .milliseconds(50), webhookMaxRetryDelay: .milliseconds(400),
+            hangDuration: hangDuration),
         now: now)
     let router = Router()
     fake.addRoutes(to: router)
@@ -62,14 +63,18 @@ public actor WebhookInbox {
     }
 
     /// Runs the inbox on a real socket for the duration of `body`, at `http://127.0.0.1:PORT/webhooks/stripe`.
-    public func serve<Value: Sendable>(_ body: @escaping @Sendable (_ url: String) async throws -> Value) async throws -> Value {
+    public func serve<Value: Sendable>(_ body: @escaping @Sendable (_ url: String) async throws -> Value) async throws
+        -> Value
+    {
         let router = Router()
         router.post("webhooks/stripe") { request, _ in
             let bytes = try await request.body.collect(upTo: 1 << 20)
-            let status = await self.receive(Delivery(body: Array(buffer: bytes), signature: request.headers[.init("Stripe-Signature")!]))
+            let status = await self.receive(
+                Delivery(body: Array(buffer: bytes), signature: request.headers[.init("Stripe-Signature")!]))
             return Response(status: .init(code: status))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)/webhooks/stripe") }
+        return try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)/webhooks/stripe")
+        }
     }
 }

@@ -1,24 +1,32 @@
 import FakeStripe
 import Foundation
 import Payments
-import Testing
 import TestSupport
+import Testing
 
 /// `StripeClient` against FakeStripe over real HTTP.
 @Suite struct StripeClientTests {
-    static func client(_ baseURL: String, key: String = "sk_test_rendezvous", timeout: Duration = .seconds(5), retries: Int = 2) -> StripeClient {
-        StripeClient(configuration: StripeConfiguration(
-            secretKey: key, apiBase: baseURL, timeout: timeout, maxRetries: retries, initialRetryDelay: .milliseconds(10),
-            maxRetryDelay: .milliseconds(50)))
+    static func client(
+        _ baseURL: String, key: String = "sk_test_rendezvous", timeout: Duration = .seconds(5), retries: Int = 2
+    ) -> StripeClient {
+        StripeClient(
+            configuration: StripeConfiguration(
+                secretKey: key, apiBase: baseURL, timeout: timeout, maxRetries: retries,
+                initialRetryDelay: .milliseconds(10),
+                maxRetryDelay: .milliseconds(50)))
     }
 
     static func checkout(_ booking: String = "bk_1", key: String? = nil) -> CheckoutRequest {
         CheckoutRequest(
             bookingReference: booking,
-            lines: [CheckoutLine(name: "First chat session", unitAmountMinorUnits: 4500), CheckoutLine(name: "Additional chat time", unitAmountMinorUnits: 2500)],
+            lines: [
+                CheckoutLine(name: "First chat session", unitAmountMinorUnits: 4500),
+                CheckoutLine(name: "Additional chat time", unitAmountMinorUnits: 2500),
+            ],
             currency: "EUR", customerEmail: "zoe@example.com",
             successURL: "http://127.0.0.1:8080/bookings/\(booking)/paid?session_id={CHECKOUT_SESSION_ID}",
-            cancelURL: "http://127.0.0.1:8080/bookings/\(booking)/cancelled", expiresAt: Date().addingTimeInterval(3600),
+            cancelURL: "http://127.0.0.1:8080/bookings/\(booking)/cancelled",
+            expiresAt: Date().addingTimeInterval(3600),
             idempotencyKey: key ?? "rdv-checkout-\(booking)-1")
     }
 
@@ -37,8 +45,11 @@ import TestSupport
             #expect(expired.status == .expired)
             #expect(expired.url == nil)
             // Expiring again with a new key: Stripe refuses a session that is not open.
-            await #expect { try await client.expireCheckout(id: session.id, idempotencyKey: "other") } throws: { error in
-                guard case .api(400, "invalid_request_error", _, _, _, let requestID) = error as? StripeError else { return false }
+            await #expect { try await client.expireCheckout(id: session.id, idempotencyKey: "other") } throws: {
+                error in
+                guard case .api(400, "invalid_request_error", _, _, _, let requestID) = error as? StripeError else {
+                    return false
+                }
                 return requestID?.hasPrefix("req_") == true
             }
         }
@@ -52,7 +63,9 @@ import TestSupport
             #expect(again.id == first.id)
             #expect(await fake.allCheckoutSessions().count == 1)
             // The same key with other parameters is refused.
-            await #expect { try await client.createCheckout(Self.checkout("bk_2", key: "rdv-checkout-bk_1-1")) } throws: { error in
+            await #expect {
+                try await client.createCheckout(Self.checkout("bk_2", key: "rdv-checkout-bk_1-1"))
+            } throws: { error in
                 if case .api(400, "idempotency_error", _, _, _, _) = error as? StripeError { return true }
                 return false
             }
@@ -63,9 +76,14 @@ import TestSupport
         try await withFakeStripe { _, baseURL in
             let client = Self.client(baseURL)
             await #expect { try await client.checkout(id: "cs_test_missing") } throws: { error in
-                error as? StripeError == .api(
-                    status: 404, type: "invalid_request_error", code: "resource_missing", message: "No such checkout.session: 'cs_test_missing'",
-                    param: "session", requestID: (error as? StripeError).flatMap { if case .api(_, _, _, _, _, let id) = $0 { id } else { nil } })
+                error as? StripeError
+                    == .api(
+                        status: 404, type: "invalid_request_error", code: "resource_missing",
+                        message: "No such checkout.session: 'cs_test_missing'",
+                        param: "session",
+                        requestID: (error as? StripeError).flatMap {
+                            if case .api(_, _, _, _, _, let id) = $0 { id } else { nil }
+                        })
             }
             var bad = Self.checkout()
             bad.lines = []
@@ -73,7 +91,8 @@ import TestSupport
                 if case .api(400, _, "parameter_missing", _, "line_items", _) = error as? StripeError { return true }
                 return false
             }
-            await #expect { try await Self.client(baseURL, key: "sk_live_nope").checkout(id: "cs_1") } throws: { error in
+            await #expect { try await Self.client(baseURL, key: "sk_live_nope").checkout(id: "cs_1") } throws: {
+                error in
                 (error as? StripeError)?.status == 401
             }
             // Something that is not Stripe's JSON at all.
@@ -97,7 +116,9 @@ import TestSupport
     @Test func retriesStopAtTheLimit() async throws {
         try await withFakeStripe { fake, baseURL in
             await fake.injectAPIFault(.status(500), count: 3)
-            await #expect { try await Self.client(baseURL).createCheckout(Self.checkout()) } throws: { ($0 as? StripeError)?.status == 500 }
+            await #expect { try await Self.client(baseURL).createCheckout(Self.checkout()) } throws: {
+                ($0 as? StripeError)?.status == 500
+            }
             #expect(await fake.allCheckoutSessions().isEmpty)
         }
     }
@@ -131,16 +152,25 @@ import TestSupport
             let paid = try await client.checkout(id: session.id)
             #expect(paid.isPaid)
             let intent = try #require(paid.paymentIntentID)
-            let part = try await client.refund(RefundRequest(paymentIntentID: intent, amountMinorUnits: 2000, idempotencyKey: "rdv-refund-1"))
+            let part = try await client.refund(
+                RefundRequest(paymentIntentID: intent, amountMinorUnits: 2000, idempotencyKey: "rdv-refund-1"))
             #expect(part.amountMinorUnits == 2000)
             #expect(part.status == "succeeded")
             #expect(part.currency == "EUR")
             // A retry of the same refund returns it; it does not refund again.
             await fake.injectAPIFault(.status(500), count: 1)
-            #expect(try await client.refund(RefundRequest(paymentIntentID: intent, amountMinorUnits: 2000, idempotencyKey: "rdv-refund-1")) == part)
-            await #expect { try await client.refund(RefundRequest(paymentIntentID: intent, amountMinorUnits: 6000, idempotencyKey: "rdv-refund-2")) }
-                throws: { error in if case .api(400, _, "amount_too_large", _, "amount", _) = error as? StripeError { true } else { false } }
-            let rest = try await client.refund(RefundRequest(paymentIntentID: intent, amountMinorUnits: nil, idempotencyKey: "rdv-refund-3"))
+            #expect(
+                try await client.refund(
+                    RefundRequest(paymentIntentID: intent, amountMinorUnits: 2000, idempotencyKey: "rdv-refund-1"))
+                    == part)
+            await #expect {
+                try await client.refund(
+                    RefundRequest(paymentIntentID: intent, amountMinorUnits: 6000, idempotencyKey: "rdv-refund-2"))
+            } throws: { error in
+                if case .api(400, _, "amount_too_large", _, "amount", _) = error as? StripeError { true } else { false }
+            }
+            let rest = try await client.refund(
+                RefundRequest(paymentIntentID: intent, amountMinorUnits: nil, idempotencyKey: "rdv-refund-3"))
             #expect(rest.amountMinorUnits == 5000)
             #expect(await fake.allRefunds().count == 2)
         }
@@ -151,7 +181,8 @@ import TestSupport
             let client = Self.client(baseURL)
             let session = try await client.createCheckout(Self.checkout())
             _ = await fake.pay(session.id)
-            let page = try await client.events(EventQuery(types: ["checkout.session.completed"], createdSince: Date().addingTimeInterval(-60)))
+            let page = try await client.events(
+                EventQuery(types: ["checkout.session.completed"], createdSince: Date().addingTimeInterval(-60)))
             #expect(page.hasMore == false)
             #expect(page.events.count == 1)
             guard case .paymentSucceeded(let payment) = page.events.first?.kind else {
@@ -162,7 +193,8 @@ import TestSupport
             #expect(payment.checkoutSessionID == session.id)
             #expect(page.events.first?.bookingReference == "bk_1")
             // Pagination: everything after the newest event is older.
-            _ = try await client.refund(RefundRequest(paymentIntentID: payment.paymentIntentID!, amountMinorUnits: nil, idempotencyKey: "r"))
+            _ = try await client.refund(
+                RefundRequest(paymentIntentID: payment.paymentIntentID!, amountMinorUnits: nil, idempotencyKey: "r"))
             let all = try await client.events(EventQuery(types: [], limit: 1))
             #expect(all.events.first?.type == "charge.refunded")
             #expect(all.hasMore)
@@ -172,16 +204,30 @@ import TestSupport
     }
 
     @Test func backoffGrowsAndIsCappedWithJitter() {
-        let client = StripeClient(configuration: StripeConfiguration(secretKey: "sk_test_x", initialRetryDelay: .milliseconds(500), maxRetryDelay: .seconds(5)))
+        let client = StripeClient(
+            configuration: StripeConfiguration(
+                secretKey: "sk_test_x", initialRetryDelay: .milliseconds(500), maxRetryDelay: .seconds(5)))
         for attempt in 1...8 {
             let delay = client.backoffForTesting(afterAttempt: attempt)
             let base = min(Duration.milliseconds(500) * (1 << (attempt - 1)), .seconds(5))
             #expect(delay >= base * 0.5 && delay <= base)
         }
-        #expect(StripeClient.shouldRetry(.api(status: 429, type: "rate_limit_error", code: nil, message: "", param: nil, requestID: nil), header: nil) == false)
-        #expect(StripeClient.shouldRetry(.api(status: 429, type: "rate_limit_error", code: nil, message: "", param: nil, requestID: nil), header: true))
-        #expect(StripeClient.shouldRetry(.api(status: 500, type: "api_error", code: nil, message: "", param: nil, requestID: nil), header: false) == false)
+        #expect(
+            StripeClient.shouldRetry(
+                .api(status: 429, type: "rate_limit_error", code: nil, message: "", param: nil, requestID: nil),
+                header: nil) == false)
+        #expect(
+            StripeClient.shouldRetry(
+                .api(status: 429, type: "rate_limit_error", code: nil, message: "", param: nil, requestID: nil),
+                header: true))
+        #expect(
+            StripeClient.shouldRetry(
+                .api(status: 500, type: "api_error", code: nil, message: "", param: nil, requestID: nil), header: false)
+                == false)
         #expect(StripeClient.shouldRetry(.connection(detail: "refused"), header: nil))
-        #expect(StripeClient.shouldRetry(.api(status: 400, type: "invalid_request_error", code: nil, message: "", param: nil, requestID: nil), header: nil) == false)
+        #expect(
+            StripeClient.shouldRetry(
+                .api(status: 400, type: "invalid_request_error", code: nil, message: "", param: nil, requestID: nil),
+                header: nil) == false)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Payments
-import Testing
 import TestSupport
+import Testing
 
 /// Our verdicts against the official stripe-python 16.1.0 verdicts on Stripe's signature cases.
 @Suite struct WebhookSignatureTests {
@@ -11,8 +11,13 @@ import TestSupport
         var payload: String
         var header: String
         var now: Int64
-        var stripe_python: String
+        var stripePython: String
         var testDescription: String { self.name }
+
+        enum CodingKeys: String, CodingKey {
+            case name, secret, payload, header, now
+            case stripePython = "stripe_python"
+        }
     }
 
     static let vectors: [Vector] = {
@@ -35,7 +40,7 @@ import TestSupport
         } catch {
             accepted = false
         }
-        let sdkAccepted = vector.stripe_python == "accept"
+        let sdkAccepted = vector.stripePython == "accept"
         if Self.stricterThanTheSDK.contains(vector.name) {
             #expect(sdkAccepted && !accepted)
         } else {
@@ -45,8 +50,11 @@ import TestSupport
 
     @Test func theVectorsCoverTheCasesWeRelyOn() {
         let names = Set(Self.vectors.map(\.name))
-        for needed in ["valid", "rotation_second_v1_matches", "tampered_payload", "reserialized_payload", "wrong_secret", "stale_301s",
-                       "future_3600s", "empty_header", "garbage_header", "only_v0", "uppercase_hex"] {
+        for needed in [
+            "valid", "rotation_second_v1_matches", "tampered_payload", "reserialized_payload", "wrong_secret",
+            "stale_301s",
+            "future_3600s", "empty_header", "garbage_header", "only_v0", "uppercase_hex",
+        ] {
             #expect(names.contains(needed), "\(needed)")
         }
     }
@@ -60,30 +68,43 @@ import TestSupport
     }
 
     @Test func eachRefusalSaysWhy() {
-        #expect(throws: WebhookSignatureError.missingHeader) { try self.verify(self.vector("valid"), header: .some(nil)) }
+        #expect(throws: WebhookSignatureError.missingHeader) {
+            try self.verify(self.vector("valid"), header: .some(nil))
+        }
         #expect(throws: WebhookSignatureError.missingHeader) { try self.verify(self.vector("empty_header")) }
         #expect(throws: WebhookSignatureError.malformedHeader) { try self.verify(self.vector("garbage_header")) }
         #expect(throws: WebhookSignatureError.malformedHeader) { try self.verify(self.vector("non_numeric_timestamp")) }
         #expect(throws: WebhookSignatureError.malformedHeader) { try self.verify(self.vector("missing_timestamp")) }
         #expect(throws: WebhookSignatureError.noV1Signature) { try self.verify(self.vector("only_v0")) }
         #expect(throws: WebhookSignatureError.noMatchingSignature) { try self.verify(self.vector("tampered_payload")) }
-        #expect(throws: WebhookSignatureError.noMatchingSignature) { try self.verify(self.vector("reserialized_payload")) }
+        #expect(throws: WebhookSignatureError.noMatchingSignature) {
+            try self.verify(self.vector("reserialized_payload"))
+        }
         #expect(throws: WebhookSignatureError.noMatchingSignature) { try self.verify(self.vector("wrong_secret")) }
-        #expect(throws: WebhookSignatureError.timestampTooOld(ageSeconds: 301)) { try self.verify(self.vector("stale_301s")) }
-        #expect(throws: WebhookSignatureError.timestampTooFarInFuture(aheadSeconds: 3600)) { try self.verify(self.vector("future_3600s")) }
+        #expect(throws: WebhookSignatureError.timestampTooOld(ageSeconds: 301)) {
+            try self.verify(self.vector("stale_301s"))
+        }
+        #expect(throws: WebhookSignatureError.timestampTooFarInFuture(aheadSeconds: 3600)) {
+            try self.verify(self.vector("future_3600s"))
+        }
     }
 
     @Test func anyOfSeveralSecretsMayMatchDuringARotation() throws {
         let valid = self.vector("valid")
         try self.verify(valid, secrets: ["whsec_the_new_one", valid.secret])
-        #expect(throws: WebhookSignatureError.noMatchingSignature) { try self.verify(valid, secrets: ["whsec_the_new_one"]) }
+        #expect(throws: WebhookSignatureError.noMatchingSignature) {
+            try self.verify(valid, secrets: ["whsec_the_new_one"])
+        }
     }
 
     @Test func whatWeSignVerifiesAndReproducesStripesSignature() throws {
         let valid = self.vector("valid")
         let payload = Array(valid.payload.utf8)
-        let header = StripeWebhookSignature.header(payload: payload, secret: valid.secret, timestamp: Date(timeIntervalSince1970: TimeInterval(valid.now)))
+        let header = StripeWebhookSignature.header(
+            payload: payload, secret: valid.secret, timestamp: Date(timeIntervalSince1970: TimeInterval(valid.now)))
         #expect(header == valid.header)
-        try StripeWebhookSignature.verify(payload: payload, header: header, secrets: [valid.secret], now: Date(timeIntervalSince1970: TimeInterval(valid.now + 10)))
+        try StripeWebhookSignature.verify(
+            payload: payload, header: header, secrets: [valid.secret],
+            now: Date(timeIntervalSince1970: TimeInterval(valid.now + 10)))
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Payments
-import Testing
 import TestSupport
+import Testing
 
 /// Form bodies as the official client sends them, and Stripe's event payloads decoded into neutral events.
 @Suite struct WireFormatTests {
@@ -15,7 +15,8 @@ import TestSupport
         var requests: [Request]
     }
 
-    static let captured: Captured = try! JSONDecoder().decode(Captured.self, from: Data(contentsOf: Fixtures.url("stripe/stripe-python-requests.json")))
+    static let captured: Captured = try! JSONDecoder().decode(
+        Captured.self, from: Data(contentsOf: Fixtures.url("stripe/stripe-python-requests.json")))
 
     @Test func ourFormEncodingIsByteForByteTheOfficialClients() {
         var form = StripeForm()
@@ -43,14 +44,27 @@ import TestSupport
     }
 
     @Test(arguments: [
-        ("checkout.session.completed.json", ProviderEvent.Kind.paymentSucceeded(ProviderPayment(
-            amountMinorUnits: 4500, currency: "EUR", checkoutSessionID: "cs_test_a1B2c3D4e5F6g7H8", paymentIntentID: "pi_3SaMple000000000000001"))),
-        ("checkout.session.async_payment_succeeded.json", .paymentSucceeded(ProviderPayment(
-            amountMinorUnits: 4500, currency: "EUR", checkoutSessionID: "cs_test_a1B2c3D4e5F6g7H8", paymentIntentID: "pi_3SaMple000000000000001"))),
+        (
+            "checkout.session.completed.json",
+            ProviderEvent.Kind.paymentSucceeded(
+                ProviderPayment(
+                    amountMinorUnits: 4500, currency: "EUR", checkoutSessionID: "cs_test_a1B2c3D4e5F6g7H8",
+                    paymentIntentID: "pi_3SaMple000000000000001"))
+        ),
+        (
+            "checkout.session.async_payment_succeeded.json",
+            .paymentSucceeded(
+                ProviderPayment(
+                    amountMinorUnits: 4500, currency: "EUR", checkoutSessionID: "cs_test_a1B2c3D4e5F6g7H8",
+                    paymentIntentID: "pi_3SaMple000000000000001"))
+        ),
         ("checkout.session.completed-unpaid.json", .paymentPending(checkoutSessionID: "cs_test_a1B2c3D4e5F6g7H8")),
         ("checkout.session.async_payment_failed.json", .paymentFailed(checkoutSessionID: "cs_test_a1B2c3D4e5F6g7H8")),
         ("checkout.session.expired.json", .checkoutExpired(checkoutSessionID: "cs_test_a1B2c3D4e5F6g7H8")),
-        ("charge.refunded.json", .refunded(paymentIntentID: "pi_3SaMple000000000000001", totalRefundedMinorUnits: 4500, currency: "EUR")),
+        (
+            "charge.refunded.json",
+            .refunded(paymentIntentID: "pi_3SaMple000000000000001", totalRefundedMinorUnits: 4500, currency: "EUR")
+        ),
         ("customer.created.json", .ignored),
     ])
     func eachSamplePayloadDecodes(file: String, kind: ProviderEvent.Kind) throws {
@@ -62,9 +76,15 @@ import TestSupport
 
     @Test func aBodyThatIsNotAnEventIsAClearError() {
         #expect(throws: StripeEventDecodingError.self) { try ProviderEvent.decodeStripe(Array("not json".utf8)) }
-        #expect(throws: StripeEventDecodingError.self) { try ProviderEvent.decodeStripe(Array(#"{"id":"evt_1"}"#.utf8)) }
-        let noAmount = #"{"id":"evt_1","type":"checkout.session.completed","created":1,"data":{"object":{"id":"cs_1","payment_status":"paid"}}}"#
-        #expect(throws: StripeEventDecodingError.missingField(eventType: "checkout.session.completed", field: "amount_total")) {
+        #expect(throws: StripeEventDecodingError.self) {
+            try ProviderEvent.decodeStripe(Array(#"{"id":"evt_1"}"#.utf8))
+        }
+        let noAmount =
+            #"{"id":"evt_1","type":"checkout.session.completed","created":1,"data":{"object":{"id":"cs_1","payment_status":"paid"}}}"#
+        #expect(
+            throws: StripeEventDecodingError.missingField(
+                eventType: "checkout.session.completed", field: "amount_total")
+        ) {
             try ProviderEvent.decodeStripe(Array(noAmount.utf8))
         }
     }
