@@ -33,6 +33,7 @@ struct FakeStripeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...65535).contains(self.port) else { throw ValidationError("--port must be between 1 and 65535") }
+        guard self.webhookDeadlineSeconds > 0 else { throw ValidationError("--webhook-deadline must be positive") }
         guard self.webhookSecret.hasPrefix("whsec_") else {
             throw ValidationError("--webhook-secret must start with whsec_")
         }
