@@ -31,6 +31,11 @@ struct FakeStripeCommand: AsyncParsableCommand {
         name: .customLong("public-url"), help: "The base URL clients reach the fake at (default: http://HOST:PORT).")
     var publicURL: String?
 
+    @Option(
+        name: .customLong("webhook-deadline"),
+        help: "Seconds a failing webhook delivery is retried before it is dropped.")
+    var webhookDeadlineSeconds = 3 * 86_400
+
     func validate() throws {
         guard (1...65535).contains(self.port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard self.webhookDeadlineSeconds > 0 else { throw ValidationError("--webhook-deadline must be positive") }
@@ -46,7 +51,7 @@ struct FakeStripeCommand: AsyncParsableCommand {
         let fake = FakeStripe(
             configuration: FakeStripeConfiguration(
                 publicBaseURL: self.publicURL ?? "http://\(self.host):\(self.port)", webhookURL: self.webhookURL,
-                webhookSecret: self.webhookSecret))
+                webhookSecret: self.webhookSecret, webhookRetryDeadline: .seconds(self.webhookDeadlineSeconds)))
         let router = Router()
         fake.addRoutes(to: router)
         var logger = Logger(label: "fake-stripe")
