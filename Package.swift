@@ -26,7 +26,15 @@ let package = Package(
         // Pure domain: Foundation only, no I/O, no clock reads.
         .target(name: "Booking", swiftSettings: strictSettings),
         // Use cases and the ports they need (BookingStore, clock, IDs).
-        .target(name: "Workflow", dependencies: ["Booking"], swiftSettings: strictSettings),
+        .target(
+            name: "Workflow",
+            dependencies: [
+                "Booking", "Payments",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // BookingStore implementations (SQLite through GRDB).
         .target(
             name: "Storage",

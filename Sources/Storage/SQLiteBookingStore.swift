@@ -245,10 +245,11 @@ struct SQLiteAccess: BookingStoreTransaction {
         }
     }
 
-    func pendingOutbox(at now: Date, limit: Int) async throws -> [OutboxMessage] {
+    func pendingOutbox(topic: OutboxTopic?, at now: Date, limit: Int) async throws -> [OutboxMessage] {
         try await self.access { db in
-            try OutboxRecord.filter(Column("delivered_at") == nil && Column("available_at") <= Millis.from(now))
-                .order(Column("available_at"), Column("seq")).limit(limit).fetchAll(db).map { try $0.domain() }
+            var request = OutboxRecord.filter(Column("delivered_at") == nil && Column("available_at") <= Millis.from(now))
+            if let topic { request = request.filter(Column("topic") == topic.rawValue) }
+            return try request.order(Column("available_at"), Column("seq")).limit(limit).fetchAll(db).map { try $0.domain() }
         }
     }
 
@@ -269,7 +270,64 @@ struct SQLiteAccess: BookingStoreTransaction {
         }
     }
 
+    func booking(paymentIntentID: String) async throws -> Booking? {
+        try await self.access { db in
+            try BookingRecord.filter(Column("payment_intent_id") == paymentIntentID).fetchOne(db)?.domain()
+        }
+    }
+
+    func bookingsAwaitingPaymentWithCheckout(limit: Int) async throws -> [Booking] {
+        try await self.access { db in
+            try BookingRecord.filter(
+                [BookingState.awaitingPayment.rawValue, BookingState.awaitingClientConfirmation.rawValue].contains(Column("state"))
+                    && Column("checkout_session_id") != nil
+            ).order(Column("created_at")).limit(limit).fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    func setting(_ key: String) async throws -> String? {
+        try await self.access { db in
+            try SettingRecord.fetchOne(db, key: key).map { try ColumnJSON.decode(String.self, from: $0.valueJson) }
+        }
+    }
+
+    func admin(email: EmailAddress) async throws -> AdminAccount? {
+        try await self.access { db in try AdminRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain() }
+    }
+
+    func admin(_ id: AdminID) async throws -> AdminAccount? {
+        try await self.access { db in try AdminRecord.fetchOne(db, key: id.rawValue)?.domain() }
+    }
+
+    func adminCount() async throws -> Int {
+        try await self.access { db in try AdminRecord.fetchCount(db) }
+    }
+
+    func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession? {
+        try await self.access { db in
+            try AdminSessionRecord.filter(Column("token_hash") == tokenHash && Column("expires_at") > Millis.from(now)).fetchOne(db).map {
+                AdminSession(tokenHash: $0.tokenHash, adminID: AdminID(rawValue: $0.adminId), expiresAt: Millis.date($0.expiresAt))
+            }
+        }
+    }
+
     // MARK: Writes
+
+    func saveSetting(_ key: String, value: String) async throws {
+        // NB: settings hold JSON; a plain string is stored as a JSON string.
+        let json = try ColumnJSON.encode(value)
+        try await self.mutate { db in try SettingRecord(key: key, valueJson: json).save(db) }
+    }
+
+    func insert(_ admin: AdminAccount) async throws {
+        let record = AdminRecord(admin)
+        try await self.mutate { db in try record.insert(db) }
+    }
+
+    func insert(_ session: AdminSession) async throws {
+        let record = AdminSessionRecord(tokenHash: session.tokenHash, adminId: session.adminID.rawValue, expiresAt: Millis.from(session.expiresAt))
+        try await self.mutate { db in try record.insert(db) }
+    }
 
     func insert(_ booking: Booking) async throws {
         let record = try BookingRecord(booking)

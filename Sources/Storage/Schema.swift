@@ -135,6 +135,26 @@ enum SQLiteSchema {
                     ) STRICT;
                     """)
         }
+        migrator.registerMigration("2026-11-23-admins") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE admins (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        email TEXT NOT NULL,
+                        email_normalized TEXT NOT NULL UNIQUE CHECK (email_normalized = lower(email)),
+                        password_hash TEXT NOT NULL CHECK (length(password_hash) > 0),
+                        created_at INTEGER NOT NULL
+                    ) STRICT;
+
+                    CREATE TABLE admin_sessions (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        admin_id TEXT NOT NULL REFERENCES admins(id),
+                        expires_at INTEGER NOT NULL
+                    ) STRICT;
+
+                    CREATE INDEX bookings_by_payment_intent ON bookings(payment_intent_id) WHERE payment_intent_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

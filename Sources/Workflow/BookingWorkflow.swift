@@ -353,9 +353,14 @@ public struct BookingWorkflow: Sendable {
             guard try await tx.recordProviderEvent(id: event.id, type: event.type, receivedAt: now) else {
                 return .duplicate
             }
-            guard let bookingID = event.bookingID, var booking = try await tx.booking(bookingID) else {
-                return .unknownBooking
+            var found: Booking?
+            if let bookingID = event.bookingID {
+                found = try await tx.booking(bookingID)
+            } else if case .refunded(_, let intent?) = event.kind {
+                found = try await tx.booking(paymentIntentID: intent)
             }
+            guard var booking = found else { return .unknownBooking }
+            let bookingID = booking.id
             let domainEvent: BookingEvent
             switch event.kind {
             case .ignored:
@@ -370,8 +375,14 @@ public struct BookingWorkflow: Sendable {
                 return .ignored(reason: "checkout session expired")
             case .failed(let reason):
                 domainEvent = .paymentFailed(reason: reason)
-            case .refunded(let minorUnits, let paymentIntentID):
-                domainEvent = .refunded(minorUnits: minorUnits, paymentIntentID: paymentIntentID)
+            case .pending:
+                return .ignored(reason: "payment pending at the provider")
+            case .refunded(let total, let paymentIntentID):
+                // Deliveries are unordered and repeated: only the part not yet counted is new.
+                let surplus = paymentIntentID != nil && paymentIntentID != booking.payment.paymentIntentID
+                let counted = surplus ? booking.lifecycle.surplusRefundedMinorUnits : booking.payment.refundedMinorUnits
+                guard total > counted else { return .ignored(reason: "refund already counted") }
+                domainEvent = .refunded(minorUnits: total - counted, paymentIntentID: paymentIntentID)
             case .succeeded(let receipt):
                 if booking.holdLapsed(at: now) {
                     // The hold ran out before the expiry job saw it: expire first, then treat the money as late.

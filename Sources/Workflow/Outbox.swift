@@ -60,7 +60,10 @@ public struct PaymentEvent: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case succeeded(PaymentReceipt)
         case failed(reason: String)
-        case refunded(minorUnits: Int64, paymentIntentID: String?)
+        /// The provider's cumulative refunded amount on a payment (Stripe's `amount_refunded`).
+        case refunded(totalMinorUnits: Int64, paymentIntentID: String?)
+        /// The checkout completed but the money is still on its way (a delayed payment method): nothing to do yet.
+        case pending
         /// The provider's checkout session expired (our own hold decides the booking's fate).
         case checkoutExpired(checkoutSessionID: String)
         /// A type we do not act on.

@@ -72,12 +72,23 @@ public protocol BookingStoreReader: Sendable {
     func rules() async throws -> BookingRules
     /// A booking's history, oldest first.
     func history(of bookingID: BookingID) async throws -> [HistoryEntry]
-    /// Outbox rows not yet delivered whose next attempt is due at `now`, oldest first.
-    func pendingOutbox(at now: Date, limit: Int) async throws -> [OutboxMessage]
+    /// Outbox rows (of one topic, or all) not yet delivered whose next attempt is due at `now`, oldest first.
+    func pendingOutbox(topic: OutboxTopic?, at now: Date, limit: Int) async throws -> [OutboxMessage]
     /// All outbox rows of a booking, oldest first.
     func outbox(of bookingID: BookingID) async throws -> [OutboxMessage]
     /// The booking an idempotency key created, with the request's fingerprint.
     func idempotencyRecord(key: String) async throws -> IdempotencyRecord?
+    /// The booking paid through this provider payment.
+    func booking(paymentIntentID: String) async throws -> Booking?
+    /// Bookings still waiting for payment that have a provider checkout (reconciliation checks them).
+    func bookingsAwaitingPaymentWithCheckout(limit: Int) async throws -> [Booking]
+    /// A named setting's stored text (a reconciliation cursor, say).
+    func setting(_ key: String) async throws -> String?
+    func admin(email: EmailAddress) async throws -> AdminAccount?
+    func admin(_ id: AdminID) async throws -> AdminAccount?
+    func adminCount() async throws -> Int
+    /// A live admin session by the hash of its token.
+    func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession?
 }
 
 /// What the workflow may write, inside `BookingStore.write`.
@@ -96,6 +107,9 @@ public protocol BookingStoreTransaction: BookingStoreReader {
     func save(_ staff: StaffMember, schedule: StaffSchedule) async throws
     func save(_ rules: BookingRules) async throws
     func remember(_ record: IdempotencyRecord) async throws
+    func saveSetting(_ key: String, value: String) async throws
+    func insert(_ admin: AdminAccount) async throws
+    func insert(_ session: AdminSession) async throws
 }
 
 /// Which bookings an admin list shows.
@@ -169,5 +183,33 @@ public struct IdempotencyRecord: Hashable, Sendable {
         self.fingerprint = fingerprint
         self.bookingID = bookingID
         self.createdAt = createdAt
+    }
+}
+
+/// An administrator. The password hash is produced and checked by the web layer (bcrypt).
+public struct AdminAccount: Hashable, Sendable {
+    public var id: AdminID
+    public var email: EmailAddress
+    public var passwordHash: String
+    public var createdAt: Date
+
+    public init(id: AdminID, email: EmailAddress, passwordHash: String, createdAt: Date) {
+        self.id = id
+        self.email = email
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt
+    }
+}
+
+/// A signed-in admin: the token itself is never stored, only its hash.
+public struct AdminSession: Hashable, Sendable {
+    public var tokenHash: String
+    public var adminID: AdminID
+    public var expiresAt: Date
+
+    public init(tokenHash: String, adminID: AdminID, expiresAt: Date) {
+        self.tokenHash = tokenHash
+        self.adminID = adminID
+        self.expiresAt = expiresAt
     }
 }

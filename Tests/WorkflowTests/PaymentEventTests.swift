@@ -129,11 +129,16 @@ import Workflow
         #expect(refunds.first?.1.hasPrefix("rdv-refund-\(booking.id)-") == true)
         let refunded = PaymentEvent(
             id: "evt_refund", type: "charge.refunded", bookingID: booking.id,
-            kind: .refunded(minorUnits: 4500, paymentIntentID: "pi_test_\(booking.id)"))
+            kind: .refunded(totalMinorUnits: 4500, paymentIntentID: "pi_test_\(booking.id)"))
         #expect(
             try await practice.workflow.applyPaymentEvent(refunded)
                 == .applied(booking.id, from: .rejected, to: .rejected))
         #expect(try await practice.workflow.booking(booking.id).payment.status == .refunded)
+        // The same total again, under another event id and found by the payment intent alone: counted once.
+        let again = PaymentEvent(
+            id: "evt_refund_2", type: "charge.refunded", bookingID: nil,
+            kind: .refunded(totalMinorUnits: 4500, paymentIntentID: "pi_test_\(booking.id)"))
+        #expect(try await practice.workflow.applyPaymentEvent(again) == .ignored(reason: "refund already counted"))
     }
 
     @Test func anExpiredCheckoutIsForgottenSoTheLinkOpensANewOne() async throws {

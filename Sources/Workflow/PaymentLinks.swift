@@ -1,0 +1,107 @@
+import Booking
+import Foundation
+import Payments
+
+/// What following a booking's payment link leads to.
+public enum PaymentLinkOutcome: Hashable, Sendable {
+    /// A live provider checkout: send the client there.
+    case checkout(url: String)
+    /// Nothing left to pay.
+    case alreadyPaid(Booking)
+    /// The booking cannot be paid (canceled, lapsed, waiting for the client's confirmation...), and why.
+    case notPayable(Booking, reason: String)
+}
+
+/// Where the provider sends the client back to, built on the service's public URL.
+public struct PaymentReturnURLs: Hashable, Sendable {
+    public var publicBaseURL: String
+
+    public init(publicBaseURL: String) {
+        self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
+    }
+
+    /// Our own stable link for a booking, the one emails carry.
+    public func paymentLink(_ token: AccessToken) -> String { "\(self.publicBaseURL)/pay/\(token)" }
+    func success(_ token: AccessToken) -> String { "\(self.publicBaseURL)/pay/\(token)/done?session_id={CHECKOUT_SESSION_ID}" }
+    func cancel(_ token: AccessToken) -> String { "\(self.publicBaseURL)/pay/\(token)/cancelled" }
+}
+
+extension BookingWorkflow {
+    /// Follows a booking's payment link: reuses the open provider checkout, or opens one (again, if the last one
+    /// expired while the booking still holds its slot) with an idempotency key per attempt, so concurrent clicks and
+    /// retries make one checkout. A booking is never created waiting on the provider: this runs when the link is used.
+    public func followPaymentLink(
+        token: AccessToken, provider: any PaymentProvider, urls: PaymentReturnURLs
+    ) async throws -> PaymentLinkOutcome {
+        let now = self.clock.now()
+        let (booking, client, opened) = try await self.store.read { reader in
+            let booking = try Self.require(await reader.booking(accessToken: token))
+            let client = try Self.require(await reader.client(booking.clientID), "client")
+            let opened = try await reader.history(of: booking.id).filter { $0.event == "checkoutOpened" }.count
+            return (booking, client, opened)
+        }
+        if booking.payment.isSettled { return .alreadyPaid(booking) }
+        switch booking.state {
+        case .awaitingPayment:
+            break
+        case .awaitingClientConfirmation:
+            return .notPayable(booking, reason: "Please confirm the booking first.")
+        case .expired:
+            return .notPayable(booking, reason: "The time to pay for this booking has passed.")
+        default:
+            return .notPayable(booking, reason: "This booking is \(booking.state.rawValue) and cannot be paid.")
+        }
+        if booking.holdLapsed(at: now) {
+            return .notPayable(booking, reason: "The time to pay for this booking has passed.")
+        }
+        if let sessionID = booking.payment.checkoutSessionID {
+            let session = try await provider.checkout(id: sessionID)
+            switch session.status {
+            case .open:
+                if let url = session.url { return .checkout(url: url) }
+            case .complete:
+                return .alreadyPaid(booking)
+            case .expired:
+                break
+            }
+        }
+        // NB: the provider requires 30 minutes to 24 hours; the hold decides the booking's fate either way, and a
+        // payment after the hold is handled as a late payment.
+        let earliest = now.addingTimeInterval(31 * 60)
+        let latest = now.addingTimeInterval(23 * 3600)
+        let expiresAt = min(max(booking.holdUntil ?? earliest, earliest), latest)
+        let request = CheckoutRequest(
+            bookingReference: booking.id.rawValue,
+            lines: booking.lines.map { CheckoutLine(name: $0.name, unitAmountMinorUnits: $0.price.minorUnits) },
+            currency: booking.price.currency.code, customerEmail: client.email.value, successURL: urls.success(token),
+            cancelURL: urls.cancel(token), expiresAt: expiresAt, idempotencyKey: "rdv-checkout-\(booking.id)-\(opened + 1)")
+        let session = try await provider.createCheckout(request)
+        _ = try await self.attachCheckout(bookingID: booking.id, checkoutSessionID: session.id)
+        guard let url = session.url else { throw BookingError.notFound(what: "checkout page") }
+        return .checkout(url: url)
+    }
+}
+
+extension PaymentEvent {
+    /// The provider's fact in domain terms.
+    public init(_ event: ProviderEvent) {
+        let bookingID = event.bookingReference.flatMap(BookingID.init(validating:))
+        let kind: Kind
+        switch event.kind {
+        case .paymentSucceeded(let payment):
+            if let currency = Currency(payment.currency) {
+                kind = .succeeded(PaymentReceipt(
+                    amount: Money(minorUnits: payment.amountMinorUnits, currency: currency),
+                    checkoutSessionID: payment.checkoutSessionID, paymentIntentID: payment.paymentIntentID))
+            } else {
+                kind = .ignored
+            }
+        case .paymentPending: kind = .pending
+        case .paymentFailed: kind = .failed(reason: "the payment failed at the provider")
+        case .checkoutExpired(let sessionID): kind = .checkoutExpired(checkoutSessionID: sessionID)
+        case .refunded(let intent, let total, _): kind = .refunded(totalMinorUnits: total, paymentIntentID: intent)
+        case .ignored: kind = .ignored
+        }
+        self.init(id: event.id, type: event.type, bookingID: bookingID, kind: kind)
+    }
+}
