@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // Pure domain: Foundation only, no I/O, no clock reads.
@@ -64,11 +65,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The Hummingbird application: JSON API, webhook intake, payment links, admin authentication.
+        .target(
+            name: "Web",
+            dependencies: [
+                "Booking", "Workflow", "Payments", "FakeStripe",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.json")],
+            swiftSettings: strictSettings
+        ),
         // The command line and the one composition root.
         .executableTarget(
             name: "rendezvous",
             dependencies: [
-                "Booking", "Workflow", "Storage", "Payments", "FakeStripe",
+                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Web",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,6 +123,23 @@ let package = Package(
             name: "FakeStripeTests",
             dependencies: [
                 "Payments", "FakeStripe", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Web", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Web", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,0 +1,117 @@
+import Booking
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// An error answer: `{"error":{"code","message"}}` with a status. Every error leaves the service in this shape.
+public struct APIError: Error, Sendable, Equatable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    /// The one place where domain errors become HTTP statuses.
+    public init(_ error: BookingError) {
+        let status: HTTPResponse.Status =
+            switch error {
+            case .invalidField: .badRequest
+            case .notFound: .notFound
+            case .slotTaken, .illegalTransition: .conflict
+            case .idempotencyKeyReused: .unprocessableContent
+            case .slotUnavailable, .notEligible, .outsideBookingWindow, .clientLimitReached, .clientBanned, .clientNotAllowed,
+                .tooEarlyOrLate:
+                .unprocessableContent
+            }
+        self.init(status, code: error.code, message: error.message)
+    }
+
+    static func invalid(_ field: String, _ reason: String) -> APIError {
+        APIError(BookingError.invalidField(field: field, reason: reason))
+    }
+
+    static let unauthorized = APIError(.unauthorized, code: "unauthorized", message: "A valid admin token is required.")
+
+    func response() -> Response {
+        struct Body: Encodable {
+            struct Inner: Encodable {
+                var code: String
+                var message: String
+            }
+            var error: Inner
+        }
+        let data = (try? JSONCoding.encoder.encode(Body(error: .init(code: self.code, message: self.message)))) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Turns every error into the JSON error shape: domain errors by their code, Hummingbird's own (404, 413...) by
+/// status, anything unexpected into a 500 that says nothing internal (and is logged).
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return error.response()
+        } catch let error as BookingError {
+            return APIError(error).response()
+        } catch let error as HTTPError {
+            let code: String =
+                switch error.status {
+                case .notFound: "not_found"
+                case .contentTooLarge: "payload_too_large"
+                case .badRequest: "bad_request"
+                case .methodNotAllowed: "method_not_allowed"
+                case .unsupportedMediaType: "unsupported_media_type"
+                default: "http_\(error.status.code)"
+                }
+            return APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase).response()
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.").response()
+        }
+    }
+}
+
+/// Reads JSON bodies with errors that name the field.
+enum JSONBody {
+    /// Decodes the request body (at most `limit` bytes) as `T`, or throws a 400 naming what is wrong.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 64 * 1024) async throws -> T {
+        let buffer = try await request.body.collect(upTo: limit)
+        guard buffer.readableBytes > 0 else { throw APIError(.badRequest, code: "invalid_json", message: "A JSON body is required.") }
+        do {
+            return try JSONCoding.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw Self.describe(error)
+        } catch let error as BookingError {
+            throw APIError(error)
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> APIError {
+        func path(_ context: DecodingError.Context, adding key: (any CodingKey)? = nil) -> String {
+            let keys = context.codingPath + (key.map { [$0] } ?? [])
+            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return text.replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .invalid(path(context, adding: key), "is required")
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return .invalid(path(context).isEmpty ? "body" : path(context), "has the wrong type")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return APIError(.badRequest, code: "invalid_json", message: "The body is not valid JSON.") }
+            return .invalid(path(context), context.debugDescription)
+        @unknown default:
+            return APIError(.badRequest, code: "invalid_json", message: "The body cannot be read.")
+        }
+    }
+}

@@ -1,0 +1,240 @@
+import Booking
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Workflow
+
+/// The admin side: login, bookings by hand, decisions, clients, schedules, rules.
+struct AdminAPI: Sendable {
+    let workflow: BookingWorkflow
+    let configuration: WebConfiguration
+    let throttle: LoginThrottle
+    let passwords: AdminPasswords
+
+    init(workflow: BookingWorkflow, configuration: WebConfiguration) {
+        self.workflow = workflow
+        self.configuration = configuration
+        self.throttle = LoginThrottle(limit: configuration.maxFailedLogins, window: configuration.loginThrottleWindow)
+        self.passwords = AdminPasswords(cost: configuration.bcryptCost)
+    }
+
+    struct LoginBody: Decodable, Sendable {
+        var email: String
+        var password: String
+    }
+
+    struct LoginAnswer: ResponseEncodable, Sendable {
+        var token: String
+        var expiresAt: Date
+    }
+
+    struct CreateBody: Decodable, Sendable {
+        var clientId: String?
+        var client: PublicAPI.ClientBody?
+        var serviceId: String?
+        var serviceIds: [String]?
+        var start: Date
+        var staffId: String?
+        var confirmation: String?
+        var payment: String?
+        var approval: String?
+        var notifyClient: Bool?
+        var eligibilityOverrideReason: String?
+        var note: String?
+    }
+
+    struct DecisionBody: Decodable, Sendable {
+        var note: String?
+        var notifyClient: Bool?
+        /// For `reschedule` only.
+        var start: Date?
+    }
+
+    struct ScheduleBody: Decodable, Sendable {
+        var name: String
+        var schedule: StaffSchedule
+    }
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.post("api/admin/login") { request, _ in try await self.login(request) }
+        let admin = router.group("api/admin").add(middleware: AdminAuthenticator(workflow: self.workflow))
+        admin.get("bookings") { request, _ in try await self.list(request) }
+        admin.get("bookings/:id") { _, context in
+            let booking = try await self.workflow.booking(try Self.bookingID(context))
+            return try await self.view(booking)
+        }
+        admin.post("bookings") { request, context in try await self.create(request, context) }
+        admin.post("bookings/:id/:action") { request, context in try await self.decide(request, context) }
+        admin.post("clients/:id/ban") { _, context in
+            ClientAdminView(try await self.workflow.ban(try Self.clientID(context), by: try Self.admin(context)))
+        }
+        admin.post("clients/:id/unban") { _, context in
+            ClientAdminView(try await self.workflow.unban(try Self.clientID(context), by: try Self.admin(context)))
+        }
+        admin.get("clients/:id") { _, context in ClientAdminView(try await self.workflow.client(try Self.clientID(context))) }
+        admin.get("staff/:id/schedule") { _, context in
+            let id = try Self.staffID(context)
+            let staff = try await self.workflow.store.read { try await $0.staff() }
+            guard let member = staff.first(where: { $0.id == id }),
+                let schedule = try await self.workflow.schedules().first(where: { $0.staffID == id })
+            else { throw APIError(BookingError.notFound(what: "staff member")) }
+            return ScheduleDocument(staffId: id.rawValue, name: member.name, schedule: schedule)
+        }
+        admin.put("staff/:id/schedule") { request, context in
+            let id = try Self.staffID(context)
+            let body = try await JSONBody.decode(ScheduleBody.self, from: request)
+            guard body.schedule.staffID == id else { throw APIError.invalid("schedule.staffID", "must be \(id)") }
+            try await self.workflow.saveSchedule(body.schedule, name: body.name)
+            return ScheduleDocument(staffId: id.rawValue, name: body.name, schedule: body.schedule)
+        }
+        admin.get("rules") { _, _ in RulesDocument(rules: try await self.workflow.rules()) }
+        admin.put("rules") { request, _ in
+            let body = try await JSONBody.decode(RulesDocument.self, from: request)
+            try await self.workflow.saveRules(body.rules)
+            return RulesDocument(rules: try await self.workflow.rules())
+        }
+    }
+
+    // MARK: - Handlers
+
+    private func login(_ request: Request) async throws -> LoginAnswer {
+        let body = try await JSONBody.decode(LoginBody.self, from: request)
+        let key = body.email.trimmingCharacters(in: .whitespaces).lowercased()
+        let now = self.workflow.clock.now()
+        if await self.throttle.isBlocked(key, now: now) {
+            throw APIError(.tooManyRequests, code: "too_many_attempts", message: "Too many failed logins; try again later.")
+        }
+        guard let account = try await self.workflow.adminAccount(email: body.email),
+            try await self.passwords.verify(body.password, hash: account.passwordHash)
+        else {
+            await self.throttle.recordFailure(key, now: now)
+            throw APIError(.unauthorized, code: "invalid_credentials", message: "Wrong email or password.")
+        }
+        await self.throttle.reset(key)
+        let token = AdminPasswords.newToken()
+        let expiresAt = now.addingTimeInterval(self.configuration.adminSessionLifetime)
+        try await self.workflow.startAdminSession(
+            AdminSession(tokenHash: AdminPasswords.tokenHash(token), adminID: account.id, expiresAt: expiresAt))
+        return LoginAnswer(token: token, expiresAt: expiresAt)
+    }
+
+    private func list(_ request: Request) async throws -> BookingListView {
+        let query = request.uri.queryParameters
+        var filter = BookingFilter()
+        if let view = query.get("view") {
+            guard let parsed = BookingFilter.View(rawValue: view) else { throw APIError.invalid("view", "must be active, archived or banned") }
+            filter.view = parsed
+        }
+        if let status = query.get("status"), !status.isEmpty {
+            var states: Set<BookingState> = []
+            for name in status.split(separator: ",") {
+                guard let state = BookingState(rawValue: String(name)) else { throw APIError.invalid("status", "unknown status \(name)") }
+                states.insert(state)
+            }
+            filter.states = states
+        }
+        filter.from = try query.get("from").map { try Self.instant($0, field: "from") }
+        filter.to = try query.get("to").map { try Self.instant($0, field: "to", endOfDay: true) }
+        let bookings = try await self.workflow.bookings(matching: filter)
+        var views: [BookingView] = []
+        for booking in bookings {
+            views.append(BookingView(booking, urls: self.configuration.urls, token: true, admin: try await self.workflow.client(booking.clientID)))
+        }
+        return BookingListView(bookings: views)
+    }
+
+    private func view(_ booking: Booking) async throws -> BookingView {
+        let client = try await self.workflow.client(booking.clientID)
+        let history = try await self.workflow.history(of: booking.id)
+        return BookingView(booking, urls: self.configuration.urls, token: true, history: history, admin: client)
+    }
+
+    private func create(_ request: Request, _ context: AppContext) async throws -> Response {
+        let body = try await JSONBody.decode(CreateBody.self, from: request)
+        let client: ClientChoice
+        if let clientId = body.clientId {
+            guard let id = ClientID(validating: clientId) else { throw APIError(BookingError.notFound(what: "client")) }
+            client = .existing(id)
+        } else if let details = body.client {
+            client = .new(name: details.name, email: details.email, phone: details.phone)
+        } else {
+            throw APIError.invalid("client", "give clientId or client")
+        }
+        func option<T: RawRepresentable>(_ value: String?, _ field: String, default fallback: T) throws -> T where T.RawValue == String {
+            guard let value else { return fallback }
+            guard let parsed = T(rawValue: value) else { throw APIError.invalid(field, "unknown value \(value)") }
+            return parsed
+        }
+        var staffID: StaffID?
+        if let raw = body.staffId {
+            guard let id = StaffID(validating: raw) else { throw APIError.invalid("staffId", "unknown staff member") }
+            staffID = id
+        }
+        let receipt = try await self.workflow.createByHand(
+            AdminBookingRequest(
+                client: client, serviceIDs: try PublicAPI.serviceIDs(single: body.serviceId, many: body.serviceIds), start: body.start,
+                staffID: staffID, confirmation: try option(body.confirmation, "confirmation", default: ConfirmationMode.none),
+                payment: try option(body.payment, "payment", default: AdminBookingRequest.Payment.link),
+                approval: try option(body.approval, "approval", default: AdminBookingRequest.Approval.rules),
+                notifyClient: body.notifyClient ?? true, eligibilityOverrideReason: body.eligibilityOverrideReason, note: body.note),
+            by: try Self.admin(context))
+        return try JSONCoding.encoder.encodeAsResponse(try await self.view(receipt.booking), status: .created)
+    }
+
+    private func decide(_ request: Request, _ context: AppContext) async throws -> BookingView {
+        let id = try Self.bookingID(context)
+        let admin = try Self.admin(context)
+        let action = context.parameters.get("action") ?? ""
+        let body = try await PublicAPI.optionalBody(DecisionBody.self, request)
+        let decision = AdminDecision(admin: admin, note: body?.note, notifyClient: body?.notifyClient ?? true)
+        let booking: Booking
+        switch action {
+        case "approve": booking = try await self.workflow.approve(id, decision)
+        case "reject": booking = try await self.workflow.reject(id, decision)
+        case "cancel": booking = try await self.workflow.cancel(id, decision)
+        case "complete": booking = try await self.workflow.complete(id, decision)
+        case "no-show": booking = try await self.workflow.markNoShow(id, decision)
+        case "mark-paid": booking = try await self.workflow.markPaidOffline(id, decision)
+        case "archive": booking = try await self.workflow.archive(id, by: admin)
+        case "reschedule":
+            guard let start = body?.start else { throw APIError.invalid("start", "is required") }
+            booking = try await self.workflow.reschedule(id, to: start, decision)
+        default:
+            throw APIError(.notFound, code: "not_found", message: "Unknown action \(action).")
+        }
+        return try await self.view(booking)
+    }
+
+    // MARK: - Parameters
+
+    static func admin(_ context: AppContext) throws -> AdminID {
+        guard let id = context.adminID else { throw APIError.unauthorized }
+        return id
+    }
+
+    static func bookingID(_ context: AppContext) throws -> BookingID {
+        guard let raw = context.parameters.get("id"), let id = BookingID(validating: raw) else { throw APIError(BookingError.notFound(what: "booking")) }
+        return id
+    }
+
+    static func clientID(_ context: AppContext) throws -> ClientID {
+        guard let raw = context.parameters.get("id"), let id = ClientID(validating: raw) else { throw APIError(BookingError.notFound(what: "client")) }
+        return id
+    }
+
+    static func staffID(_ context: AppContext) throws -> StaffID {
+        guard let raw = context.parameters.get("id"), let id = StaffID(validating: raw) else {
+            throw APIError(BookingError.notFound(what: "staff member"))
+        }
+        return id
+    }
+
+    /// An ISO 8601 instant, or a date (its start in UTC; with `endOfDay`, the next day's start).
+    static func instant(_ text: String, field: String, endOfDay: Bool = false) throws -> Date {
+        if let date = ISO8601.parse(text) { return date }
+        if let day = LocalDate(iso: text) {
+            return Date(timeIntervalSince1970: TimeInterval((day.daysSinceEpoch + (endOfDay ? 1 : 0)) * 86_400))
+        }
+        throw APIError.invalid(field, "must be a date YYYY-MM-DD or an ISO 8601 instant")
+    }
+}

@@ -1,0 +1,145 @@
+import Booking
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Payments
+import Workflow
+
+/// The client side: catalog, slots, bookings, and the payment link.
+struct PublicAPI: Sendable {
+    let workflow: BookingWorkflow
+    let provider: any PaymentProvider
+    let configuration: WebConfiguration
+
+    struct ClientBody: Decodable, Sendable {
+        var name: String
+        var email: String
+        var phone: String?
+    }
+
+    struct BookingBody: Decodable, Sendable {
+        var serviceId: String?
+        var serviceIds: [String]?
+        var start: Date
+        var client: ClientBody
+        var note: String?
+    }
+
+    struct CancelBody: Decodable, Sendable {
+        var reason: String?
+    }
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("api/services") { _, _ in
+            ServiceList(services: try await self.workflow.services().filter(\.isActive).map(ServiceView.init))
+        }
+        router.get("api/services/:id/slots") { request, context in try await self.slots(request, context) }
+        router.post("api/bookings") { request, _ in try await self.book(request) }
+        router.get("api/bookings/:token") { _, context in
+            let booking = try await self.workflow.booking(accessToken: try Self.token(context))
+            let history = try await self.workflow.history(of: booking.id)
+            return BookingView(booking, urls: self.configuration.urls, token: false, history: history)
+        }
+        router.post("api/bookings/:token/confirm") { _, context in
+            let booking = try await self.workflow.confirmByClient(token: try Self.token(context))
+            return BookingView(booking, urls: self.configuration.urls, token: false)
+        }
+        router.post("api/bookings/:token/cancel") { request, context in
+            let body = try await Self.optionalBody(CancelBody.self, request)
+            let booking = try await self.workflow.cancelByClient(token: try Self.token(context), reason: body?.reason)
+            return BookingView(booking, urls: self.configuration.urls, token: false)
+        }
+        router.get("pay/:token") { _, context in try await self.followPaymentLink(context) }
+        router.get("pay/:token/done") { _, context in
+            let booking = try await self.workflow.booking(accessToken: try Self.token(context))
+            let message =
+                booking.payment.isSettled
+                ? "Your payment is received. The booking is \(booking.state == .approved ? "confirmed" : "waiting for the practice's approval")."
+                : "Thank you. We are confirming your payment with the provider; this page will show it once it arrives."
+            return Page.html(.ok, title: "Thank you", message: message)
+        }
+        router.get("pay/:token/cancelled") { _, context in
+            _ = try await self.workflow.booking(accessToken: try Self.token(context))
+            return Page.html(
+                .ok, title: "Payment not made",
+                message: "Nothing was charged. Your payment link still works while the booking holds its time.")
+        }
+    }
+
+    static func token(_ context: AppContext) throws -> AccessToken {
+        guard let raw = context.parameters.get("token"), let token = AccessToken(validating: raw) else {
+            throw APIError(BookingError.notFound(what: "booking"))
+        }
+        return token
+    }
+
+    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T? {
+        guard let length = request.headers[.contentLength], length != "0" else { return nil }
+        return try await JSONBody.decode(type, from: request)
+    }
+
+    static func serviceIDs(single: String?, many: [String]?) throws -> [ServiceID] {
+        let raw = many ?? single.map { [$0] } ?? []
+        guard !raw.isEmpty else { throw APIError.invalid("serviceId", "give serviceId or serviceIds") }
+        return try raw.map { value in
+            guard let id = ServiceID(validating: value) else { throw APIError.invalid("serviceIds", "unknown service \(value)") }
+            return id
+        }
+    }
+
+    private func slots(_ request: Request, _ context: AppContext) async throws -> SlotList {
+        guard let raw = context.parameters.get("id"), let serviceID = ServiceID(validating: raw) else {
+            throw APIError(BookingError.notFound(what: "service"))
+        }
+        let query = request.uri.queryParameters
+        guard let fromText = query.get("from") else { throw APIError.invalid("from", "is required (YYYY-MM-DD)") }
+        guard let from = LocalDate(iso: fromText) else { throw APIError.invalid("from", "must be a date YYYY-MM-DD") }
+        let toText = query.get("to") ?? fromText
+        guard let to = LocalDate(iso: toText) else { throw APIError.invalid("to", "must be a date YYYY-MM-DD") }
+        let dates = try DateRange(first: from, last: to)
+        let timeZone = query.get("timeZone") ?? "UTC"
+        guard try await self.workflow.services().contains(where: { $0.id == serviceID && $0.isActive }) else {
+            throw APIError(BookingError.notFound(what: "service"))
+        }
+        let slots = try await self.workflow.availableSlots(serviceIDs: [serviceID], dates: dates, timeZone: timeZone)
+        return SlotList(timeZone: timeZone, slots: slots.map { .init(start: $0.start, end: $0.end, staffId: $0.staffID.rawValue) })
+    }
+
+    private func book(_ request: Request) async throws -> Response {
+        let body = try await JSONBody.decode(BookingBody.self, from: request)
+        let ids = try Self.serviceIDs(single: body.serviceId, many: body.serviceIds)
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        let receipt = try await self.workflow.book(
+            ClientBookingRequest(
+                serviceIDs: ids, start: body.start, name: body.client.name, email: body.client.email, phone: body.client.phone, note: body.note),
+            idempotencyKey: key)
+        let view = BookingView(receipt.booking, urls: self.configuration.urls, token: true)
+        return try JSONCoding.encoder.encodeAsResponse(view, status: receipt.replayed ? .ok : .created)
+    }
+
+    private func followPaymentLink(_ context: AppContext) async throws -> Response {
+        let token = try Self.token(context)
+        let outcome: PaymentLinkOutcome
+        do {
+            outcome = try await self.workflow.followPaymentLink(token: token, provider: self.provider, urls: self.configuration.urls)
+        } catch let error as BookingError {
+            if case .notFound = error { return Page.html(.notFound, title: "Unknown link", message: "This payment link does not exist.") }
+            throw error
+        } catch {
+            context.logger.error("payment provider unavailable", metadata: ["error": "\(error)"])
+            return Page.html(
+                .badGateway, title: "Please try again",
+                message: "The payment provider cannot be reached right now. Your booking still holds its time; try the link again in a minute.")
+        }
+        switch outcome {
+        case .checkout(let url):
+            return Page.redirect(url)
+        case .alreadyPaid(let booking):
+            return Page.html(
+                .ok, title: "Already paid",
+                message: "This booking is paid. It is \(booking.state == .approved ? "confirmed" : "waiting for the practice's approval").")
+        case .notPayable(_, let reason):
+            return Page.html(.gone, title: "Nothing to pay", message: reason)
+        }
+    }
+}
