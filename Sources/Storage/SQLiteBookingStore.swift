@@ -247,9 +247,12 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func pendingOutbox(topic: OutboxTopic?, at now: Date, limit: Int) async throws -> [OutboxMessage] {
         try await self.access { db in
-            var request = OutboxRecord.filter(Column("delivered_at") == nil && Column("available_at") <= Millis.from(now))
+            var request = OutboxRecord.filter(
+                Column("delivered_at") == nil && Column("available_at") <= Millis.from(now))
             if let topic { request = request.filter(Column("topic") == topic.rawValue) }
-            return try request.order(Column("available_at"), Column("seq")).limit(limit).fetchAll(db).map { try $0.domain() }
+            return try request.order(Column("available_at"), Column("seq")).limit(limit).fetchAll(db).map {
+                try $0.domain()
+            }
         }
     }
 
@@ -279,7 +282,8 @@ struct SQLiteAccess: BookingStoreTransaction {
     func bookingsAwaitingPaymentWithCheckout(limit: Int) async throws -> [Booking] {
         try await self.access { db in
             try BookingRecord.filter(
-                [BookingState.awaitingPayment.rawValue, BookingState.awaitingClientConfirmation.rawValue].contains(Column("state"))
+                [BookingState.awaitingPayment.rawValue, BookingState.awaitingClientConfirmation.rawValue].contains(
+                    Column("state"))
                     && Column("checkout_session_id") != nil
             ).order(Column("created_at")).limit(limit).fetchAll(db).map { try $0.domain() }
         }
@@ -292,7 +296,9 @@ struct SQLiteAccess: BookingStoreTransaction {
     }
 
     func admin(email: EmailAddress) async throws -> AdminAccount? {
-        try await self.access { db in try AdminRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain() }
+        try await self.access { db in
+            try AdminRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain()
+        }
     }
 
     func admin(_ id: AdminID) async throws -> AdminAccount? {
@@ -305,9 +311,12 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession? {
         try await self.access { db in
-            try AdminSessionRecord.filter(Column("token_hash") == tokenHash && Column("expires_at") > Millis.from(now)).fetchOne(db).map {
-                AdminSession(tokenHash: $0.tokenHash, adminID: AdminID(rawValue: $0.adminId), expiresAt: Millis.date($0.expiresAt))
-            }
+            try AdminSessionRecord.filter(Column("token_hash") == tokenHash && Column("expires_at") > Millis.from(now))
+                .fetchOne(db).map {
+                    AdminSession(
+                        tokenHash: $0.tokenHash, adminID: AdminID(rawValue: $0.adminId),
+                        expiresAt: Millis.date($0.expiresAt))
+                }
         }
     }
 
@@ -325,7 +334,8 @@ struct SQLiteAccess: BookingStoreTransaction {
     }
 
     func insert(_ session: AdminSession) async throws {
-        let record = AdminSessionRecord(tokenHash: session.tokenHash, adminId: session.adminID.rawValue, expiresAt: Millis.from(session.expiresAt))
+        let record = AdminSessionRecord(
+            tokenHash: session.tokenHash, adminId: session.adminID.rawValue, expiresAt: Millis.from(session.expiresAt))
         try await self.mutate { db in try record.insert(db) }
     }
 

@@ -25,7 +25,8 @@ public struct APIError: Error, Sendable, Equatable {
             case .notFound: .notFound
             case .slotTaken, .illegalTransition: .conflict
             case .idempotencyKeyReused: .unprocessableContent
-            case .slotUnavailable, .notEligible, .outsideBookingWindow, .clientLimitReached, .clientBanned, .clientNotAllowed,
+            case .slotUnavailable, .notEligible, .outsideBookingWindow, .clientLimitReached, .clientBanned,
+                .clientNotAllowed,
                 .tooEarlyOrLate:
                 .unprocessableContent
             }
@@ -46,7 +47,8 @@ public struct APIError: Error, Sendable, Equatable {
             }
             var error: Inner
         }
-        let data = (try? JSONCoding.encoder.encode(Body(error: .init(code: self.code, message: self.message)))) ?? Data()
+        let data =
+            (try? JSONCoding.encoder.encode(Body(error: .init(code: self.code, message: self.message)))) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
@@ -56,7 +58,9 @@ public struct APIError: Error, Sendable, Equatable {
 /// Turns every error into the JSON error shape: domain errors by their code, Hummingbird's own (404, 413...) by
 /// status, anything unexpected into a 500 that says nothing internal (and is logged).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as APIError {
@@ -76,7 +80,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase).response()
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            return APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.").response()
+            return APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
+                .response()
         }
     }
 }
@@ -86,7 +91,9 @@ enum JSONBody {
     /// Decodes the request body (at most `limit` bytes) as `T`, or throws a 400 naming what is wrong.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 64 * 1024) async throws -> T {
         let buffer = try await request.body.collect(upTo: limit)
-        guard buffer.readableBytes > 0 else { throw APIError(.badRequest, code: "invalid_json", message: "A JSON body is required.") }
+        guard buffer.readableBytes > 0 else {
+            throw APIError(.badRequest, code: "invalid_json", message: "A JSON body is required.")
+        }
         do {
             return try JSONCoding.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
@@ -108,7 +115,9 @@ enum JSONBody {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return .invalid(path(context).isEmpty ? "body" : path(context), "has the wrong type")
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return APIError(.badRequest, code: "invalid_json", message: "The body is not valid JSON.") }
+            if context.codingPath.isEmpty {
+                return APIError(.badRequest, code: "invalid_json", message: "The body is not valid JSON.")
+            }
             return .invalid(path(context), context.debugDescription)
         @unknown default:
             return APIError(.badRequest, code: "invalid_json", message: "The body cannot be read.")

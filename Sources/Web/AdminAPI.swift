@@ -71,7 +71,9 @@ struct AdminAPI: Sendable {
         admin.post("clients/:id/unban") { _, context in
             ClientAdminView(try await self.workflow.unban(try Self.clientID(context), by: try Self.admin(context)))
         }
-        admin.get("clients/:id") { _, context in ClientAdminView(try await self.workflow.client(try Self.clientID(context))) }
+        admin.get("clients/:id") { _, context in
+            ClientAdminView(try await self.workflow.client(try Self.clientID(context)))
+        }
         admin.get("staff/:id/schedule") { _, context in
             let id = try Self.staffID(context)
             let staff = try await self.workflow.store.read { try await $0.staff() }
@@ -102,7 +104,8 @@ struct AdminAPI: Sendable {
         let key = body.email.trimmingCharacters(in: .whitespaces).lowercased()
         let now = self.workflow.clock.now()
         if await self.throttle.isBlocked(key, now: now) {
-            throw APIError(.tooManyRequests, code: "too_many_attempts", message: "Too many failed logins; try again later.")
+            throw APIError(
+                .tooManyRequests, code: "too_many_attempts", message: "Too many failed logins; try again later.")
         }
         guard let account = try await self.workflow.adminAccount(email: body.email),
             try await self.passwords.verify(body.password, hash: account.passwordHash)
@@ -122,13 +125,17 @@ struct AdminAPI: Sendable {
         let query = request.uri.queryParameters
         var filter = BookingFilter()
         if let view = query.get("view") {
-            guard let parsed = BookingFilter.View(rawValue: view) else { throw APIError.invalid("view", "must be active, archived or banned") }
+            guard let parsed = BookingFilter.View(rawValue: view) else {
+                throw APIError.invalid("view", "must be active, archived or banned")
+            }
             filter.view = parsed
         }
         if let status = query.get("status"), !status.isEmpty {
             var states: Set<BookingState> = []
             for name in status.split(separator: ",") {
-                guard let state = BookingState(rawValue: String(name)) else { throw APIError.invalid("status", "unknown status \(name)") }
+                guard let state = BookingState(rawValue: String(name)) else {
+                    throw APIError.invalid("status", "unknown status \(name)")
+                }
                 states.insert(state)
             }
             filter.states = states
@@ -138,7 +145,10 @@ struct AdminAPI: Sendable {
         let bookings = try await self.workflow.bookings(matching: filter)
         var views: [BookingView] = []
         for booking in bookings {
-            views.append(BookingView(booking, urls: self.configuration.urls, token: true, admin: try await self.workflow.client(booking.clientID)))
+            views.append(
+                BookingView(
+                    booking, urls: self.configuration.urls, token: true,
+                    admin: try await self.workflow.client(booking.clientID)))
         }
         return BookingListView(bookings: views)
     }
@@ -160,7 +170,8 @@ struct AdminAPI: Sendable {
         } else {
             throw APIError.invalid("client", "give clientId or client")
         }
-        func option<T: RawRepresentable>(_ value: String?, _ field: String, default fallback: T) throws -> T where T.RawValue == String {
+        func option<T: RawRepresentable>(_ value: String?, _ field: String, default fallback: T) throws -> T
+        where T.RawValue == String {
             guard let value else { return fallback }
             guard let parsed = T(rawValue: value) else { throw APIError.invalid(field, "unknown value \(value)") }
             return parsed
@@ -172,11 +183,14 @@ struct AdminAPI: Sendable {
         }
         let receipt = try await self.workflow.createByHand(
             AdminBookingRequest(
-                client: client, serviceIDs: try PublicAPI.serviceIDs(single: body.serviceId, many: body.serviceIds), start: body.start,
-                staffID: staffID, confirmation: try option(body.confirmation, "confirmation", default: ConfirmationMode.none),
+                client: client, serviceIDs: try PublicAPI.serviceIDs(single: body.serviceId, many: body.serviceIds),
+                start: body.start,
+                staffID: staffID,
+                confirmation: try option(body.confirmation, "confirmation", default: ConfirmationMode.none),
                 payment: try option(body.payment, "payment", default: AdminBookingRequest.Payment.link),
                 approval: try option(body.approval, "approval", default: AdminBookingRequest.Approval.rules),
-                notifyClient: body.notifyClient ?? true, eligibilityOverrideReason: body.eligibilityOverrideReason, note: body.note),
+                notifyClient: body.notifyClient ?? true, eligibilityOverrideReason: body.eligibilityOverrideReason,
+                note: body.note),
             by: try Self.admin(context))
         return try JSONCoding.encoder.encodeAsResponse(try await self.view(receipt.booking), status: .created)
     }
@@ -213,12 +227,16 @@ struct AdminAPI: Sendable {
     }
 
     static func bookingID(_ context: AppContext) throws -> BookingID {
-        guard let raw = context.parameters.get("id"), let id = BookingID(validating: raw) else { throw APIError(BookingError.notFound(what: "booking")) }
+        guard let raw = context.parameters.get("id"), let id = BookingID(validating: raw) else {
+            throw APIError(BookingError.notFound(what: "booking"))
+        }
         return id
     }
 
     static func clientID(_ context: AppContext) throws -> ClientID {
-        guard let raw = context.parameters.get("id"), let id = ClientID(validating: raw) else { throw APIError(BookingError.notFound(what: "client")) }
+        guard let raw = context.parameters.get("id"), let id = ClientID(validating: raw) else {
+            throw APIError(BookingError.notFound(what: "client"))
+        }
         return id
     }
 

@@ -82,7 +82,9 @@ struct PublicAPI: Sendable {
         let raw = many ?? single.map { [$0] } ?? []
         guard !raw.isEmpty else { throw APIError.invalid("serviceId", "give serviceId or serviceIds") }
         return try raw.map { value in
-            guard let id = ServiceID(validating: value) else { throw APIError.invalid("serviceIds", "unknown service \(value)") }
+            guard let id = ServiceID(validating: value) else {
+                throw APIError.invalid("serviceIds", "unknown service \(value)")
+            }
             return id
         }
     }
@@ -102,7 +104,8 @@ struct PublicAPI: Sendable {
             throw APIError(BookingError.notFound(what: "service"))
         }
         let slots = try await self.workflow.availableSlots(serviceIDs: [serviceID], dates: dates, timeZone: timeZone)
-        return SlotList(timeZone: timeZone, slots: slots.map { .init(start: $0.start, end: $0.end, staffId: $0.staffID.rawValue) })
+        return SlotList(
+            timeZone: timeZone, slots: slots.map { .init(start: $0.start, end: $0.end, staffId: $0.staffID.rawValue) })
     }
 
     private func book(_ request: Request) async throws -> Response {
@@ -111,7 +114,8 @@ struct PublicAPI: Sendable {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
         let receipt = try await self.workflow.book(
             ClientBookingRequest(
-                serviceIDs: ids, start: body.start, name: body.client.name, email: body.client.email, phone: body.client.phone, note: body.note),
+                serviceIDs: ids, start: body.start, name: body.client.name, email: body.client.email,
+                phone: body.client.phone, note: body.note),
             idempotencyKey: key)
         let view = BookingView(receipt.booking, urls: self.configuration.urls, token: true)
         return try JSONCoding.encoder.encodeAsResponse(view, status: receipt.replayed ? .ok : .created)
@@ -121,15 +125,20 @@ struct PublicAPI: Sendable {
         let token = try Self.token(context)
         let outcome: PaymentLinkOutcome
         do {
-            outcome = try await self.workflow.followPaymentLink(token: token, provider: self.provider, urls: self.configuration.urls)
+            outcome = try await self.workflow.followPaymentLink(
+                token: token, provider: self.provider, urls: self.configuration.urls)
         } catch let error as BookingError {
-            if case .notFound = error { return Page.html(.notFound, title: "Unknown link", message: "This payment link does not exist.") }
+            if case .notFound = error {
+                return Page.html(.notFound, title: "Unknown link", message: "This payment link does not exist.")
+            }
             throw error
         } catch {
             context.logger.error("payment provider unavailable", metadata: ["error": "\(error)"])
             return Page.html(
                 .badGateway, title: "Please try again",
-                message: "The payment provider cannot be reached right now. Your booking still holds its time; try the link again in a minute.")
+                message:
+                    "The payment provider cannot be reached right now. Your booking still holds its time; try the link again in a minute."
+            )
         }
         switch outcome {
         case .checkout(let url):
@@ -137,7 +146,9 @@ struct PublicAPI: Sendable {
         case .alreadyPaid(let booking):
             return Page.html(
                 .ok, title: "Already paid",
-                message: "This booking is paid. It is \(booking.state == .approved ? "confirmed" : "waiting for the practice's approval").")
+                message:
+                    "This booking is paid. It is \(booking.state == .approved ? "confirmed" : "waiting for the practice's approval")."
+            )
         case .notPayable(_, let reason):
             return Page.html(.gone, title: "Nothing to pay", message: reason)
         }

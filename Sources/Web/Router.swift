@@ -11,7 +11,8 @@ import Workflow
 /// Builds the service's router: the JSON API, payment links, the webhook intake, health, the OpenAPI document,
 /// and (when given) the built-in fake provider under `/fake-stripe`.
 public func buildRouter(
-    workflow: BookingWorkflow, provider: any PaymentProvider, configuration: WebConfiguration, fakeStripe: FakeStripe? = nil
+    workflow: BookingWorkflow, provider: any PaymentProvider, configuration: WebConfiguration,
+    fakeStripe: FakeStripe? = nil
 ) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -29,7 +30,9 @@ public func buildRouter(
         }
     }
     router.get("openapi.json") { _, _ -> Response in
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+            let data = try? Data(contentsOf: url)
+        else {
             throw APIError(.notFound, code: "not_found", message: "No OpenAPI document in this build.")
         }
         var headers = HTTPFields()
@@ -44,7 +47,8 @@ extension JSONEncoder {
     func encodeAsResponse(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try self.encode(value))))
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try self.encode(value))))
     }
 }
 
@@ -52,7 +56,8 @@ extension JSONEncoder {
 enum Page {
     static func html(_ status: HTTPResponse.Status, title: String, message: String) -> Response {
         func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
         }
         let html = """
             <!doctype html>

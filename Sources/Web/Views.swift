@@ -121,7 +121,10 @@ struct BookingView: ResponseEncodable, Sendable {
     var refundedAmount: MoneyView?
     var note: String?
 
-    init(_ booking: Booking, urls: PaymentReturnURLs, token: Bool, history: [HistoryEntry]? = nil, admin client: Client? = nil) {
+    init(
+        _ booking: Booking, urls: PaymentReturnURLs, token: Bool, history: [HistoryEntry]? = nil,
+        admin client: Client? = nil
+    ) {
         self.id = booking.id.rawValue
         self.token = token ? booking.accessToken.rawValue : nil
         self.status = booking.state.rawValue
@@ -140,7 +143,8 @@ struct BookingView: ResponseEncodable, Sendable {
         self.history = history.map { $0.map { HistoryView($0, forAdmin: client != nil) } }
         if let client {
             self.client = ClientView(
-                id: client.id.rawValue, name: client.name, email: client.email.value, phone: client.phone, banned: client.isBanned)
+                id: client.id.rawValue, name: client.name, email: client.email.value, phone: client.phone,
+                banned: client.isBanned)
             self.staffId = booking.staffID.rawValue
             self.origin = booking.origin.rawValue
             self.attention = booking.lifecycle.attention.map(\.rawValue).sorted()

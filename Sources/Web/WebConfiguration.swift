@@ -18,7 +18,8 @@ public struct WebConfiguration: Sendable {
     public var bcryptCost: UInt8
 
     public init(
-        publicBaseURL: String, webhookSecrets: [String], webhookTolerance: TimeInterval = 300, adminSessionLifetime: TimeInterval = 12 * 3600,
+        publicBaseURL: String, webhookSecrets: [String], webhookTolerance: TimeInterval = 300,
+        adminSessionLifetime: TimeInterval = 12 * 3600,
         maxFailedLogins: Int = 5, loginThrottleWindow: TimeInterval = 15 * 60, bcryptCost: UInt8 = 12
     ) {
         self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL

@@ -23,7 +23,8 @@ struct WebhookIntake: Sendable {
             let payload = Array(buffer: buffer)
             do {
                 try StripeWebhookSignature.verify(
-                    payload: payload, header: request.headers[HTTPField.Name("Stripe-Signature")!], secrets: self.configuration.webhookSecrets,
+                    payload: payload, header: request.headers[HTTPField.Name("Stripe-Signature")!],
+                    secrets: self.configuration.webhookSecrets,
                     tolerance: self.configuration.webhookTolerance, now: self.workflow.clock.now())
             } catch let error as WebhookSignatureError {
                 context.logger.notice("webhook refused", metadata: ["reason": "\(error)"])
@@ -43,7 +44,8 @@ struct WebhookIntake: Sendable {
                 case .unknownBooking: "no booking of ours"
                 case .ignored(let reason): "ignored: \(reason)"
                 }
-            context.logger.info("webhook", metadata: ["event": "\(event.id)", "type": "\(event.type)", "outcome": "\(summary)"])
+            context.logger.info(
+                "webhook", metadata: ["event": "\(event.id)", "type": "\(event.type)", "outcome": "\(summary)"])
             return Acknowledgement(received: true, outcome: summary)
         }
     }

@@ -10,7 +10,8 @@ extension BookingWorkflow {
             if try await tx.admin(email: email) != nil {
                 throw BookingError.invalidField(field: "email", reason: "an admin with this email exists")
             }
-            let admin = AdminAccount(id: self.ids.make(AdminID.self), email: email, passwordHash: passwordHash, createdAt: now)
+            let admin = AdminAccount(
+                id: self.ids.make(AdminID.self), email: email, passwordHash: passwordHash, createdAt: now)
             try await tx.insert(admin)
             return admin
         }

@@ -28,7 +28,9 @@ public struct HoldExpiryService: ServiceLifecycle.Service {
     public var interval: Duration
     private let logger: Logger
 
-    public init(workflow: BookingWorkflow, interval: Duration = .seconds(5), logger: Logger = Logger(label: "rendezvous.holds")) {
+    public init(
+        workflow: BookingWorkflow, interval: Duration = .seconds(5), logger: Logger = Logger(label: "rendezvous.holds")
+    ) {
         self.workflow = workflow
         self.interval = interval
         self.logger = logger
@@ -69,7 +71,9 @@ public struct ProviderOutboxWorker: ServiceLifecycle.Service {
     /// One pass over the due provider rows; returns how many were delivered.
     public func deliverDue(limit: Int = 50) async throws -> Int {
         let now = self.workflow.clock.now()
-        let due = try await self.workflow.store.read { try await $0.pendingOutbox(topic: .provider, at: now, limit: limit) }
+        let due = try await self.workflow.store.read {
+            try await $0.pendingOutbox(topic: .provider, at: now, limit: limit)
+        }
         var delivered = 0
         for message in due {
             var updated = message
@@ -83,7 +87,8 @@ public struct ProviderOutboxWorker: ServiceLifecycle.Service {
                 // A refusal that will not change by waiting: an admin must look.
                 updated.lastError = "refused: \(error)"
                 updated.availableAt = now.addingTimeInterval(86_400 * 365)
-                self.logger.error("provider refused an outbox call", metadata: ["message": "\(message.id)", "error": "\(error)"])
+                self.logger.error(
+                    "provider refused an outbox call", metadata: ["message": "\(message.id)", "error": "\(error)"])
                 let notice = OutboxMessage(
                     id: "msg_\(RandomIdentifierGenerator.randomBase32(length: 26))", bookingID: message.bookingID,
                     effect: .emailAdmins(.paymentNeedsAttention), createdAt: now)
@@ -104,12 +109,15 @@ public struct ProviderOutboxWorker: ServiceLifecycle.Service {
         case .refund(let order, let key):
             guard let intent = order.paymentIntentID else {
                 throw StripeError.api(
-                    status: 400, type: "invalid_request_error", code: "parameter_missing", message: "no payment to refund", param: "payment_intent",
+                    status: 400, type: "invalid_request_error", code: "parameter_missing",
+                    message: "no payment to refund", param: "payment_intent",
                     requestID: nil)
             }
             do {
                 _ = try await self.provider.refund(
-                    RefundRequest(paymentIntentID: intent, amountMinorUnits: order.minorUnits, idempotencyKey: key, bookingReference: bookingID.rawValue))
+                    RefundRequest(
+                        paymentIntentID: intent, amountMinorUnits: order.minorUnits, idempotencyKey: key,
+                        bookingReference: bookingID.rawValue))
             } catch let error as StripeError {
                 // Refunded already (by an earlier attempt whose answer was lost under another key, or by hand).
                 if case .api(_, _, "charge_already_refunded", _, _, _) = error { return }
@@ -150,7 +158,9 @@ public struct ReconciliationService: ServiceLifecycle.Service {
     public func run() async throws {
         await runPeriodically(every: self.interval, logger: self.logger, name: "reconciliation") {
             let applied = try await self.reconcile()
-            if applied > 0 { self.logger.info("reconciliation applied payment facts", metadata: ["count": "\(applied)"]) }
+            if applied > 0 {
+                self.logger.info("reconciliation applied payment facts", metadata: ["count": "\(applied)"])
+            }
         }
     }
 
@@ -161,18 +171,24 @@ public struct ReconciliationService: ServiceLifecycle.Service {
 
     /// Applies the payment of every waiting booking whose checkout is in fact paid.
     public func checkOpenCheckouts(limit: Int = 200) async throws -> Int {
-        let waiting = try await self.workflow.store.read { try await $0.bookingsAwaitingPaymentWithCheckout(limit: limit) }
+        let waiting = try await self.workflow.store.read {
+            try await $0.bookingsAwaitingPaymentWithCheckout(limit: limit)
+        }
         var applied = 0
         for booking in waiting {
             guard let sessionID = booking.payment.checkoutSessionID else { continue }
             let session = try await self.provider.checkout(id: sessionID)
-            guard session.isPaid, let amount = session.amountTotalMinorUnits, let currency = session.currency.flatMap(Currency.init) else {
+            guard session.isPaid, let amount = session.amountTotalMinorUnits,
+                let currency = session.currency.flatMap(Currency.init)
+            else {
                 continue
             }
             let event = PaymentEvent(
                 id: "reconcile:\(session.id)", type: "reconciliation.checkout_paid", bookingID: booking.id,
-                kind: .succeeded(PaymentReceipt(
-                    amount: Money(minorUnits: amount, currency: currency), checkoutSessionID: session.id, paymentIntentID: session.paymentIntentID)))
+                kind: .succeeded(
+                    PaymentReceipt(
+                        amount: Money(minorUnits: amount, currency: currency), checkoutSessionID: session.id,
+                        paymentIntentID: session.paymentIntentID)))
             if case .applied = try await self.workflow.applyPaymentEvent(event) { applied += 1 }
         }
         return applied
@@ -182,7 +198,8 @@ public struct ReconciliationService: ServiceLifecycle.Service {
     public func catchUpFromEvents(maxPages: Int = 10) async throws -> Int {
         let now = self.workflow.clock.now()
         let stored = try await self.workflow.store.read { try await $0.setting(Self.cursorKey) }
-        let since = stored.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 - 300) } ?? now.addingTimeInterval(-86_400)
+        let since =
+            stored.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 - 300) } ?? now.addingTimeInterval(-86_400)
         var applied = 0
         var newest = since
         var startingAfter: String?

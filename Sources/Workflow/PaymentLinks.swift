@@ -22,7 +22,9 @@ public struct PaymentReturnURLs: Hashable, Sendable {
 
     /// Our own stable link for a booking, the one emails carry.
     public func paymentLink(_ token: AccessToken) -> String { "\(self.publicBaseURL)/pay/\(token)" }
-    func success(_ token: AccessToken) -> String { "\(self.publicBaseURL)/pay/\(token)/done?session_id={CHECKOUT_SESSION_ID}" }
+    func success(_ token: AccessToken) -> String {
+        "\(self.publicBaseURL)/pay/\(token)/done?session_id={CHECKOUT_SESSION_ID}"
+    }
     func cancel(_ token: AccessToken) -> String { "\(self.publicBaseURL)/pay/\(token)/cancelled" }
 }
 
@@ -74,7 +76,8 @@ extension BookingWorkflow {
             bookingReference: booking.id.rawValue,
             lines: booking.lines.map { CheckoutLine(name: $0.name, unitAmountMinorUnits: $0.price.minorUnits) },
             currency: booking.price.currency.code, customerEmail: client.email.value, successURL: urls.success(token),
-            cancelURL: urls.cancel(token), expiresAt: expiresAt, idempotencyKey: "rdv-checkout-\(booking.id)-\(opened + 1)")
+            cancelURL: urls.cancel(token), expiresAt: expiresAt,
+            idempotencyKey: "rdv-checkout-\(booking.id)-\(opened + 1)")
         let session = try await provider.createCheckout(request)
         _ = try await self.attachCheckout(bookingID: booking.id, checkoutSessionID: session.id)
         guard let url = session.url else { throw BookingError.notFound(what: "checkout page") }
@@ -90,9 +93,10 @@ extension PaymentEvent {
         switch event.kind {
         case .paymentSucceeded(let payment):
             if let currency = Currency(payment.currency) {
-                kind = .succeeded(PaymentReceipt(
-                    amount: Money(minorUnits: payment.amountMinorUnits, currency: currency),
-                    checkoutSessionID: payment.checkoutSessionID, paymentIntentID: payment.paymentIntentID))
+                kind = .succeeded(
+                    PaymentReceipt(
+                        amount: Money(minorUnits: payment.amountMinorUnits, currency: currency),
+                        checkoutSessionID: payment.checkoutSessionID, paymentIntentID: payment.paymentIntentID))
             } else {
                 kind = .ignored
             }

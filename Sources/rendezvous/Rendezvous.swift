@@ -7,7 +7,7 @@ struct Rendezvous: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rendezvous",
         abstract: "Payment-linked booking for small practices: paid Chat and Call sessions.",
-        subcommands: [MigrateCommand.self, FakeStripeCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, MigrateCommand.self, FakeStripeCommand.self, BenchCommand.self]
     )
 }
 

@@ -20,7 +20,8 @@ import Workflow
         let command = try #require(try Rendezvous.parseAsRoot(["migrate", "--database", path]) as? MigrateCommand)
         try await command.run()
         #expect(FileManager.default.fileExists(atPath: path))
-        #expect(try await SQLiteBookingStore(path: path).appliedMigrations() == ["2026-11-23-initial", "2026-11-23-admins"])
+        #expect(
+            try await SQLiteBookingStore(path: path).appliedMigrations() == ["2026-11-23-initial", "2026-11-23-admins"])
     }
 
     @Test func migrateLoadsAPracticeSetupOnce() async throws {

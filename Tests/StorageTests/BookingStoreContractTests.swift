@@ -152,7 +152,9 @@ import Workflow
         }
         #expect(try await store.read { try await $0.history(of: booking.id) } == entries)
         #expect(
-            try await store.read { try await $0.pendingOutbox(topic: nil, at: self.now.addingTimeInterval(5), limit: 10) } == [
+            try await store.read {
+                try await $0.pendingOutbox(topic: nil, at: self.now.addingTimeInterval(5), limit: 10)
+            } == [
                 first, second,
             ])
         var delivered = first
@@ -167,9 +169,13 @@ import Workflow
             try await tx.updateOutbox(retry)
         }
         #expect(
-            try await store.read { try await $0.pendingOutbox(topic: nil, at: self.now.addingTimeInterval(5), limit: 10) }.isEmpty)
+            try await store.read {
+                try await $0.pendingOutbox(topic: nil, at: self.now.addingTimeInterval(5), limit: 10)
+            }.isEmpty)
         #expect(
-            try await store.read { try await $0.pendingOutbox(topic: nil, at: self.now.addingTimeInterval(61), limit: 10) } == [
+            try await store.read {
+                try await $0.pendingOutbox(topic: nil, at: self.now.addingTimeInterval(61), limit: 10)
+            } == [
                 retry
             ])
         #expect(try await store.read { try await $0.outbox(of: booking.id) } == [delivered, retry])
@@ -177,7 +183,10 @@ import Workflow
             try await $0.pendingOutbox(topic: .provider, at: self.now.addingTimeInterval(61), limit: 10)
         }
         #expect(providerOnly == [retry])
-        #expect(try await store.read { try await $0.pendingOutbox(topic: .email, at: self.now.addingTimeInterval(61), limit: 10) }.isEmpty)
+        #expect(
+            try await store.read {
+                try await $0.pendingOutbox(topic: .email, at: self.now.addingTimeInterval(61), limit: 10)
+            }.isEmpty)
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -1,0 +1,196 @@
+import ArgumentParser
+import Booking
+import FakeStripe
+import Foundation
+import Hummingbird
+import Logging
+import Payments
+import Storage
+import Web
+import Workflow
+
+/// `rendezvous serve`: the whole service. With no configuration at all: SQLite in `rendezvous.sqlite`, the built-in
+/// fake payment provider at `/fake-stripe`, the demo practice, and a first admin.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the booking service (HTTP API, webhooks, background workers)."
+    )
+
+    @Option(help: "Address to listen on (env RENDEZVOUS_HOST, default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env RENDEZVOUS_PORT, default 8080).")
+    var port: Int?
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(
+        name: .customLong("public-url"), help: "Base of the links in emails and redirects (env RENDEZVOUS_PUBLIC_URL).")
+    var publicURL: String?
+
+    @Option(
+        name: .customLong("setup"),
+        help: "Practice setup loaded into an empty database (default Fixtures/demo-practice.json).")
+    var setupPath = "Fixtures/demo-practice.json"
+
+    func run() async throws {
+        let settings = try ServeSettings(
+            environment: ProcessInfo.processInfo.environment, host: self.host, port: self.port,
+            database: self.database.database,
+            publicURL: self.publicURL)
+        var logger = Logger(label: "rendezvous")
+        logger.logLevel = .info
+
+        let store = try SQLiteBookingStore(path: settings.database)
+        let workflow = BookingWorkflow(store: store)
+        if FileManager.default.fileExists(atPath: self.setupPath),
+            try await workflow.installIfEmpty(try PracticeSetup.load(from: URL(fileURLWithPath: self.setupPath)))
+        {
+            say("Loaded the practice setup \(self.setupPath) into \(settings.database).")
+        }
+        let passwords = AdminPasswords()
+        if try await workflow.adminCount() == 0 || settings.adminEmail != nil,
+            try await workflow.adminAccount(email: settings.adminEmail ?? ServeSettings.defaultAdminEmail) == nil
+        {
+            let email = settings.adminEmail ?? ServeSettings.defaultAdminEmail
+            let password = settings.adminPassword ?? ServeSettings.generatedPassword()
+            try AdminPasswords.validate(password)
+            _ = try await workflow.createAdmin(email: email, passwordHash: try await passwords.hash(password))
+            if settings.adminPassword == nil {
+                say(
+                    "Created the admin \(email) with the password \(password) (shown once; set RENDEZVOUS_ADMIN_PASSWORD to choose)."
+                )
+            } else {
+                say("Created the admin \(email).")
+            }
+        }
+
+        let provider: StripeClient
+        var fake: FakeStripe?
+        if let secretKey = settings.stripeSecretKey {
+            provider = StripeClient(
+                configuration: StripeConfiguration(secretKey: secretKey, apiBase: settings.stripeAPIBase))
+        } else {
+            let fakeStripe = FakeStripe(
+                configuration: FakeStripeConfiguration(
+                    publicBaseURL: "\(settings.publicURL)/fake-stripe",
+                    webhookURL: "\(settings.loopbackURL)/webhooks/stripe",
+                    webhookSecret: settings.webhookSecrets[0]))
+            provider = StripeClient(
+                configuration: StripeConfiguration(
+                    secretKey: "sk_test_builtin_fake", apiBase: "\(settings.loopbackURL)/fake-stripe"))
+            fake = fakeStripe
+        }
+        let web = WebConfiguration(publicBaseURL: settings.publicURL, webhookSecrets: settings.webhookSecrets)
+        let app = buildApplication(
+            workflow: workflow, provider: provider, fakeStripe: fake, configuration: web, host: settings.host,
+            port: settings.port,
+            logger: logger,
+            onServerRunning: { [fake] _ in
+                say("Rendezvous is listening on \(settings.publicURL) (database \(settings.database)).")
+                say(
+                    fake == nil
+                        ? "Payments: Stripe at \(settings.stripeAPIBase)."
+                        : "Payments: the built-in FakeStripe at \(settings.publicURL)/fake-stripe (test mode).")
+                say("Emails wait in the development mailbox (SMTP arrives with the notifications work).")
+            })
+        try await app.runService()
+    }
+}
+
+/// The service's settings from flags and environment variables; a bad value stops startup naming its key.
+struct ServeSettings: Sendable {
+    static let defaultAdminEmail = "admin@rendezvous.local"
+
+    var host: String
+    var port: Int
+    var database: String
+    var publicURL: String
+    /// How this process reaches itself (the built-in fake's calls and webhooks).
+    var loopbackURL: String
+    var stripeSecretKey: String?
+    var stripeAPIBase: String
+    var webhookSecrets: [String]
+    var adminEmail: String?
+    var adminPassword: String?
+
+    init(environment: [String: String], host: String?, port: Int?, database: String, publicURL: String?) throws {
+        func value(_ key: String) -> String? {
+            guard let raw = environment[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        self.host = host ?? value("RENDEZVOUS_HOST") ?? "127.0.0.1"
+        if let port {
+            self.port = port
+        } else if let raw = value("RENDEZVOUS_PORT") {
+            guard let parsed = Int(raw) else { throw ValidationError("RENDEZVOUS_PORT must be a number, not \(raw)") }
+            self.port = parsed
+        } else {
+            self.port = 8080
+        }
+        guard (1...65535).contains(self.port) else {
+            throw ValidationError("RENDEZVOUS_PORT must be between 1 and 65535")
+        }
+        self.database = database
+        let loopbackHost = self.host == "0.0.0.0" || self.host == "::" ? "127.0.0.1" : self.host
+        self.loopbackURL = "http://\(loopbackHost):\(self.port)"
+        let url = publicURL ?? value("RENDEZVOUS_PUBLIC_URL") ?? self.loopbackURL
+        guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil
+        else {
+            throw ValidationError("RENDEZVOUS_PUBLIC_URL must be an http(s) URL, not \(url)")
+        }
+        self.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.stripeSecretKey = value("STRIPE_SECRET_KEY")
+        if let key = self.stripeSecretKey,
+            !(key.hasPrefix("sk_test_") || key.hasPrefix("sk_live_") || key.hasPrefix("rk_"))
+        {
+            throw ValidationError("STRIPE_SECRET_KEY must be a secret key (sk_test_..., sk_live_... or rk_...)")
+        }
+        self.stripeAPIBase = value("STRIPE_API_BASE") ?? "https://api.stripe.com"
+        guard let base = URL(string: self.stripeAPIBase), base.scheme == "http" || base.scheme == "https" else {
+            throw ValidationError("STRIPE_API_BASE must be an http(s) URL")
+        }
+        let secrets = (value("STRIPE_WEBHOOK_SECRET") ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        .filter { !$0.isEmpty }
+        if let bad = secrets.first(where: { !$0.hasPrefix("whsec_") }) {
+            throw ValidationError("STRIPE_WEBHOOK_SECRET entries must start with whsec_ (got \(bad.prefix(8))...)")
+        }
+        if secrets.isEmpty {
+            guard self.stripeSecretKey == nil else {
+                throw ValidationError(
+                    "STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY (the endpoint's whsec_ secret)")
+            }
+            self.webhookSecrets = ["whsec_" + Self.generatedPassword() + Self.generatedPassword()]
+        } else {
+            self.webhookSecrets = secrets
+        }
+        self.adminEmail = value("RENDEZVOUS_ADMIN_EMAIL")
+        if let email = self.adminEmail, (try? EmailAddress(email)) == nil {
+            throw ValidationError("RENDEZVOUS_ADMIN_EMAIL is not an email address")
+        }
+        self.adminPassword = value("RENDEZVOUS_ADMIN_PASSWORD")
+        if let password = self.adminPassword, password.count < 10 {
+            throw ValidationError("RENDEZVOUS_ADMIN_PASSWORD must be at least 10 characters")
+        }
+        if let smtp = value("SMTP_URL") {
+            throw ValidationError(
+                "SMTP_URL is not supported yet (got \(smtp.prefix(7))...); unset it to keep emails in the development mailbox"
+            )
+        }
+    }
+
+    /// A random password of 20 characters.
+    static func generatedPassword() -> String {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
+    }
+}
+
+/// Writes a line to standard output at once (not buffered), so startup lines show in a pipe too.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
