@@ -140,6 +140,7 @@ let package = Package(
                 "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Web", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -67,6 +67,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.response()
         } catch let error as BookingError {
             return APIError(error).response()
+        } catch is NIOTooManyBytesError {
+            return APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
+                .response()
         } catch let error as HTTPError {
             let code: String =
                 switch error.status {

@@ -1,0 +1,134 @@
+import Foundation
+import Payments
+import TestSupport
+import Testing
+import Workflow
+
+/// The flows of the product over a real socket, on SQLite, with the fake provider.
+@Suite(.serialized) struct BookingFlowTests {
+    @Test func aClientBooksPaysAndIsApproved() async throws {
+        try await withRunningService { service in
+            // Given a slot on a working day
+            let start = service.workingDay()
+            // When a client books it
+            let booked = try await service.book(at: start)
+            #expect(booked.status == 201)
+            let token = try #require(booked.json["token"] as? String)
+            let id = try #require(booked.json["id"] as? String)
+            #expect(booked.json["status"] as? String == "awaitingPayment")
+            #expect(booked.json["paymentStatus"] as? String == "unpaid")
+            // And pays on the hosted page reached through the payment link
+            let paid = try await service.pay(paymentURL: try #require(booked.json["paymentUrl"] as? String))
+            #expect(paid.status == 303)
+            #expect(paid.location?.hasPrefix("\(service.baseURL)/pay/\(token)/done?session_id=cs_test_") == true)
+            // Then the signed webhook makes it paid and waiting for approval
+            let waiting = try await service.eventually(token: token) { $0["status"] as? String == "awaitingApproval" }
+            #expect(waiting["status"] as? String == "awaitingApproval")
+            #expect(waiting["paymentStatus"] as? String == "paid")
+            #expect(waiting["paymentUrl"] == nil)
+            // And the admin approves it
+            let approved = try await service.post(
+                "/api/admin/bookings/\(id)/approve", json: ["note": "Welcome"], headers: try await service.adminHeader()
+            )
+            #expect(approved.status == 200)
+            #expect(approved.json["status"] as? String == "approved")
+            let events = (approved.json["history"] as? [[String: Any]])?.compactMap { $0["event"] as? String }
+            #expect(events == ["created", "checkoutOpened", "paymentSucceeded", "approved"])
+            // The link now says there is nothing to pay.
+            let link = try await service.get(try #require(booked.json["paymentUrl"] as? String))
+            #expect(link.status == 200)
+            #expect(link.text.contains("Already paid"))
+        }
+    }
+
+    @Test func anAdminMadeBookingIsPaidByLinkAndApproved() async throws {
+        try await withRunningService { service in
+            let admin = try await service.adminHeader()
+            let created = try await service.post(
+                "/api/admin/bookings",
+                json: [
+                    "client": ["name": "Léa Moreau", "email": "lea@example.com"], "serviceId": "svc_call_first",
+                    "start": service.workingDay(hour: 14).formatted(.iso8601),
+                ], headers: admin)
+            #expect(created.status == 201)
+            #expect(created.json["status"] as? String == "awaitingPayment")
+            #expect(created.json["origin"] as? String == "admin")
+            let token = try #require(created.json["token"] as? String)
+            _ = try await service.pay(paymentURL: try #require(created.json["paymentUrl"] as? String))
+            let waiting = try await service.eventually(token: token) { $0["status"] as? String == "awaitingApproval" }
+            #expect(waiting["paymentStatus"] as? String == "paid")
+            let approved = try await service.post(
+                "/api/admin/bookings/\(created.json["id"] as! String)/approve", headers: admin)
+            #expect(approved.json["status"] as? String == "approved")
+        }
+    }
+
+    @Test func rejectingAPaidBookingRefundsIt() async throws {
+        try await withRunningService { service in
+            let booked = try await service.book(at: service.workingDay())
+            let token = booked.json["token"] as! String
+            _ = try await service.pay(paymentURL: booked.json["paymentUrl"] as! String)
+            _ = try await service.eventually(token: token) { $0["paymentStatus"] as? String == "paid" }
+            let rejected = try await service.post(
+                "/api/admin/bookings/\(booked.json["id"] as! String)/reject", json: ["note": "Away that week"],
+                headers: try await service.adminHeader())
+            #expect(rejected.json["status"] as? String == "rejected")
+            #expect(rejected.json["paymentStatus"] as? String == "refundPending")
+            // The outbox worker asks the provider; the provider's charge.refunded webhook settles it.
+            let refunded = try await service.eventually(token: token) { $0["paymentStatus"] as? String == "refunded" }
+            #expect(refunded["paymentStatus"] as? String == "refunded")
+            let refunds = await service.fake.allRefunds()
+            #expect(refunds.count == 1)
+            #expect(refunds.first?["amount"]?.intValue == 4500)
+        }
+    }
+
+    @Test func aLapsedHoldFreesItsSlot() async throws {
+        try await withRunningService { service in
+            let start = service.workingDay()
+            let booked = try await service.book(at: start)
+            #expect(try await service.book(at: start, email: "max@example.com").errorCode == "slot_taken")
+            service.clock.advance(by: 31 * 60)
+            let expired = try await service.eventually(token: booked.json["token"] as! String) {
+                $0["status"] as? String == "expired"
+            }
+            #expect(expired["status"] as? String == "expired")
+            #expect(try await service.book(at: start, email: "max@example.com").status == 201)
+            #expect(try await service.get(booked.json["paymentUrl"] as! String).status == 410)
+        }
+    }
+
+    @Test func aLostWebhookIsRecoveredByReconciliation() async throws {
+        try await withRunningService(deliverWebhooks: false) { service in
+            let booked = try await service.book(at: service.workingDay())
+            let token = booked.json["token"] as! String
+            _ = try await service.pay(paymentURL: booked.json["paymentUrl"] as! String)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await service.get("/api/bookings/\(token)").json["status"] as? String == "awaitingPayment")
+            let reconciliation = ReconciliationService(workflow: service.workflow, provider: service.provider)
+            #expect(try await reconciliation.reconcile() == 1)
+            let recovered = try await service.get("/api/bookings/\(token)").json
+            #expect(recovered["status"] as? String == "awaitingApproval")
+            #expect(recovered["paymentStatus"] as? String == "paid")
+            // The provider's own event, caught up later, changes nothing more.
+            #expect(try await reconciliation.catchUpFromEvents() == 0)
+        }
+    }
+
+    @Test func thirtyClientsRacingForOneSlotMakeOneBooking() async throws {
+        try await withRunningService { service in
+            let start = service.workingDay()
+            let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        let answer = try await service.book(at: start, email: "racer\(index)@example.com")
+                        return (answer.status, answer.errorCode)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0.0 == 201 }.count == 1)
+            #expect(statuses.filter { $0 == (409, "slot_taken") }.count == 29)
+        }
+    }
+}
