@@ -67,18 +67,30 @@ extension BookingWorkflow {
                 break
             }
         }
-        // NB: the provider requires 30 minutes to 24 hours; the hold decides the booking's fate either way, and a
-        // payment after the hold is handled as a late payment.
-        let earliest = now.addingTimeInterval(31 * 60)
-        let latest = now.addingTimeInterval(23 * 3600)
-        let expiresAt = min(max(booking.holdUntil ?? earliest, earliest), latest)
+        // NB: the parameters must be the same for every attempt under one idempotency key, so they may not depend on
+        // the moment of the click. The checkout closes with the hold when the provider allows that (30 minutes to 24
+        // hours ahead); otherwise it keeps the provider's default and the hold's expiry closes it.
+        let holdFitsProvider =
+            booking.holdUntil.map {
+                $0 >= now.addingTimeInterval(31 * 60) && $0 <= now.addingTimeInterval(23 * 3600)
+            } ?? false
         let request = CheckoutRequest(
             bookingReference: booking.id.rawValue,
             lines: booking.lines.map { CheckoutLine(name: $0.name, unitAmountMinorUnits: $0.price.minorUnits) },
             currency: booking.price.currency.code, customerEmail: client.email.value, successURL: urls.success(token),
-            cancelURL: urls.cancel(token), expiresAt: expiresAt,
+            cancelURL: urls.cancel(token), expiresAt: holdFitsProvider ? booking.holdUntil : nil,
             idempotencyKey: "rdv-checkout-\(booking.id)-\(opened + 1)")
-        let session = try await provider.createCheckout(request)
+        let session: CheckoutSession
+        do {
+            session = try await provider.createCheckout(request)
+        } catch let error as StripeError {
+            // A concurrent click under the same key with other parameters: use the checkout it attached, if any.
+            guard case .api(_, "idempotency_error", _, _, _, _) = error,
+                let attached = try await self.store.read({ try await $0.booking(booking.id) })?.payment
+                    .checkoutSessionID
+            else { throw error }
+            session = try await provider.checkout(id: attached)
+        }
         _ = try await self.attachCheckout(bookingID: booking.id, checkoutSessionID: session.id)
         guard let url = session.url else { throw BookingError.notFound(what: "checkout page") }
         return .checkout(url: url)

@@ -115,6 +115,20 @@ import Workflow
         }
     }
 
+    @Test func concurrentClicksOnAPaymentLinkOpenOneCheckout() async throws {
+        try await withRunningService { service in
+            let booked = try await service.book(at: service.workingDay())
+            let link = booked.json["paymentUrl"] as! String
+            let locations = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<8 { group.addTask { try await service.get(link).location } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(locations).count == 1)
+            #expect(locations.allSatisfy { $0?.contains("/fake-stripe/checkout/cs_test_") == true })
+            #expect(await service.fake.allCheckoutSessions().count == 1)
+        }
+    }
+
     @Test func thirtyClientsRacingForOneSlotMakeOneBooking() async throws {
         try await withRunningService { service in
             let start = service.workingDay()

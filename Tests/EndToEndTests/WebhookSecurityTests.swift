@@ -23,7 +23,7 @@ import Testing
     @Test func forgedStaleAndUnsignedWebhooksAreRefusedWithNothingChanged() async throws {
         try await withRunningService(deliverWebhooks: false) { service in
             let (token, payload) = try await self.paidWithoutWebhook(service)
-            let now = Date()
+            let now = service.clock.now()
             let sign = { (bytes: [UInt8], secret: String, at: Date) in
                 StripeWebhookSignature.header(payload: bytes, secret: secret, timestamp: at)
             }
@@ -62,7 +62,7 @@ import Testing
         try await withRunningService(deliverWebhooks: false) { service in
             let (token, payload) = try await self.paidWithoutWebhook(service)
             let header = StripeWebhookSignature.header(
-                payload: payload, secret: service.webhookSecret, timestamp: Date())
+                payload: payload, secret: service.webhookSecret, timestamp: service.clock.now())
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<10 { group.addTask { try await self.deliver(service, payload, signature: header).status } }
                 return try await group.reduce(into: []) { $0.append($1) }

@@ -16,6 +16,9 @@ import Testing
                 maxRetryDelay: .milliseconds(50)))
     }
 
+    /// One instant for every request of a test run: parameters under one idempotency key must not change.
+    static let expiresAt = Date().addingTimeInterval(3600)
+
     static func checkout(_ booking: String = "bk_1", key: String? = nil) -> CheckoutRequest {
         CheckoutRequest(
             bookingReference: booking,
@@ -26,7 +29,7 @@ import Testing
             currency: "EUR", customerEmail: "zoe@example.com",
             successURL: "http://127.0.0.1:8080/bookings/\(booking)/paid?session_id={CHECKOUT_SESSION_ID}",
             cancelURL: "http://127.0.0.1:8080/bookings/\(booking)/cancelled",
-            expiresAt: Date().addingTimeInterval(3600),
+            expiresAt: Self.expiresAt,
             idempotencyKey: key ?? "rdv-checkout-\(booking)-1")
     }
 
