@@ -5,22 +5,25 @@ import Workflow
 
 /// The `BookingStore` on SQLite through GRDB: WAL, `synchronous=FULL`, a busy timeout, named migrations.
 ///
-/// A write transaction starts with `BEGIN IMMEDIATE`, so it holds SQLite's write lock from its first statement:
-/// the overlap check and the insert it guards cannot interleave with another writer, in this process or another.
+/// Write transactions run one at a time on the writer connection, each from its first statement to its end under
+/// SQLite's write lock (`BEGIN IMMEDIATE`), so the overlap check and the insert it guards cannot interleave with
+/// another writer, in this process or another. Transactions that queue up while one runs are committed together
+/// (group commit): each runs inside its own savepoint, a failing one is rolled back alone, and every caller hears
+/// back only after the shared COMMIT reached the disk.
 public final class SQLiteBookingStore: BookingStore {
     /// Where the database lives.
     public let path: String
     private let pool: DatabasePool
-    private let gate = WriteGate()
+    private let queue: WriteQueue
 
     /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String) throws {
+    public init(path: String, maxBatch: Int = 64) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         // NB: a write transaction of the workflow spans several database accesses (one per store call, with
-        // awaits between them). GRDB refuses that unless told; `WriteGate` makes sure one such transaction runs at
-        // a time and that each ends with COMMIT or ROLLBACK.
+        // awaits between them). GRDB refuses that unless told; `WriteQueue` runs one transaction batch at a time and
+        // ends each with COMMIT or ROLLBACK.
         configuration.allowsUnsafeTransactions = true
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
@@ -28,6 +31,7 @@ public final class SQLiteBookingStore: BookingStore {
         // committed booking or payment must survive power loss, not only a process crash.
         try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try SQLiteSchema.migrator.migrate(self.pool)
+        self.queue = WriteQueue(pool: self.pool, maxBatch: maxBatch)
     }
 
     /// The names of the migrations applied, in order.
@@ -43,20 +47,9 @@ public final class SQLiteBookingStore: BookingStore {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T)
         async throws -> T
     {
-        await self.gate.acquire()
-        do {
-            try await self.detached { db in try db.execute(sql: "BEGIN IMMEDIATE") }
-            let result = try await body(SQLiteAccess(pool: self.pool, writable: true))
-            try await self.detached { db in try db.execute(sql: "COMMIT") }
-            await self.gate.release()
-            return result
-        } catch {
-            try? await self.detached { db in
-                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
-            }
-            await self.gate.release()
-            throw error
-        }
+        let value = try await self.queue.submit { transaction in try await body(transaction) }
+        // NB: the queue hands back exactly what this body returned.
+        return value as! T
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws
@@ -64,33 +57,91 @@ public final class SQLiteBookingStore: BookingStore {
     {
         try await body(SQLiteAccess(pool: self.pool, writable: false))
     }
-
-    /// Runs on the writer connection in a task of its own, so a cancelled caller cannot skip the COMMIT or ROLLBACK.
-    private func detached(_ work: @escaping @Sendable (Database) throws -> Void) async throws {
-        let pool = self.pool
-        try await Task.detached { try await pool.writeWithoutTransaction(work) }.value
-    }
 }
 
-/// Lets one write transaction at a time use the writer connection, first come first served.
-actor WriteGate {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+/// Runs write transactions in arrival order on the writer connection, committing those that arrive while a batch
+/// runs in the next batch, together.
+actor WriteQueue {
+    typealias Body = @Sendable (any BookingStoreTransaction) async throws -> any Sendable
 
-    func acquire() async {
-        guard self.busy else {
-            self.busy = true
-            return
-        }
-        await withCheckedContinuation { self.waiters.append($0) }
+    private struct Job {
+        var body: Body
+        var continuation: CheckedContinuation<any Sendable, any Error>
     }
 
-    func release() {
-        if self.waiters.isEmpty {
-            self.busy = false
-        } else {
-            // The gate stays busy: ownership passes straight to the next waiter.
-            self.waiters.removeFirst().resume()
+    private let pool: DatabasePool
+    private let maxBatch: Int
+    private var pending: [Job] = []
+    private var draining = false
+
+    init(pool: DatabasePool, maxBatch: Int) {
+        self.pool = pool
+        self.maxBatch = max(1, maxBatch)
+    }
+
+    func submit(_ body: @escaping Body) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { continuation in
+            self.pending.append(Job(body: body, continuation: continuation))
+            if !self.draining {
+                self.draining = true
+                // NB: the batches run in a task of their own, so a cancelled caller cannot stop a transaction halfway.
+                Task.detached { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !self.pending.isEmpty {
+            let batch = Array(self.pending.prefix(self.maxBatch))
+            self.pending.removeFirst(batch.count)
+            let results = await Self.run(batch.map(\.body), on: self.pool)
+            for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
+        }
+        self.draining = false
+    }
+
+    /// One SQLite transaction for the whole batch; a savepoint for each body.
+    private static func run(_ bodies: [Body], on pool: DatabasePool) async -> [Result<any Sendable, any Error>] {
+        do {
+            try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        } catch {
+            return bodies.map { _ in .failure(error) }
+        }
+        let access = SQLiteAccess(pool: pool, writable: true)
+        var results: [Result<any Sendable, any Error>] = []
+        for body in bodies {
+            do {
+                try await pool.writeWithoutTransaction { db in try db.execute(sql: "SAVEPOINT rendezvous_job") }
+                let value = try await body(access)
+                try await pool.writeWithoutTransaction { db in try db.execute(sql: "RELEASE rendezvous_job") }
+                results.append(.success(value))
+            } catch {
+                do {
+                    try await pool.writeWithoutTransaction { db in
+                        try db.execute(sql: "ROLLBACK TO rendezvous_job")
+                        try db.execute(sql: "RELEASE rendezvous_job")
+                    }
+                    results.append(.failure(error))
+                } catch let rollbackError {
+                    // The transaction itself is broken: nothing of this batch can commit.
+                    try? await pool.writeWithoutTransaction { db in
+                        if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+                    }
+                    return bodies.map { _ in .failure(rollbackError) }
+                }
+            }
+        }
+        do {
+            try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            return results
+        } catch {
+            try? await pool.writeWithoutTransaction { db in
+                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+            }
+            return results.map { result in
+                if case .success = result { return .failure(error) }
+                return result
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and latency (use a release build: swift run -c release rendezvous bench ...).",
-        subcommands: [SlotsBenchmark.self]
+        subcommands: [SlotsBenchmark.self, WebhooksBenchmark.self, BookingsBenchmark.self]
     )
 }
 
@@ -28,12 +28,8 @@ struct LatencySummary: CustomStringConvertible {
     }
 
     var description: String {
-        let total = self.samples.reduce(Duration.zero, +)
-        let (s, atto) = total.components
-        let totalSeconds = Double(s) + Double(atto) / 1e18
-        return
-            "n=\(self.samples.count) p50=\(Self.milliseconds(self.percentile(50))) p99=\(Self.milliseconds(self.percentile(99))) "
-            + "max=\(Self.milliseconds(self.samples.max() ?? .zero)) throughput=\(String(format: "%.0f", Double(self.samples.count) / totalSeconds)) queries/s"
+        "n=\(self.samples.count) p50=\(Self.milliseconds(self.percentile(50))) p99=\(Self.milliseconds(self.percentile(99))) "
+            + "max=\(Self.milliseconds(self.samples.max() ?? .zero))"
     }
 }
 
@@ -96,7 +92,9 @@ struct SlotsBenchmark: AsyncParsableCommand {
                 }
                 samples.append(elapsed)
             }
-            print("slots over 31 days, \(label): \(found) slots per query; \(LatencySummary(samples: samples))")
+            print(
+                "slots over 31 days, \(label): \(found) slots per query; \(perSecond(samples.count, samples.reduce(.zero, +))) queries/s; "
+                    + "\(LatencySummary(samples: samples))")
         }
     }
 }

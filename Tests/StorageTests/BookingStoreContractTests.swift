@@ -45,6 +45,33 @@ import Workflow
     }
 
     @Test(arguments: StoreKind.allCases)
+    func concurrentTransactionsCommitOrFailEachOnItsOwn(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        struct Refused: Error {}
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    do {
+                        try await store.write { tx in
+                            try await tx.insert(Client.sample(id: "cl_\(index)", email: "c\(index)@example.com"))
+                            if index % 2 == 1 { throw Refused() }
+                        }
+                        return (index, true)
+                    } catch {
+                        return (index, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for index in 0..<40 {
+            #expect(outcomes[index] == (index % 2 == 0))
+            let stored = try await store.read { try await $0.client(ClientID(rawValue: "cl_\(index)")) }
+            #expect((stored != nil) == (index % 2 == 0), "client \(index)")
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func clientsAreUniqueByNormalizedEmail(kind: StoreKind) async throws {
         let store = try await self.practice(kind).store
         try await store.write { try await $0.insert(Client.sample()) }

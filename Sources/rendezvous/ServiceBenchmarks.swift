@@ -1,0 +1,284 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Booking
+import Foundation
+import Logging
+import NIOCore
+import Payments
+import ServiceLifecycle
+import Storage
+import Web
+import Workflow
+
+/// A service on a loopback port and a SQLite file in a temporary folder, for the HTTP benchmarks.
+struct BenchmarkService {
+    let baseURL: String
+    let workflow: BookingWorkflow
+    let store: SQLiteBookingStore
+    let secret = "whsec_benchmark_secret"
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    static func start(port: Int) async throws -> BenchmarkService {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "rendezvous-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteBookingStore(path: folder.appendingPathComponent("bench.sqlite").path)
+        let workflow = BookingWorkflow(store: store)
+        var rules = BookingRules.standard
+        rules.maxBookingsPerClientPerDay = nil
+        rules.maxBookingsPerClientPerWeek = nil
+        rules.minimumLeadTimeMinutes = 0
+        try await workflow.installIfEmpty(
+            PracticeSetup(
+                services: [
+                    Service(
+                        id: ServiceID(rawValue: "svc_bench"), name: "Bench session", category: .chat, kind: .initial,
+                        durationMinutes: 45,
+                        price: Money(minorUnits: 4500, currency: .eur))
+                ],
+                staff: [
+                    .init(
+                        member: StaffMember(id: StaffID(rawValue: "stf_bench"), name: "Bench"),
+                        schedule: .standard(
+                            staffID: StaffID(rawValue: "stf_bench"), timeZone: "UTC",
+                            serviceIDs: [ServiceID(rawValue: "svc_bench")]))
+                ], rules: rules))
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let baseURL = "http://127.0.0.1:\(port)"
+        // Nothing here calls the provider but the idle background services; keep their complaints out of the figures.
+        let provider = StripeClient(
+            configuration: StripeConfiguration(secretKey: "sk_test_bench", apiBase: "http://127.0.0.1:9"),
+            logger: logger)
+        let app = buildApplication(
+            workflow: workflow, provider: provider, fakeStripe: nil,
+            configuration: WebConfiguration(publicBaseURL: baseURL, webhookSecrets: ["whsec_benchmark_secret"]),
+            host: "127.0.0.1", port: port,
+            intervals: BackgroundIntervals(
+                holdExpiry: .seconds(3600), providerOutbox: .seconds(3600), reconciliation: .seconds(3600)),
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        let service = BenchmarkService(baseURL: baseURL, workflow: workflow, store: store, group: group, task: task)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let response = try? await HTTPClient.shared.execute(
+                HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(1)),
+                response.status == .ok
+            {
+                return service
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ValidationError("the benchmark service did not start on port \(port)")
+    }
+
+    func stop() async throws {
+        await self.group.triggerGracefulShutdown()
+        try await self.task.value
+    }
+}
+
+/// Runs `count` jobs with `concurrency` workers; returns each job's latency and the wall time.
+func runConcurrently(
+    count: Int, concurrency: Int, _ job: @escaping @Sendable (Int) async throws -> Void
+) async throws -> (latencies: [Duration], wall: Duration) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+        for worker in 0..<concurrency {
+            group.addTask {
+                var mine: [Duration] = []
+                var index = worker
+                while index < count {
+                    let begin = clock.now
+                    try await job(index)
+                    mine.append(clock.now - begin)
+                    index += concurrency
+                }
+                return mine
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }
+    }
+    return (latencies, clock.now - start)
+}
+
+func perSecond(_ count: Int, _ wall: Duration) -> String {
+    let (seconds, atto) = wall.components
+    return String(format: "%.0f", Double(count) / (Double(seconds) + Double(atto) / 1e18))
+}
+
+/// `rendezvous bench webhooks`: signed events POSTed over HTTP by concurrent clients.
+struct WebhooksBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhooks",
+        abstract:
+            "Signed checkout.session.completed events over HTTP: verified, deduplicated, applied, committed (synchronous=FULL)."
+    )
+
+    @Option(help: "Distinct events (each pays one booking).")
+    var events = 2000
+
+    @Option(help: "Concurrent HTTP clients.")
+    var concurrency = 16
+
+    @Option(help: "Loopback port for the service.")
+    var port = 18_181
+
+    func run() async throws {
+        let service = try await BenchmarkService.start(port: self.port)
+        // One booking awaiting payment per event, two hours apart, made by hand (no payment window pressure).
+        let base = Date().addingTimeInterval(86_400).timeIntervalSince1970.rounded(.down)
+        var bookings: [Booking] = []
+        for index in 0..<self.events {
+            let receipt = try await service.workflow.createByHand(
+                AdminBookingRequest(
+                    client: .new(name: "Client \(index)", email: "client\(index)@bench.example", phone: nil),
+                    serviceIDs: [ServiceID(rawValue: "svc_bench")],
+                    start: Date(timeIntervalSince1970: base + Double(index) * 7200), notifyClient: false),
+                by: AdminID(rawValue: "adm_bench"))
+            bookings.append(receipt.booking)
+        }
+        let now = Date()
+        let payloads: [[UInt8]] = bookings.enumerated().map { index, booking in
+            let json = """
+                {"id":"evt_bench_\(index)","object":"event","api_version":"2026-10-28.endive","created":\(Int(now.timeIntervalSince1970)),\
+                "data":{"object":{"id":"cs_bench_\(index)","object":"checkout.session","amount_total":4500,"currency":"eur",\
+                "client_reference_id":"\(booking.id)","metadata":{"booking_id":"\(booking.id)"},"payment_intent":"pi_bench_\(index)",\
+                "payment_status":"paid","status":"complete"}},"livemode":false,"pending_webhooks":1,"type":"checkout.session.completed"}
+                """
+            return Array(json.utf8)
+        }
+        let headers = payloads.map {
+            StripeWebhookSignature.header(payload: $0, secret: service.secret, timestamp: now)
+        }
+
+        // Verify-only baseline.
+        let clock = ContinuousClock()
+        let verifyStart = clock.now
+        for (payload, header) in zip(payloads, headers) {
+            try StripeWebhookSignature.verify(payload: payload, header: header, secrets: [service.secret], now: now)
+        }
+        let verifyWall = clock.now - verifyStart
+
+        // Events over HTTP, each once, then every tenth again (duplicates are acknowledged, not applied).
+        let url = service.baseURL + "/webhooks/stripe"
+        let send: @Sendable (Int) async throws -> Void = { index in
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Stripe-Signature", value: headers[index])
+            request.body = .bytes(ByteBuffer(bytes: payloads[index]))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 1 << 16)
+            guard response.status == .ok else { throw ValidationError("webhook answered \(response.status.code)") }
+        }
+        let (latencies, wall) = try await runConcurrently(count: self.events, concurrency: self.concurrency, send)
+        let duplicates = stride(from: 0, to: self.events, by: 10).map { $0 }
+        let (_, duplicateWall) = try await runConcurrently(count: duplicates.count, concurrency: self.concurrency) {
+            try await send(duplicates[$0])
+        }
+
+        // Raw commit rate of the same writes: one provider-event row per transaction, synchronous=FULL.
+        let rawStart = clock.now
+        for index in 0..<self.events {
+            _ = try await service.store.write { tx in
+                try await tx.recordProviderEvent(id: "evt_raw_\(index)", type: "raw", receivedAt: now)
+            }
+        }
+        let rawWall = clock.now - rawStart
+
+        let paid = try await service.workflow.bookings(
+            matching: BookingFilter(states: [.awaitingApproval], limit: 1_000_000)
+        ).count
+        try await service.stop()
+        guard paid == self.events else { throw ValidationError("\(paid) of \(self.events) bookings were paid") }
+        print(
+            "webhooks over HTTP (\(self.concurrency) clients): \(perSecond(self.events, wall)) events/s; \(LatencySummary(samples: latencies))"
+        )
+        print(
+            "duplicate deliveries: \(perSecond(duplicates.count, duplicateWall)) events/s (acknowledged, nothing applied twice)"
+        )
+        print("verify-only baseline: \(perSecond(self.events, verifyWall)) events/s")
+        print(
+            "raw SQLite commits (one row per transaction, synchronous=FULL): \(perSecond(self.events, rawWall)) commits/s"
+        )
+        print("all \(paid) bookings paid exactly once")
+    }
+}
+
+/// `rendezvous bench bookings`: 64 concurrent clients racing for 20 slots over HTTP.
+struct BookingsBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bookings",
+        abstract: "Concurrent clients racing for a few slots over HTTP; proves no slot is sold twice.")
+
+    @Option(help: "Concurrent clients.")
+    var clients = 64
+
+    @Option(help: "Slots to race for.")
+    var slots = 20
+
+    @Option(help: "Attempts per client.")
+    var attempts = 20
+
+    @Option(help: "Loopback port for the service.")
+    var port = 18_182
+
+    func run() async throws {
+        let service = try await BenchmarkService.start(port: self.port)
+        let zone = ZonedCalendar(identifier: "UTC")!
+        var day = zone.localDate(of: Date()).adding(days: 2)
+        var starts: [Date] = []
+        while starts.count < self.slots {
+            if ![.saturday, .sunday].contains(day.weekday) {
+                // Two hours apart, so the one-hour buffer never joins two slots.
+                for hour in [9, 11, 13, 15] where starts.count < self.slots {
+                    starts.append(zone.instant(on: day, at: LocalTime(hour: hour)!)!)
+                }
+            }
+            day = day.adding(days: 1)
+        }
+        let url = service.baseURL + "/api/bookings"
+        let allStarts = starts
+        let outcome = OutcomeCounter()
+        let (latencies, wall) = try await runConcurrently(
+            count: self.clients * self.attempts, concurrency: self.clients
+        ) { index in
+            let start = allStarts[index % allStarts.count]
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(
+                ByteBuffer(
+                    string: """
+                        {"serviceId":"svc_bench","start":"\(start.formatted(.iso8601))",\
+                        "client":{"name":"Racer","email":"racer\(index)@bench.example"}}
+                        """))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 1 << 16)
+            await outcome.record(Int(response.status.code))
+        }
+        let bookings = try await service.workflow.bookings(matching: BookingFilter(limit: 1_000_000))
+        try await service.stop()
+        let perStart = Dictionary(grouping: bookings, by: \.start)
+        let doubled = perStart.values.filter { $0.count > 1 }.count
+        let counts = await outcome.counts
+        print(
+            "bookings over HTTP (\(self.clients) clients, \(self.slots) slots): \(perSecond(latencies.count, wall)) requests/s; "
+                + "\(LatencySummary(samples: latencies))")
+        print("answers: \(counts.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", "))")
+        print("bookings stored: \(bookings.count) for \(self.slots) slots; slots sold twice: \(doubled)")
+        guard doubled == 0, bookings.count == self.slots, counts[201] == self.slots else {
+            throw ValidationError("double booking or lost booking detected")
+        }
+    }
+}
+
+/// Counts HTTP statuses across concurrent clients.
+actor OutcomeCounter {
+    private(set) var counts: [Int: Int] = [:]
+    func record(_ status: Int) { self.counts[status, default: 0] += 1 }
+}
