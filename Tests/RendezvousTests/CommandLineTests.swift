@@ -61,3 +61,49 @@ import Workflow
         #expect(summary.percentile(99) == .milliseconds(100))
     }
 }
+
+/// `serve`'s settings: defaults, and a message naming the key for each bad value.
+@Suite struct ServeSettingsTests {
+    func settings(_ environment: [String: String]) throws -> ServeSettings {
+        try ServeSettings(environment: environment, host: nil, port: nil, database: "x.sqlite", publicURL: nil)
+    }
+
+    @Test func noConfigurationAtAllMeansTheLocalDemo() throws {
+        let settings = try self.settings([:])
+        #expect(settings.host == "127.0.0.1")
+        #expect(settings.port == 8080)
+        #expect(settings.publicURL == "http://127.0.0.1:8080")
+        #expect(settings.stripeSecretKey == nil)
+        #expect(settings.webhookSecrets.count == 1)
+        #expect(settings.webhookSecrets[0].hasPrefix("whsec_"))
+    }
+
+    @Test func rotationSecretsAndAStripeKey() throws {
+        let settings = try self.settings([
+            "STRIPE_SECRET_KEY": "sk_test_abc", "STRIPE_WEBHOOK_SECRET": "whsec_new, whsec_old",
+            "RENDEZVOUS_PUBLIC_URL": "https://book.example/",
+        ])
+        #expect(settings.webhookSecrets == ["whsec_new", "whsec_old"])
+        #expect(settings.publicURL == "https://book.example")
+    }
+
+    @Test(arguments: [
+        (["RENDEZVOUS_PORT": "eighty"], "RENDEZVOUS_PORT"),
+        (["RENDEZVOUS_PORT": "70000"], "RENDEZVOUS_PORT"),
+        (["RENDEZVOUS_PUBLIC_URL": "ftp://x"], "RENDEZVOUS_PUBLIC_URL"),
+        (["STRIPE_SECRET_KEY": "pk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1"], "STRIPE_SECRET_KEY"),
+        (["STRIPE_SECRET_KEY": "sk_test_1"], "STRIPE_WEBHOOK_SECRET"),
+        (["STRIPE_WEBHOOK_SECRET": "secret"], "STRIPE_WEBHOOK_SECRET"),
+        (["STRIPE_API_BASE": "localhost:12111"], "STRIPE_API_BASE"),
+        (["RENDEZVOUS_ADMIN_EMAIL": "admin"], "RENDEZVOUS_ADMIN_EMAIL"),
+        (["RENDEZVOUS_ADMIN_PASSWORD": "short"], "RENDEZVOUS_ADMIN_PASSWORD"),
+        (["SMTP_URL": "smtp://localhost:2525"], "SMTP_URL"),
+    ])
+    func aBadValueNamesItsKey(environment: [String: String], key: String) {
+        #expect {
+            _ = try self.settings(environment)
+        } throws: { error in
+            Rendezvous.message(for: error).contains(key)
+        }
+    }
+}
