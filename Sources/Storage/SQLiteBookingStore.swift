@@ -103,7 +103,7 @@ actor WriteQueue {
     /// One SQLite transaction for the whole batch; a savepoint for each body.
     private static func run(_ bodies: [Body], on pool: DatabasePool) async -> [Result<any Sendable, any Error>] {
         do {
-            try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            try WriterConnection.run(pool) { db in try db.execute(sql: "BEGIN IMMEDIATE") }
         } catch {
             return bodies.map { _ in .failure(error) }
         }
@@ -111,20 +111,20 @@ actor WriteQueue {
         var results: [Result<any Sendable, any Error>] = []
         for body in bodies {
             do {
-                try await pool.writeWithoutTransaction { db in try db.execute(sql: "SAVEPOINT rendezvous_job") }
+                try WriterConnection.run(pool) { db in try db.execute(sql: "SAVEPOINT rendezvous_job") }
                 let value = try await body(access)
-                try await pool.writeWithoutTransaction { db in try db.execute(sql: "RELEASE rendezvous_job") }
+                try WriterConnection.run(pool) { db in try db.execute(sql: "RELEASE rendezvous_job") }
                 results.append(.success(value))
             } catch {
                 do {
-                    try await pool.writeWithoutTransaction { db in
+                    try WriterConnection.run(pool) { db in
                         try db.execute(sql: "ROLLBACK TO rendezvous_job")
                         try db.execute(sql: "RELEASE rendezvous_job")
                     }
                     results.append(.failure(error))
                 } catch let rollbackError {
                     // The transaction itself is broken: nothing of this batch can commit.
-                    try? await pool.writeWithoutTransaction { db in
+                    try? WriterConnection.run(pool) { db in
                         if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
                     }
                     return bodies.map { _ in .failure(rollbackError) }
@@ -132,10 +132,10 @@ actor WriteQueue {
             }
         }
         do {
-            try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            try WriterConnection.run(pool) { db in try db.execute(sql: "COMMIT") }
             return results
         } catch {
-            try? await pool.writeWithoutTransaction { db in
+            try? WriterConnection.run(pool) { db in
                 if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
             }
             return results.map { result in
@@ -146,19 +146,30 @@ actor WriteQueue {
     }
 }
 
+/// Synchronous access to the writer connection.
+///
+/// NB: write transactions are serialized by `WriteQueue`, so the writer connection's queue is idle whenever one of
+/// them calls in: waiting for it synchronously costs microseconds, where an async hop per statement would cost a
+/// thread switch each and cap the commit rate. It blocks only the one task that runs the batch.
+enum WriterConnection {
+    static func run<T>(_ pool: DatabasePool, _ work: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction(work)
+    }
+}
+
 /// The store's queries. On the writer connection inside a transaction when `writable`, on a reader otherwise.
 struct SQLiteAccess: BookingStoreTransaction {
     let pool: DatabasePool
     let writable: Bool
 
     private func access<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        if self.writable { return try await self.pool.writeWithoutTransaction(work) }
+        if self.writable { return try WriterConnection.run(self.pool, work) }
         return try await self.pool.read(work)
     }
 
     private func mutate(_ work: @escaping @Sendable (Database) throws -> Void) async throws {
         guard self.writable else { throw StorageError.readOnly }
-        try await self.pool.writeWithoutTransaction(work)
+        try WriterConnection.run(self.pool, work)
     }
 
     // MARK: Reads
@@ -433,7 +444,7 @@ struct SQLiteAccess: BookingStoreTransaction {
     func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool {
         guard self.writable else { throw StorageError.readOnly }
         let record = ProviderEventRecord(id: id, type: type, receivedAt: Millis.from(receivedAt))
-        return try await self.pool.writeWithoutTransaction { db in
+        return try WriterConnection.run(self.pool) { db in
             try record.insert(db, onConflict: .ignore)
             return db.changesCount == 1
         }

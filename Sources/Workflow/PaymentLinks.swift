@@ -36,7 +36,9 @@ extension BookingWorkflow {
         token: AccessToken, provider: any PaymentProvider, urls: PaymentReturnURLs
     ) async throws -> PaymentLinkOutcome {
         let now = self.clock.now()
-        let (booking, client, opened) = try await self.store.read { reader in
+        // NB: read in a write transaction, so the booking's checkout and the count of checkouts opened are seen
+        // together: concurrent clicks then agree on one idempotency key, or on the checkout one of them attached.
+        let (booking, client, opened) = try await self.store.write { reader in
             let booking = try Self.require(await reader.booking(accessToken: token))
             let client = try Self.require(await reader.client(booking.clientID), "client")
             let opened = try await reader.history(of: booking.id).filter { $0.event == "checkoutOpened" }.count
