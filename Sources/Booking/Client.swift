@@ -15,8 +15,7 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
         let local = parts[0]
         let domain = parts[1]
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        let localAllowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
-        guard !local.isEmpty, local.utf8.count <= 64, local.allSatisfy({ localAllowed.contains($0) }),
+        guard !local.isEmpty, local.utf8.count <= 64, local.allSatisfy({ Self.localAllowed.contains($0) }),
             !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."),
             labels.count >= 2,
             labels.allSatisfy({ label in
@@ -28,6 +27,10 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
         }
         self.value = trimmed
     }
+
+    /// Characters allowed in the local part (RFC 5322 atoms and dots).
+    private static let localAllowed = Set(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
 
     /// The form used to match one client across bookings: lower-cased.
     public var normalized: String { self.value.lowercased() }

@@ -33,8 +33,17 @@ public struct RandomIdentifierGenerator: IdentifierGenerator {
     static func randomBase32(length: Int) -> String {
         let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
         var generator = SystemRandomNumberGenerator()
-        return String(
-            decoding: (0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt8(32)))] }, as: UTF8.self)
+        var characters: [UInt8] = []
+        characters.reserveCapacity(length)
+        // 12 characters from each 64-bit draw (5 bits each), so one system call serves many characters.
+        while characters.count < length {
+            var bits = generator.next()
+            for _ in 0..<min(12, length - characters.count) {
+                characters.append(alphabet[Int(bits & 31)])
+                bits >>= 5
+            }
+        }
+        return String(decoding: characters, as: UTF8.self)
     }
 }
 

@@ -181,6 +181,30 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             try await send(duplicates[$0])
         }
 
+        // The same work without HTTP: events applied by concurrent callers straight through the workflow, on bookings
+        // made for this pass.
+        var direct: [Booking] = []
+        for index in 0..<self.events {
+            let receipt = try await service.workflow.createByHand(
+                AdminBookingRequest(
+                    client: .existing(bookings[index].clientID), serviceIDs: [ServiceID(rawValue: "svc_bench")],
+                    start: Date(timeIntervalSince1970: base + Double(self.events + index) * 7200), notifyClient: false),
+                by: AdminID(rawValue: "adm_bench"))
+            direct.append(receipt.booking)
+        }
+        let directBookings = direct
+        let workflow = service.workflow
+        let (_, directWall) = try await runConcurrently(count: self.events, concurrency: self.concurrency) { index in
+            let booking = directBookings[index]
+            _ = try await workflow.applyPaymentEvent(
+                PaymentEvent(
+                    id: "evt_direct_\(index)", type: "checkout.session.completed", bookingID: booking.id,
+                    kind: .succeeded(
+                        PaymentReceipt(
+                            amount: booking.price, checkoutSessionID: "cs_d\(index)", paymentIntentID: "pi_d\(index)")))
+            )
+        }
+
         // Raw commit rate of the same writes: one provider-event row per transaction, synchronous=FULL.
         let rawStart = clock.now
         for index in 0..<self.events {
@@ -194,7 +218,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             matching: BookingFilter(states: [.awaitingApproval], limit: 1_000_000)
         ).count
         try await service.stop()
-        guard paid == self.events else { throw ValidationError("\(paid) of \(self.events) bookings were paid") }
+        guard paid == 2 * self.events else { throw ValidationError("\(paid) of \(self.events) bookings were paid") }
         print(
             "webhooks over HTTP (\(self.concurrency) clients): \(perSecond(self.events, wall)) events/s; \(LatencySummary(samples: latencies))"
         )
@@ -202,6 +226,9 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             "duplicate deliveries: \(perSecond(duplicates.count, duplicateWall)) events/s (acknowledged, nothing applied twice)"
         )
         print("verify-only baseline: \(perSecond(self.events, verifyWall)) events/s")
+        print(
+            "applied without HTTP (\(self.concurrency) concurrent callers): \(perSecond(self.events, directWall)) events/s"
+        )
         print(
             "raw SQLite commits (one row per transaction, synchronous=FULL): \(perSecond(self.events, rawWall)) commits/s"
         )
