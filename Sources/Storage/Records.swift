@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import GRDB
+import Synchronization
 import Workflow
 
 // One record type per table. Instants are stored as INTEGER milliseconds since 1970 (UTC).
@@ -9,6 +10,57 @@ import Workflow
 enum Millis {
     static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
+}
+
+/// Decoded and encoded forms of the JSON columns that repeat across rows (a booking's rules and lines), kept so a
+/// hot write path does not run a JSON coder for each row. Bounded: cleared when it grows past `limit` entries.
+final class ColumnJSONCache: Sendable {
+    static let shared = ColumnJSONCache()
+    private let limit = 512
+    private let rulesByText = Mutex<[String: BookingRules]>([:])
+    private let textByRules = Mutex<[BookingRules: String]>([:])
+    private let linesByText = Mutex<[String: [BookingLine]]>([:])
+    private let textByLines = Mutex<[[BookingLine]: String]>([:])
+
+    func rules(_ text: String) throws -> BookingRules {
+        if let cached = self.rulesByText.withLock({ $0[text] }) { return cached }
+        let rules = try ColumnJSON.decode(BookingRules.self, from: text)
+        self.rulesByText.withLock { cache in
+            if cache.count >= self.limit { cache.removeAll() }
+            cache[text] = rules
+        }
+        return rules
+    }
+
+    func text(_ rules: BookingRules) throws -> String {
+        if let cached = self.textByRules.withLock({ $0[rules] }) { return cached }
+        let text = try ColumnJSON.encode(rules)
+        self.textByRules.withLock { cache in
+            if cache.count >= self.limit { cache.removeAll() }
+            cache[rules] = text
+        }
+        return text
+    }
+
+    func lines(_ text: String) throws -> [BookingLine] {
+        if let cached = self.linesByText.withLock({ $0[text] }) { return cached }
+        let lines = try ColumnJSON.decode([BookingLine].self, from: text)
+        self.linesByText.withLock { cache in
+            if cache.count >= self.limit { cache.removeAll() }
+            cache[text] = lines
+        }
+        return lines
+    }
+
+    func text(_ lines: [BookingLine]) throws -> String {
+        if let cached = self.textByLines.withLock({ $0[lines] }) { return cached }
+        let text = try ColumnJSON.encode(lines)
+        self.textByLines.withLock { cache in
+            if cache.count >= self.limit { cache.removeAll() }
+            cache[lines] = text
+        }
+        return text
+    }
 }
 
 /// JSON for the columns that hold a value type whole (schedules, rules, booking lines).
@@ -126,10 +178,8 @@ struct ClientRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A row of `bookings`: the booking with its lifecycle spread over columns the schema can check.
-struct BookingRecord: Codable, FetchableRecord, PersistableRecord {
+struct BookingRecord: FetchableRecord, PersistableRecord {
     static let databaseTableName = "bookings"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: String
     var accessToken: String
@@ -163,6 +213,73 @@ struct BookingRecord: Codable, FetchableRecord, PersistableRecord {
     var createdAt: Int64
     var updatedAt: Int64
 
+    // NB: columns are mapped by hand, not through Codable: this runs for every write of the hot paths.
+    init(row: Row) throws {
+        self.id = row["id"]
+        self.accessToken = row["access_token"]
+        self.clientId = row["client_id"]
+        self.staffId = row["staff_id"]
+        self.startAt = row["start_at"]
+        self.endAt = row["end_at"]
+        self.bufferMinutes = row["buffer_minutes"]
+        self.origin = row["origin"]
+        self.state = row["state"]
+        self.approvalOnSettlement = row["approval_on_settlement"]
+        self.paymentStatus = row["payment_status"]
+        self.paymentMethod = row["payment_method"]
+        self.priceMinor = row["price_minor"]
+        self.currency = row["currency"]
+        self.receivedMinor = row["received_minor"]
+        self.refundRequestedMinor = row["refund_requested_minor"]
+        self.refundedMinor = row["refunded_minor"]
+        self.surplusReceivedMinor = row["surplus_received_minor"]
+        self.surplusRefundedMinor = row["surplus_refunded_minor"]
+        self.checkoutSessionId = row["checkout_session_id"]
+        self.paymentIntentId = row["payment_intent_id"]
+        self.attention = row["attention"]
+        self.holdUntil = row["hold_until"]
+        self.linesJson = row["lines_json"]
+        self.rulesJson = row["rules_json"]
+        self.clientNote = row["client_note"]
+        self.archivedAt = row["archived_at"]
+        self.sequence = row["sequence"]
+        self.createdAt = row["created_at"]
+        self.updatedAt = row["updated_at"]
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = self.id
+        container["access_token"] = self.accessToken
+        container["client_id"] = self.clientId
+        container["staff_id"] = self.staffId
+        container["start_at"] = self.startAt
+        container["end_at"] = self.endAt
+        container["buffer_minutes"] = self.bufferMinutes
+        container["origin"] = self.origin
+        container["state"] = self.state
+        container["approval_on_settlement"] = self.approvalOnSettlement
+        container["payment_status"] = self.paymentStatus
+        container["payment_method"] = self.paymentMethod
+        container["price_minor"] = self.priceMinor
+        container["currency"] = self.currency
+        container["received_minor"] = self.receivedMinor
+        container["refund_requested_minor"] = self.refundRequestedMinor
+        container["refunded_minor"] = self.refundedMinor
+        container["surplus_received_minor"] = self.surplusReceivedMinor
+        container["surplus_refunded_minor"] = self.surplusRefundedMinor
+        container["checkout_session_id"] = self.checkoutSessionId
+        container["payment_intent_id"] = self.paymentIntentId
+        container["attention"] = self.attention
+        container["hold_until"] = self.holdUntil
+        container["lines_json"] = self.linesJson
+        container["rules_json"] = self.rulesJson
+        container["client_note"] = self.clientNote
+        container["archived_at"] = self.archivedAt
+        container["sequence"] = self.sequence
+        container["created_at"] = self.createdAt
+        container["updated_at"] = self.updatedAt
+    }
+
     init(_ booking: Booking) throws {
         let payment = booking.lifecycle.payment
         self.id = booking.id.rawValue
@@ -188,8 +305,8 @@ struct BookingRecord: Codable, FetchableRecord, PersistableRecord {
         self.paymentIntentId = payment.paymentIntentID
         self.attention = booking.lifecycle.attention.map(\.rawValue).sorted().joined(separator: ",")
         self.holdUntil = booking.holdUntil.map(Millis.from)
-        self.linesJson = try ColumnJSON.encode(booking.lines)
-        self.rulesJson = try ColumnJSON.encode(booking.rules)
+        self.linesJson = try ColumnJSONCache.shared.text(booking.lines)
+        self.rulesJson = try ColumnJSONCache.shared.text(booking.rules)
         self.clientNote = booking.clientNote
         self.archivedAt = booking.archivedAt.map(Millis.from)
         self.sequence = booking.sequence
@@ -222,9 +339,9 @@ struct BookingRecord: Codable, FetchableRecord, PersistableRecord {
         return Booking(
             id: BookingID(rawValue: self.id), accessToken: AccessToken(rawValue: self.accessToken),
             clientID: ClientID(rawValue: self.clientId), staffID: StaffID(rawValue: self.staffId),
-            lines: try ColumnJSON.decode([BookingLine].self, from: self.linesJson),
+            lines: try ColumnJSONCache.shared.lines(self.linesJson),
             start: Millis.date(self.startAt), end: Millis.date(self.endAt),
-            rules: try ColumnJSON.decode(BookingRules.self, from: self.rulesJson), bufferMinutes: self.bufferMinutes,
+            rules: try ColumnJSONCache.shared.rules(self.rulesJson), bufferMinutes: self.bufferMinutes,
             origin: origin, lifecycle: lifecycle, holdUntil: self.holdUntil.map(Millis.date),
             clientNote: self.clientNote,
             archivedAt: self.archivedAt.map(Millis.date), sequence: self.sequence,
@@ -233,10 +350,8 @@ struct BookingRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A row of `booking_history` (append-only: triggers refuse updates and deletes).
-struct HistoryRecord: Codable, FetchableRecord, PersistableRecord {
+struct HistoryRecord: FetchableRecord, PersistableRecord {
     static let databaseTableName = "booking_history"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: Int64?
     var bookingId: String
@@ -247,6 +362,31 @@ struct HistoryRecord: Codable, FetchableRecord, PersistableRecord {
     var event: String
     var reason: String?
     var providerEventId: String?
+
+    // NB: columns are mapped by hand, not through Codable: this runs for every write of the hot paths.
+    init(row: Row) throws {
+        self.id = row["id"]
+        self.bookingId = row["booking_id"]
+        self.at = row["at"]
+        self.actor = row["actor"]
+        self.fromState = row["from_state"]
+        self.toState = row["to_state"]
+        self.event = row["event"]
+        self.reason = row["reason"]
+        self.providerEventId = row["provider_event_id"]
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = self.id
+        container["booking_id"] = self.bookingId
+        container["at"] = self.at
+        container["actor"] = self.actor
+        container["from_state"] = self.fromState
+        container["to_state"] = self.toState
+        container["event"] = self.event
+        container["reason"] = self.reason
+        container["provider_event_id"] = self.providerEventId
+    }
 
     init(_ entry: HistoryEntry) {
         self.bookingId = entry.bookingID.rawValue
@@ -271,10 +411,8 @@ struct HistoryRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A row of `outbox`.
-struct OutboxRecord: Codable, FetchableRecord, PersistableRecord {
+struct OutboxRecord: FetchableRecord, PersistableRecord {
     static let databaseTableName = "outbox"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     /// Insertion order: rows of one transaction share `created_at`.
     var seq: Int64?
@@ -287,6 +425,33 @@ struct OutboxRecord: Codable, FetchableRecord, PersistableRecord {
     var attempts: Int
     var lastError: String?
     var deliveredAt: Int64?
+
+    // NB: columns are mapped by hand, not through Codable: this runs for every write of the hot paths.
+    init(row: Row) throws {
+        self.seq = row["seq"]
+        self.id = row["id"]
+        self.bookingId = row["booking_id"]
+        self.topic = row["topic"]
+        self.effectJson = row["effect_json"]
+        self.createdAt = row["created_at"]
+        self.availableAt = row["available_at"]
+        self.attempts = row["attempts"]
+        self.lastError = row["last_error"]
+        self.deliveredAt = row["delivered_at"]
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        container["seq"] = self.seq
+        container["id"] = self.id
+        container["booking_id"] = self.bookingId
+        container["topic"] = self.topic
+        container["effect_json"] = self.effectJson
+        container["created_at"] = self.createdAt
+        container["available_at"] = self.availableAt
+        container["attempts"] = self.attempts
+        container["last_error"] = self.lastError
+        container["delivered_at"] = self.deliveredAt
+    }
 
     init(_ message: OutboxMessage) throws {
         self.id = message.id
@@ -311,14 +476,31 @@ struct OutboxRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A row of `provider_events`: an event id seen once.
-struct ProviderEventRecord: Codable, FetchableRecord, PersistableRecord {
+struct ProviderEventRecord: FetchableRecord, PersistableRecord {
     static let databaseTableName = "provider_events"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: String
     var type: String
     var receivedAt: Int64
+
+    init(id: String, type: String, receivedAt: Int64) {
+        self.id = id
+        self.type = type
+        self.receivedAt = receivedAt
+    }
+
+    // NB: columns are mapped by hand, not through Codable: this runs for every write of the hot paths.
+    init(row: Row) throws {
+        self.id = row["id"]
+        self.type = row["type"]
+        self.receivedAt = row["received_at"]
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = self.id
+        container["type"] = self.type
+        container["received_at"] = self.receivedAt
+    }
 }
 
 /// A row of `idempotency_keys`.
