@@ -23,43 +23,31 @@ final class ColumnJSONCache: Sendable {
     private let textByLines = Mutex<[[BookingLine]: String]>([:])
 
     func rules(_ text: String) throws -> BookingRules {
-        if let cached = self.rulesByText.withLock({ $0[text] }) { return cached }
-        let rules = try ColumnJSON.decode(BookingRules.self, from: text)
-        self.rulesByText.withLock { cache in
-            if cache.count >= self.limit { cache.removeAll() }
-            cache[text] = rules
-        }
-        return rules
+        try self.cached(self.rulesByText, text) { try ColumnJSON.decode(BookingRules.self, from: text) }
     }
 
     func text(_ rules: BookingRules) throws -> String {
-        if let cached = self.textByRules.withLock({ $0[rules] }) { return cached }
-        let text = try ColumnJSON.encode(rules)
-        self.textByRules.withLock { cache in
-            if cache.count >= self.limit { cache.removeAll() }
-            cache[rules] = text
-        }
-        return text
+        try self.cached(self.textByRules, rules) { try ColumnJSON.encode(rules) }
     }
 
     func lines(_ text: String) throws -> [BookingLine] {
-        if let cached = self.linesByText.withLock({ $0[text] }) { return cached }
-        let lines = try ColumnJSON.decode([BookingLine].self, from: text)
-        self.linesByText.withLock { cache in
-            if cache.count >= self.limit { cache.removeAll() }
-            cache[text] = lines
-        }
-        return lines
+        try self.cached(self.linesByText, text) { try ColumnJSON.decode([BookingLine].self, from: text) }
     }
 
     func text(_ lines: [BookingLine]) throws -> String {
-        if let cached = self.textByLines.withLock({ $0[lines] }) { return cached }
-        let text = try ColumnJSON.encode(lines)
-        self.textByLines.withLock { cache in
-            if cache.count >= self.limit { cache.removeAll() }
-            cache[lines] = text
+        try self.cached(self.textByLines, lines) { try ColumnJSON.encode(lines) }
+    }
+
+    private func cached<Key: Hashable & Sendable, Value: Sendable>(
+        _ cache: borrowing Mutex<[Key: Value]>, _ key: Key, make: () throws -> Value
+    ) throws -> Value {
+        if let value = cache.withLock({ $0[key] }) { return value }
+        let value = try make()
+        cache.withLock { entries in
+            if entries.count >= self.limit { entries.removeAll() }
+            entries[key] = value
         }
-        return text
+        return value
     }
 }
 
