@@ -51,6 +51,27 @@ final class ColumnJSONCache: Sendable {
     }
 }
 
+/// Hot-path statements, prepared once per connection and reused (GRDB's statement cache).
+enum HotStatements {
+    /// `INSERT INTO table (columns) VALUES (?, ...)`, with an optional conflict clause.
+    static func insert(
+        _ db: Database, into table: String, columns: [String], arguments: StatementArguments, orIgnore: Bool = false
+    ) throws {
+        let sql =
+            "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// `UPDATE table SET column = ?, ... WHERE key = ?`; throws when no row was updated.
+    static func update(
+        _ db: Database, _ table: String, columns: [String], arguments: StatementArguments, key: String, id: String
+    ) throws {
+        let sql = "UPDATE \(table) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE \(key) = ?"
+        try db.cachedStatement(sql: sql).execute(arguments: arguments + [id])
+        guard db.changesCount == 1 else { throw StorageError.corruptRow(table: table, id: id) }
+    }
+}
+
 /// JSON for the columns that hold a value type whole (schedules, rules, booking lines).
 enum ColumnJSON {
     static func encode(_ value: some Encodable) throws -> String {
@@ -335,6 +356,27 @@ struct BookingRecord: FetchableRecord, PersistableRecord {
             archivedAt: self.archivedAt.map(Millis.date), sequence: self.sequence,
             createdAt: Millis.date(self.createdAt), updatedAt: Millis.date(self.updatedAt))
     }
+
+    /// The columns written on insert, in the order of `insertArguments`.
+    static let insertColumns = [
+        "id", "access_token", "client_id", "staff_id", "start_at", "end_at", "buffer_minutes", "origin", "state",
+        "approval_on_settlement", "payment_status", "payment_method", "price_minor", "currency", "received_minor",
+        "refund_requested_minor", "refunded_minor", "surplus_received_minor", "surplus_refunded_minor",
+        "checkout_session_id", "payment_intent_id", "attention", "hold_until", "lines_json", "rules_json",
+        "client_note", "archived_at", "sequence", "created_at", "updated_at",
+    ]
+
+    /// The values of `insertColumns`.
+    var insertArguments: StatementArguments {
+        [
+            self.id, self.accessToken, self.clientId, self.staffId, self.startAt, self.endAt, self.bufferMinutes,
+            self.origin, self.state, self.approvalOnSettlement, self.paymentStatus, self.paymentMethod, self.priceMinor,
+            self.currency, self.receivedMinor, self.refundRequestedMinor, self.refundedMinor, self.surplusReceivedMinor,
+            self.surplusRefundedMinor, self.checkoutSessionId, self.paymentIntentId, self.attention, self.holdUntil,
+            self.linesJson, self.rulesJson, self.clientNote, self.archivedAt, self.sequence, self.createdAt,
+            self.updatedAt,
+        ]
+    }
 }
 
 /// A row of `booking_history` (append-only: triggers refuse updates and deletes).
@@ -395,6 +437,19 @@ struct HistoryRecord: FetchableRecord, PersistableRecord {
             bookingID: BookingID(rawValue: self.bookingId), at: Millis.date(self.at), actor: actor,
             from: self.fromState.flatMap(BookingState.init(rawValue:)), to: to, event: self.event, reason: self.reason,
             providerEventID: self.providerEventId)
+    }
+
+    /// The columns written on insert, in the order of `insertArguments`.
+    static let insertColumns = [
+        "booking_id", "at", "actor", "from_state", "to_state", "event", "reason", "provider_event_id",
+    ]
+
+    /// The values of `insertColumns`.
+    var insertArguments: StatementArguments {
+        [
+            self.bookingId, self.at, self.actor, self.fromState, self.toState, self.event, self.reason,
+            self.providerEventId,
+        ]
     }
 }
 
@@ -461,6 +516,20 @@ struct OutboxRecord: FetchableRecord, PersistableRecord {
             availableAt: Millis.date(self.availableAt), attempts: self.attempts, lastError: self.lastError,
             deliveredAt: self.deliveredAt.map(Millis.date))
     }
+
+    /// The columns written on insert, in the order of `insertArguments`.
+    static let insertColumns = [
+        "id", "booking_id", "topic", "effect_json", "created_at", "available_at", "attempts", "last_error",
+        "delivered_at",
+    ]
+
+    /// The values of `insertColumns`.
+    var insertArguments: StatementArguments {
+        [
+            self.id, self.bookingId, self.topic, self.effectJson, self.createdAt, self.availableAt, self.attempts,
+            self.lastError, self.deliveredAt,
+        ]
+    }
 }
 
 /// A row of `provider_events`: an event id seen once.
@@ -489,6 +558,12 @@ struct ProviderEventRecord: FetchableRecord, PersistableRecord {
         container["type"] = self.type
         container["received_at"] = self.receivedAt
     }
+
+    /// The columns written on insert, in the order of `insertArguments`.
+    static let insertColumns = ["id", "type", "received_at"]
+
+    /// The values of `insertColumns`.
+    var insertArguments: StatementArguments { [self.id, self.type, self.receivedAt] }
 }
 
 /// A row of `idempotency_keys`.

@@ -175,7 +175,10 @@ struct SQLiteAccess: BookingStoreTransaction {
     // MARK: Reads
 
     func booking(_ id: BookingID) async throws -> Booking? {
-        try await self.access { db in try BookingRecord.fetchOne(db, key: id.rawValue)?.domain() }
+        try await self.access { db in
+            try BookingRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM bookings WHERE id = ?"), arguments: [id.rawValue])?.domain()
+        }
     }
 
     func booking(accessToken: AccessToken) async throws -> Booking? {
@@ -403,12 +406,19 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func insert(_ booking: Booking) async throws {
         let record = try BookingRecord(booking)
-        try await self.mutate { db in try record.insert(db) }
+        try await self.mutate { db in
+            try HotStatements.insert(
+                db, into: "bookings", columns: BookingRecord.insertColumns, arguments: record.insertArguments)
+        }
     }
 
     func update(_ booking: Booking) async throws {
         let record = try BookingRecord(booking)
-        try await self.mutate { db in try record.update(db) }
+        try await self.mutate { db in
+            try HotStatements.update(
+                db, "bookings", columns: BookingRecord.insertColumns, arguments: record.insertArguments, key: "id",
+                id: record.id)
+        }
     }
 
     func insert(_ client: Client) async throws {
@@ -423,12 +433,18 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func append(_ entry: HistoryEntry) async throws {
         let record = HistoryRecord(entry)
-        try await self.mutate { db in try record.insert(db) }
+        try await self.mutate { db in
+            try HotStatements.insert(
+                db, into: "booking_history", columns: HistoryRecord.insertColumns, arguments: record.insertArguments)
+        }
     }
 
     func enqueue(_ message: OutboxMessage) async throws {
         let record = try OutboxRecord(message)
-        try await self.mutate { db in try record.insert(db) }
+        try await self.mutate { db in
+            try HotStatements.insert(
+                db, into: "outbox", columns: OutboxRecord.insertColumns, arguments: record.insertArguments)
+        }
     }
 
     func updateOutbox(_ message: OutboxMessage) async throws {
@@ -445,7 +461,9 @@ struct SQLiteAccess: BookingStoreTransaction {
         guard self.writable else { throw StorageError.readOnly }
         let record = ProviderEventRecord(id: id, type: type, receivedAt: Millis.from(receivedAt))
         return try WriterConnection.run(self.pool) { db in
-            try record.insert(db, onConflict: .ignore)
+            try HotStatements.insert(
+                db, into: "provider_events", columns: ProviderEventRecord.insertColumns,
+                arguments: record.insertArguments, orIgnore: true)
             return db.changesCount == 1
         }
     }
