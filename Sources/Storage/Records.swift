@@ -21,6 +21,7 @@ final class ColumnJSONCache: Sendable {
     private let textByRules = Mutex<[BookingRules: String]>([:])
     private let linesByText = Mutex<[String: [BookingLine]]>([:])
     private let textByLines = Mutex<[[BookingLine]: String]>([:])
+    private let textByEffect = Mutex<[OutboxEffect: String]>([:])
 
     func rules(_ text: String) throws -> BookingRules {
         try self.cached(self.rulesByText, text) { try ColumnJSON.decode(BookingRules.self, from: text) }
@@ -36,6 +37,14 @@ final class ColumnJSONCache: Sendable {
 
     func text(_ lines: [BookingLine]) throws -> String {
         try self.cached(self.textByLines, lines) { try ColumnJSON.encode(lines) }
+    }
+
+    /// Emails repeat (one JSON text per notice); provider calls carry unique keys and are not kept.
+    func text(_ effect: OutboxEffect) throws -> String {
+        switch effect {
+        case .emailClient, .emailAdmins: try self.cached(self.textByEffect, effect) { try ColumnJSON.encode(effect) }
+        case .refund, .expireCheckout: try ColumnJSON.encode(effect)
+        }
     }
 
     private func cached<Key: Hashable & Sendable, Value: Sendable>(
@@ -500,7 +509,7 @@ struct OutboxRecord: FetchableRecord, PersistableRecord {
         self.id = message.id
         self.bookingId = message.bookingID.rawValue
         self.topic = message.effect.topic.rawValue
-        self.effectJson = try ColumnJSON.encode(message.effect)
+        self.effectJson = try ColumnJSONCache.shared.text(message.effect)
         self.createdAt = Millis.from(message.createdAt)
         self.availableAt = Millis.from(message.availableAt)
         self.attempts = message.attempts
