@@ -62,22 +62,22 @@ final class ColumnJSONCache: Sendable {
 
 /// Hot-path statements, prepared once per connection and reused (GRDB's statement cache).
 enum HotStatements {
-    /// `INSERT INTO table (columns) VALUES (?, ...)`, with an optional conflict clause.
-    static func insert(
-        _ db: Database, into table: String, columns: [String], arguments: StatementArguments, orIgnore: Bool = false
-    ) throws {
-        let sql =
-            "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
-        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    static let insertBooking = Self.insertSQL("bookings", BookingRecord.insertColumns)
+    static let updateBooking =
+        "UPDATE bookings SET \(BookingRecord.insertColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
+    static let insertHistory = Self.insertSQL("booking_history", HistoryRecord.insertColumns)
+    static let insertOutbox = Self.insertSQL("outbox", OutboxRecord.insertColumns)
+    static let insertProviderEvent = Self.insertSQL(
+        "provider_events", ProviderEventRecord.insertColumns, orIgnore: true)
+
+    static func insertSQL(_ table: String, _ columns: [String], orIgnore: Bool = false) -> String {
+        "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(columns.joined(separator: ", "))) "
+            + "VALUES (\(databaseQuestionMarks(count: columns.count)))"
     }
 
-    /// `UPDATE table SET column = ?, ... WHERE key = ?`; throws when no row was updated.
-    static func update(
-        _ db: Database, _ table: String, columns: [String], arguments: StatementArguments, key: String, id: String
-    ) throws {
-        let sql = "UPDATE \(table) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE \(key) = ?"
-        try db.cachedStatement(sql: sql).execute(arguments: arguments + [id])
-        guard db.changesCount == 1 else { throw StorageError.corruptRow(table: table, id: id) }
+    /// Runs a statement through the connection's statement cache.
+    static func execute(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }
 

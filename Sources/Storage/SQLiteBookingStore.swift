@@ -113,6 +113,17 @@ actor WriteQueue {
             return bodies.map { _ in .failure(error) }
         }
         let access = SQLiteAccess(pool: pool, writable: true)
+        if bodies.count == 1 {
+            // Alone in its batch: the transaction itself is the body's, no savepoint needed.
+            do {
+                let value = try await bodies[0](access)
+                try WriterConnection.run(pool) { db in try db.execute(sql: "COMMIT") }
+                return [.success(value)]
+            } catch {
+                try? WriterConnection.run(pool) { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
+                return [.failure(error)]
+            }
+        }
         var results: [Result<any Sendable, any Error>] = []
         for body in bodies {
             do {
@@ -412,17 +423,15 @@ struct SQLiteAccess: BookingStoreTransaction {
     func insert(_ booking: Booking) async throws {
         let record = try BookingRecord(booking)
         try await self.mutate { db in
-            try HotStatements.insert(
-                db, into: "bookings", columns: BookingRecord.insertColumns, arguments: record.insertArguments)
+            try HotStatements.execute(db, HotStatements.insertBooking, record.insertArguments)
         }
     }
 
     func update(_ booking: Booking) async throws {
         let record = try BookingRecord(booking)
         try await self.mutate { db in
-            try HotStatements.update(
-                db, "bookings", columns: BookingRecord.insertColumns, arguments: record.insertArguments, key: "id",
-                id: record.id)
+            try HotStatements.execute(db, HotStatements.updateBooking, record.insertArguments + [record.id])
+            guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "bookings", id: record.id) }
         }
     }
 
@@ -439,25 +448,23 @@ struct SQLiteAccess: BookingStoreTransaction {
     func append(_ entry: HistoryEntry) async throws {
         let record = HistoryRecord(entry)
         try await self.mutate { db in
-            try HotStatements.insert(
-                db, into: "booking_history", columns: HistoryRecord.insertColumns, arguments: record.insertArguments)
+            try HotStatements.execute(db, HotStatements.insertHistory, record.insertArguments)
         }
     }
 
     func enqueue(_ message: OutboxMessage) async throws {
         let record = try OutboxRecord(message)
         try await self.mutate { db in
-            try HotStatements.insert(
-                db, into: "outbox", columns: OutboxRecord.insertColumns, arguments: record.insertArguments)
+            try HotStatements.execute(db, HotStatements.insertOutbox, record.insertArguments)
         }
     }
 
     func updateOutbox(_ message: OutboxMessage) async throws {
         let record = try OutboxRecord(message)
         try await self.mutate { db in
-            try db.execute(
-                sql: "UPDATE outbox SET available_at = ?, attempts = ?, last_error = ?, delivered_at = ? WHERE id = ?",
-                arguments: [record.availableAt, record.attempts, record.lastError, record.deliveredAt, record.id])
+            try HotStatements.execute(
+                db, "UPDATE outbox SET available_at = ?, attempts = ?, last_error = ?, delivered_at = ? WHERE id = ?",
+                [record.availableAt, record.attempts, record.lastError, record.deliveredAt, record.id])
             guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "outbox", id: record.id) }
         }
     }
@@ -466,9 +473,7 @@ struct SQLiteAccess: BookingStoreTransaction {
         guard self.writable else { throw StorageError.readOnly }
         let record = ProviderEventRecord(id: id, type: type, receivedAt: Millis.from(receivedAt))
         return try WriterConnection.run(self.pool) { db in
-            try HotStatements.insert(
-                db, into: "provider_events", columns: ProviderEventRecord.insertColumns,
-                arguments: record.insertArguments, orIgnore: true)
+            try HotStatements.execute(db, HotStatements.insertProviderEvent, record.insertArguments)
             return db.changesCount == 1
         }
     }

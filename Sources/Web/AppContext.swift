@@ -21,14 +21,15 @@ public struct AppContext: RequestContext {
 
 /// The service's JSON settings.
 enum JSONCoding {
-    static var encoder: JSONEncoder {
+    /// NB: one shared coder each: they are immutable once configured, and making one per request shows in profiles.
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
 
-    static var decoder: JSONDecoder {
+    static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -39,7 +40,7 @@ enum JSONCoding {
             return date
         }
         return decoder
-    }
+    }()
 }
 
 /// ISO 8601 instants, with or without fractional seconds, with a zone designator.
