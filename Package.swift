@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure domain: Foundation only, no I/O, no clock reads.
@@ -52,6 +55,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Emails from templates, calendar files and links, SMTP delivery, the email outbox worker, the development mailbox.
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "Booking", "Workflow",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates")],
+            swiftSettings: strictSettings
+        ),
         // A stateful Stripe-compatible provider: API, hosted checkout page, signed webhook delivery.
         .target(
             name: "FakeStripe",
@@ -69,7 +87,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "Booking", "Workflow", "Payments", "FakeStripe",
+                "Booking", "Workflow", "Payments", "FakeStripe", "Notifications",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -83,12 +101,15 @@ let package = Package(
         .executableTarget(
             name: "rendezvous",
             dependencies: [
-                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Web",
+                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Notifications", "Web",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -128,6 +149,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "NotificationsTests",
+            dependencies: ["Booking", "Workflow", "Storage", "Notifications", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "WebTests",
             dependencies: [
                 "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Web", "TestSupport",
@@ -138,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Web", "TestSupport",
+                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Notifications", "Web", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

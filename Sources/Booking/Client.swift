@@ -59,6 +59,8 @@ public struct Client: Hashable, Sendable, Codable, Identifiable {
     public var name: String
     public var email: EmailAddress
     public var phone: String?
+    /// The IANA time zone the client reads times in (emails use it); nil: the practice's.
+    public var timeZone: String?
     /// A banned client cannot book.
     public var isBanned: Bool
     /// Notes only admins see.
@@ -66,13 +68,14 @@ public struct Client: Hashable, Sendable, Codable, Identifiable {
     public var createdAt: Date
 
     public init(
-        id: ClientID, name: String, email: EmailAddress, phone: String? = nil,
+        id: ClientID, name: String, email: EmailAddress, phone: String? = nil, timeZone: String? = nil,
         isBanned: Bool = false, privateNotes: String = "", createdAt: Date
     ) {
         self.id = id
         self.name = name
         self.email = email
         self.phone = phone
+        self.timeZone = timeZone
         self.isBanned = isBanned
         self.privateNotes = privateNotes
         self.createdAt = createdAt
@@ -84,6 +87,15 @@ public struct Client: Hashable, Sendable, Codable, Identifiable {
         guard !name.isEmpty else { throw .invalidField(field: "name", reason: "must not be empty") }
         guard name.count <= 200 else { throw .invalidField(field: "name", reason: "at most 200 characters") }
         return name
+    }
+
+    /// Validates an optional IANA time zone name (`Europe/Paris`).
+    public static func validatedTimeZone(_ raw: String?) throws(BookingError) -> String? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard raw.count <= 64, let zone = TimeZone(identifier: raw) else {
+            throw .invalidField(field: "timeZone", reason: "not an IANA time zone such as Europe/Paris")
+        }
+        return zone.identifier
     }
 
     /// Validates an optional phone number: digits, spaces and `+-().`, 4 to 32 characters.

@@ -170,6 +170,7 @@ struct ClientRecord: Codable, FetchableRecord, PersistableRecord {
     var email: String
     var emailNormalized: String
     var phone: String?
+    var timeZone: String?
     var isBanned: Bool
     var privateNotes: String
     var createdAt: Int64
@@ -180,6 +181,7 @@ struct ClientRecord: Codable, FetchableRecord, PersistableRecord {
         self.email = client.email.value
         self.emailNormalized = client.email.normalized
         self.phone = client.phone
+        self.timeZone = client.timeZone
         self.isBanned = client.isBanned
         self.privateNotes = client.privateNotes
         self.createdAt = Millis.from(client.createdAt)
@@ -190,7 +192,8 @@ struct ClientRecord: Codable, FetchableRecord, PersistableRecord {
             throw StorageError.corruptRow(table: Self.databaseTableName, id: self.id)
         }
         return Client(
-            id: ClientID(rawValue: self.id), name: self.name, email: email, phone: self.phone, isBanned: self.isBanned,
+            id: ClientID(rawValue: self.id), name: self.name, email: email, phone: self.phone,
+            timeZone: self.timeZone, isBanned: self.isBanned,
             privateNotes: self.privateNotes, createdAt: Millis.date(self.createdAt))
     }
 }

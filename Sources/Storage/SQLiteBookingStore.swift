@@ -390,6 +390,10 @@ struct SQLiteAccess: BookingStoreTransaction {
         try await self.access { db in try AdminRecord.fetchCount(db) }
     }
 
+    func admins() async throws -> [AdminAccount] {
+        try await self.access { db in try AdminRecord.order(Column("created_at"), Column("id")).fetchAll(db).map { try $0.domain() } }
+    }
+
     func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession? {
         try await self.access { db in
             try AdminSessionRecord.filter(Column("token_hash") == tokenHash && Column("expires_at") > Millis.from(now))

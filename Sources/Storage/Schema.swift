@@ -155,6 +155,9 @@ enum SQLiteSchema {
                     CREATE INDEX bookings_by_payment_intent ON bookings(payment_intent_id) WHERE payment_intent_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("2026-11-24-client-time-zone") { db in
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN time_zone TEXT")
+        }
         return migrator
     }
 }

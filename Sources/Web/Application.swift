@@ -2,6 +2,7 @@ import FakeStripe
 import Foundation
 import Hummingbird
 import Logging
+import Notifications
 import Payments
 import ServiceLifecycle
 import Workflow
@@ -12,16 +13,38 @@ public struct BackgroundIntervals: Sendable {
     public var providerOutbox: Duration
     public var reconciliation: Duration
     public var webhookDispatch: Duration
+    public var emailOutbox: Duration
 
     public init(
         holdExpiry: Duration = .seconds(5), providerOutbox: Duration = .seconds(1),
         reconciliation: Duration = .seconds(60),
-        webhookDispatch: Duration = .milliseconds(100)
+        webhookDispatch: Duration = .milliseconds(100), emailOutbox: Duration = .seconds(1)
     ) {
+        self.emailOutbox = emailOutbox
         self.holdExpiry = holdExpiry
         self.providerOutbox = providerOutbox
         self.reconciliation = reconciliation
         self.webhookDispatch = webhookDispatch
+    }
+}
+
+/// How emails are written and where they go.
+public struct MailSetup: Sendable {
+    public var composer: EmailComposer
+    public var transport: any MailTransport
+    /// The development mailbox, browsable at `/dev/mailbox`, when it is the transport (no SMTP configured).
+    public var mailbox: DevelopmentMailbox?
+
+    public init(composer: EmailComposer, transport: any MailTransport, mailbox: DevelopmentMailbox? = nil) {
+        self.composer = composer
+        self.transport = transport
+        self.mailbox = mailbox
+    }
+
+    /// Emails into a development mailbox in `directory`.
+    public static func developmentMailbox(directory: URL, branding: EmailBranding) throws -> MailSetup {
+        let mailbox = try DevelopmentMailbox(directory: directory)
+        return MailSetup(composer: try EmailComposer(branding: branding), transport: mailbox, mailbox: mailbox)
     }
 }
 
@@ -30,17 +53,22 @@ public struct BackgroundIntervals: Sendable {
 /// `runService()` on the result runs them together and shuts them down gracefully on SIGTERM or SIGINT.
 public func buildApplication(
     workflow: BookingWorkflow, provider: any PaymentProvider, fakeStripe: FakeStripe?, configuration: WebConfiguration,
-    host: String, port: Int, intervals: BackgroundIntervals = BackgroundIntervals(),
+    mail: MailSetup? = nil, host: String, port: Int, intervals: BackgroundIntervals = BackgroundIntervals(),
     logger: Logger = Logger(label: "rendezvous"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(
-        workflow: workflow, provider: provider, configuration: configuration, fakeStripe: fakeStripe)
+        workflow: workflow, provider: provider, configuration: configuration, fakeStripe: fakeStripe, mail: mail)
     var services: [any Service] = [
         HoldExpiryService(workflow: workflow, interval: intervals.holdExpiry),
         ProviderOutboxWorker(workflow: workflow, provider: provider, interval: intervals.providerOutbox),
         ReconciliationService(workflow: workflow, provider: provider, interval: intervals.reconciliation),
     ]
+    if let mail {
+        services.append(
+            EmailOutboxWorker(
+                workflow: workflow, composer: mail.composer, transport: mail.transport, interval: intervals.emailOutbox))
+    }
     if let fakeStripe {
         services.append(FakeStripeWebhookDispatcher(fake: fakeStripe, pollInterval: intervals.webhookDispatch))
     }

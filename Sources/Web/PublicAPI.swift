@@ -2,6 +2,7 @@ import Booking
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Notifications
 import Payments
 import Workflow
 
@@ -10,11 +11,14 @@ struct PublicAPI: Sendable {
     let workflow: BookingWorkflow
     let provider: any PaymentProvider
     let configuration: WebConfiguration
+    /// Names the practice in calendar files and builds the client's links.
+    let branding: EmailBranding
 
     struct ClientBody: Decodable, Sendable {
         var name: String
         var email: String
         var phone: String?
+        var timeZone: String?
     }
 
     struct BookingBody: Decodable, Sendable {
@@ -35,20 +39,25 @@ struct PublicAPI: Sendable {
         }
         router.get("api/services/:id/slots") { request, context in try await self.slots(request, context) }
         router.post("api/bookings") { request, _ in try await self.book(request) }
-        router.get("api/bookings/:token") { _, context in
+        router.get("api/bookings/:token") { _, context -> Response in
+            // `/api/bookings/{token}.ics` is the booking's calendar file.
+            if let raw = context.parameters.get("token"), raw.hasSuffix(".ics") {
+                return try await self.calendarFile(token: String(raw.dropLast(4)))
+            }
             let booking = try await self.workflow.booking(accessToken: try Self.token(context))
             let history = try await self.workflow.history(of: booking.id)
-            return BookingView(booking, urls: self.configuration.urls, token: false, history: history)
+            return try JSONCoding.encoder.encodeAsResponse(self.clientView(booking, history: history), status: .ok)
         }
         router.post("api/bookings/:token/confirm") { _, context in
             let booking = try await self.workflow.confirmByClient(token: try Self.token(context))
-            return BookingView(booking, urls: self.configuration.urls, token: false)
+            return self.clientView(booking)
         }
         router.post("api/bookings/:token/cancel") { request, context in
             let body = try await Self.optionalBody(CancelBody.self, request)
             let booking = try await self.workflow.cancelByClient(token: try Self.token(context), reason: body?.reason)
-            return BookingView(booking, urls: self.configuration.urls, token: false)
+            return self.clientView(booking)
         }
+        ClientBookingPage(api: self).addRoutes(to: router)
         router.get("pay/:token") { _, context in try await self.followPaymentLink(context) }
         router.get("pay/:token/done") { _, context in
             let booking = try await self.workflow.booking(accessToken: try Self.token(context))
@@ -64,6 +73,30 @@ struct PublicAPI: Sendable {
                 .ok, title: "Payment not made",
                 message: "Nothing was charged. Your payment link still works while the booking holds its time.")
         }
+    }
+
+    /// The client's view of a booking, with its add-to-calendar links.
+    func clientView(_ booking: Booking, history: [HistoryEntry]? = nil) -> BookingView {
+        var view = BookingView(booking, urls: self.configuration.urls, token: false, history: history)
+        view.calendar = self.calendarLinks(booking)
+        return view
+    }
+
+    func calendarLinks(_ booking: Booking) -> AddToCalendarLinks {
+        AddToCalendarLinks(
+            event: self.branding.calendarEvent(for: booking, stamp: booking.updatedAt),
+            icsURL: self.branding.icsURL(booking))
+    }
+
+    /// `GET /api/bookings/{token}.ics`: the booking as an iCalendar file, as it stands now.
+    private func calendarFile(token raw: String) async throws -> Response {
+        guard let token = AccessToken(validating: raw) else { throw APIError(BookingError.notFound(what: "booking")) }
+        let booking = try await self.workflow.booking(accessToken: token)
+        let ics = ICalendar.document(for: self.branding.calendarEvent(for: booking, stamp: booking.updatedAt))
+        var headers = HTTPFields()
+        headers[.contentType] = "text/calendar; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"booking.ics\""
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: ics)))
     }
 
     static func token(_ context: AppContext) throws -> AccessToken {
@@ -115,9 +148,10 @@ struct PublicAPI: Sendable {
         let receipt = try await self.workflow.book(
             ClientBookingRequest(
                 serviceIDs: ids, start: body.start, name: body.client.name, email: body.client.email,
-                phone: body.client.phone, note: body.note),
+                phone: body.client.phone, note: body.note, timeZone: body.client.timeZone),
             idempotencyKey: key)
-        let view = BookingView(receipt.booking, urls: self.configuration.urls, token: true)
+        var view = BookingView(receipt.booking, urls: self.configuration.urls, token: true)
+        view.calendar = self.calendarLinks(receipt.booking)
         return try JSONCoding.encoder.encodeAsResponse(view, status: receipt.replayed ? .ok : .created)
     }
 

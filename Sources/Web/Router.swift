@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Notifications
 import Payments
 import Workflow
 
@@ -12,11 +13,16 @@ import Workflow
 /// and (when given) the built-in fake provider under `/fake-stripe`.
 public func buildRouter(
     workflow: BookingWorkflow, provider: any PaymentProvider, configuration: WebConfiguration,
-    fakeStripe: FakeStripe? = nil
+    fakeStripe: FakeStripe? = nil, mail: MailSetup? = nil
 ) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     router.add(middleware: ErrorMiddleware())
-    let api = PublicAPI(workflow: workflow, provider: provider, configuration: configuration)
+    let branding =
+        mail?.composer.branding
+        ?? EmailBranding(
+            businessName: "Rendezvous", signature: "", from: Mailbox(address: "no-reply@rendezvous.localhost"),
+            publicBaseURL: configuration.publicBaseURL)
+    let api = PublicAPI(workflow: workflow, provider: provider, configuration: configuration, branding: branding)
     api.addRoutes(to: router)
     WebhookIntake(workflow: workflow, configuration: configuration).addRoutes(to: router)
     AdminAPI(workflow: workflow, configuration: configuration).addRoutes(to: router)
@@ -40,6 +46,7 @@ public func buildRouter(
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
     if let fakeStripe { fakeStripe.addRoutes(to: router.group("fake-stripe")) }
+    if let mailbox = mail?.mailbox { DevelopmentMailboxPages(mailbox: mailbox).addRoutes(to: router) }
     return router
 }
 
@@ -55,16 +62,26 @@ extension JSONEncoder {
 /// Small HTML pages for people following links (payment link outcomes).
 enum Page {
     static func html(_ status: HTTPResponse.Status, title: String, message: String) -> Response {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;")
-        }
+        self.document(status, title: title, body: "<p>\(escape(message))</p>")
+    }
+
+    /// Escapes text for HTML content and quoted attribute values.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// A page around `body` (HTML the caller escaped).
+    static func document(_ status: HTTPResponse.Status, title: String, body: String, wide: Bool = false) -> Response {
         let html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(escape(title))</title>
-            <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}</style></head>
-            <body><h1>\(escape(title))</h1><p>\(escape(message))</p></body></html>
+            <style>body{font-family:system-ui,sans-serif;max-width:\(wide ? "60rem" : "32rem");margin:3rem auto;padding:0 1rem}
+            table{border-collapse:collapse}th,td{text-align:left;padding:.3rem .8rem .3rem 0;vertical-align:top}
+            .button{display:inline-block;padding:.5rem 1rem;background:#0f766e;color:#fff;text-decoration:none;border-radius:.3rem;border:0;font:inherit;cursor:pointer}
+            form{display:inline}</style></head>
+            <body><h1>\(escape(title))</h1>\(body)</body></html>
             """
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"

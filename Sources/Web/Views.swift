@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import Hummingbird
+import Notifications
 import Workflow
 
 /// An amount as the API shows it.
@@ -120,6 +121,8 @@ struct BookingView: ResponseEncodable, Sendable {
     var paidAmount: MoneyView?
     var refundedAmount: MoneyView?
     var note: String?
+    /// Add-to-calendar links (Google, Outlook, Yahoo) and the .ics, on the client's views.
+    var calendar: AddToCalendarLinks?
 
     init(
         _ booking: Booking, urls: PaymentReturnURLs, token: Bool, history: [HistoryEntry]? = nil,

@@ -26,6 +26,9 @@ extension BookingWorkflow {
     /// How many admins exist.
     public func adminCount() async throws -> Int { try await self.store.read { try await $0.adminCount() } }
 
+    /// Every admin account, oldest first.
+    public func admins() async throws -> [AdminAccount] { try await self.store.read { try await $0.admins() } }
+
     /// Records a signed-in session.
     public func startAdminSession(_ session: AdminSession) async throws {
         try await self.store.write { try await $0.insert(session) }

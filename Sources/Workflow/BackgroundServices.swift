@@ -5,7 +5,7 @@ import Payments
 import ServiceLifecycle
 
 /// Runs `pass` every `interval` until cancelled or asked to shut down; a failing pass is logged and retried.
-func runPeriodically(
+public func runPeriodically(
     every interval: Duration, logger: Logger, name: String, _ pass: @escaping @Sendable () async throws -> Void
 ) async {
     await cancelWhenGracefulShutdown {

@@ -60,6 +60,7 @@ public struct BookingWorkflow: Sendable {
         let email = try EmailAddress(request.email)
         let phone = try Client.validatedPhone(request.phone)
         let note = try Self.validatedNote(request.note)
+        let timeZone = try Client.validatedTimeZone(request.timeZone)
         if let idempotencyKey, !(1...255).contains(idempotencyKey.utf8.count) {
             throw BookingError.invalidField(field: "Idempotency-Key", reason: "must be 1 to 255 characters")
         }
@@ -91,12 +92,17 @@ public struct BookingWorkflow: Sendable {
             let slot = try await Self.claim(
                 selection, at: request.start, staffID: nil, rules: rules, clientBookings: history, now: now, in: tx)
 
-            let client: Client
+            var client: Client
             if let known {
                 client = known
+                if let timeZone, timeZone != known.timeZone {
+                    client.timeZone = timeZone
+                    try await tx.update(client)
+                }
             } else {
                 client = Client(
-                    id: self.ids.make(ClientID.self), name: name, email: email, phone: phone, createdAt: now)
+                    id: self.ids.make(ClientID.self), name: name, email: email, phone: phone, timeZone: timeZone,
+                    createdAt: now)
                 try await tx.insert(client)
             }
             let opened = BookingLifecycle.open(

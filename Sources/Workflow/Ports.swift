@@ -96,6 +96,8 @@ public protocol BookingStoreReader: Sendable {
     func admin(email: EmailAddress) async throws -> AdminAccount?
     func admin(_ id: AdminID) async throws -> AdminAccount?
     func adminCount() async throws -> Int
+    /// Every admin account, oldest first (admin notices go to all of them).
+    func admins() async throws -> [AdminAccount]
     /// A live admin session by the hash of its token.
     func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession?
 }

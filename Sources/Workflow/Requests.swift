@@ -9,9 +9,12 @@ public struct ClientBookingRequest: Hashable, Sendable {
     public var email: String
     public var phone: String?
     public var note: String?
+    /// The client's IANA time zone, for the times in their emails.
+    public var timeZone: String?
 
     public init(
-        serviceIDs: [ServiceID], start: Date, name: String, email: String, phone: String? = nil, note: String? = nil
+        serviceIDs: [ServiceID], start: Date, name: String, email: String, phone: String? = nil, note: String? = nil,
+        timeZone: String? = nil
     ) {
         self.serviceIDs = serviceIDs
         self.start = start
@@ -19,6 +22,7 @@ public struct ClientBookingRequest: Hashable, Sendable {
         self.email = email
         self.phone = phone
         self.note = note
+        self.timeZone = timeZone
     }
 
     /// A canonical text of the request, compared when an idempotency key is replayed.

@@ -4,6 +4,7 @@ import FakeStripe
 import Foundation
 import Hummingbird
 import Logging
+import Notifications
 import Payments
 import Storage
 import Web
@@ -83,8 +84,20 @@ struct ServeCommand: AsyncParsableCommand {
             fake = fakeStripe
         }
         let web = WebConfiguration(publicBaseURL: settings.publicURL, webhookSecrets: settings.webhookSecrets)
+        let branding = EmailBranding(
+            businessName: settings.businessName, signature: settings.emailSignature, from: settings.mailFrom,
+            publicBaseURL: settings.publicURL)
+        let mail: MailSetup
+        if let smtp = settings.smtp {
+            mail = MailSetup(
+                composer: try EmailComposer(branding: branding),
+                transport: try SMTPTransport(configuration: smtp, logger: logger))
+        } else {
+            mail = try .developmentMailbox(directory: URL(fileURLWithPath: settings.mailboxDirectory), branding: branding)
+        }
         let app = buildApplication(
-            workflow: workflow, provider: provider, fakeStripe: fake, configuration: web, host: settings.host,
+            workflow: workflow, provider: provider, fakeStripe: fake, configuration: web, mail: mail,
+            host: settings.host,
             port: settings.port,
             logger: logger,
             onServerRunning: { [fake] _ in
@@ -93,7 +106,9 @@ struct ServeCommand: AsyncParsableCommand {
                     fake == nil
                         ? "Payments: Stripe at \(settings.stripeAPIBase)."
                         : "Payments: the built-in FakeStripe at \(settings.publicURL)/fake-stripe (test mode).")
-                say("Emails wait in the development mailbox (SMTP arrives with the notifications work).")
+                say(
+                    settings.smtp.map { "Emails: SMTP via \($0.host):\($0.port), from \(settings.mailFrom)." }
+                        ?? "Emails: the development mailbox at \(settings.publicURL)/dev/mailbox (set SMTP_URL to send).")
             })
         try await app.runService()
     }
@@ -114,6 +129,12 @@ struct ServeSettings: Sendable {
     var webhookSecrets: [String]
     var adminEmail: String?
     var adminPassword: String?
+    /// Nil: emails go to the development mailbox.
+    var smtp: SMTPConfiguration?
+    var mailFrom: Mailbox
+    var mailboxDirectory: String
+    var businessName: String
+    var emailSignature: String
 
     init(environment: [String: String], host: String?, port: Int?, database: String, publicURL: String?) throws {
         func value(_ key: String) -> String? {
@@ -176,10 +197,30 @@ struct ServeSettings: Sendable {
             throw ValidationError("RENDEZVOUS_ADMIN_PASSWORD must be at least 10 characters")
         }
         if let smtp = value("SMTP_URL") {
-            throw ValidationError(
-                "SMTP_URL is not supported yet (got \(smtp.prefix(7))...); unset it to keep emails in the development mailbox"
-            )
+            do {
+                self.smtp = try SMTPConfiguration(url: smtp, trustRootsFile: value("SMTP_CA_FILE"))
+            } catch {
+                throw ValidationError(
+                    "SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
+            }
         }
+        if let file = value("SMTP_CA_FILE"), !FileManager.default.fileExists(atPath: file) {
+            throw ValidationError("SMTP_CA_FILE names no file: \(file)")
+        }
+        let from = value("MAIL_FROM") ?? "Rendezvous <no-reply@rendezvous.localhost>"
+        guard let mailFrom = Mailbox(parsing: from) else {
+            throw ValidationError("MAIL_FROM must be an address or Name <address>, not \(from)")
+        }
+        self.mailFrom = mailFrom
+        self.businessName = value("RENDEZVOUS_BUSINESS_NAME") ?? "Rendezvous demo practice"
+        self.emailSignature =
+            (value("RENDEZVOUS_EMAIL_SIGNATURE") ?? "Kind regards,\n\(self.businessName)")
+            .replacingOccurrences(of: "\\n", with: "\n")
+        let databaseFolder = URL(fileURLWithPath: database).deletingLastPathComponent().path
+        self.mailboxDirectory =
+            value("RENDEZVOUS_MAILBOX_DIR") ?? URL(fileURLWithPath: databaseFolder).appendingPathComponent(
+                "rendezvous-mailbox"
+            ).path
     }
 
     /// A random password of 20 characters.

@@ -164,21 +164,19 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         let verifyWall = clock.now - verifyStart
 
         // Events over HTTP, each once, then every tenth again (duplicates are acknowledged, not applied).
-        let url = service.baseURL + "/webhooks/stripe"
-        let send: @Sendable (Int) async throws -> Void = { index in
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "Stripe-Signature", value: headers[index])
-            request.body = .bytes(ByteBuffer(bytes: payloads[index]))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            _ = try await response.body.collect(upTo: 1 << 16)
-            guard response.status == .ok else { throw ValidationError("webhook answered \(response.status.code)") }
+        let webhook: @Sendable (Int) -> LoadRequest = { index in
+            LoadRequest(
+                method: .POST, path: "/webhooks/stripe",
+                headers: [("Content-Type", "application/json"), ("Stripe-Signature", headers[index])],
+                body: payloads[index])
         }
-        let (latencies, wall) = try await runConcurrently(count: self.events, concurrency: self.concurrency, send)
-        let duplicates = stride(from: 0, to: self.events, by: 10).map { $0 }
-        let (_, duplicateWall) = try await runConcurrently(count: duplicates.count, concurrency: self.concurrency) {
-            try await send(duplicates[$0])
+        let firsts = try await LoadClient.run(
+            host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.concurrency, request: webhook)
+        let duplicates = try await LoadClient.run(
+            host: "127.0.0.1", port: self.port, count: self.events / 10, concurrency: self.concurrency
+        ) { webhook($0 * 10) }
+        for outcome in [firsts, duplicates] where Set(outcome.statuses.keys) != [200] {
+            throw ValidationError("webhooks answered \(outcome.statuses)")
         }
 
         // The same work without HTTP: events applied by concurrent callers straight through the workflow, on bookings
@@ -220,10 +218,10 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         try await service.stop()
         guard paid == 2 * self.events else { throw ValidationError("\(paid) of \(self.events) bookings were paid") }
         print(
-            "webhooks over HTTP (\(self.concurrency) clients): \(perSecond(self.events, wall)) events/s; \(LatencySummary(samples: latencies))"
+            "webhooks over HTTP (\(self.concurrency) clients): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
         )
         print(
-            "duplicate deliveries: \(perSecond(duplicates.count, duplicateWall)) events/s (acknowledged, nothing applied twice)"
+            "duplicate deliveries: \(perSecond(duplicates.latencies.count, duplicates.wall)) events/s (acknowledged, nothing applied twice)"
         )
         print("verify-only baseline: \(perSecond(self.events, verifyWall)) events/s")
         print(

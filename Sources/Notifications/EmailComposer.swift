@@ -1,0 +1,277 @@
+import Booking
+import Foundation
+import Mustache
+import Workflow
+
+/// Who the emails come from and how they are signed.
+public struct EmailBranding: Hashable, Sendable {
+    /// The practice's name, in subjects, bodies and calendar events.
+    public var businessName: String
+    /// Closes every email; may span lines.
+    public var signature: String
+    /// `MAIL_FROM`.
+    public var from: Mailbox
+    /// Base of every link (`RENDEZVOUS_PUBLIC_URL`), without a trailing slash.
+    public var publicBaseURL: String
+
+    public init(businessName: String, signature: String, from: Mailbox, publicBaseURL: String) {
+        self.businessName = businessName
+        self.signature = signature
+        self.from = from
+        self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
+    }
+
+    /// The link a client pays by: stable, and never waits on the provider to be made.
+    public func paymentURL(_ booking: Booking) -> String { "\(self.publicBaseURL)/pay/\(booking.accessToken)" }
+    /// The client's page of the booking.
+    public func bookingURL(_ booking: Booking) -> String { "\(self.publicBaseURL)/bookings/\(booking.accessToken)" }
+    /// The booking's calendar file.
+    public func icsURL(_ booking: Booking) -> String { "\(self.publicBaseURL)/api/bookings/\(booking.accessToken).ics" }
+    /// Where an admin sees the booking.
+    public func adminBookingURL(_ booking: Booking) -> String {
+        "\(self.publicBaseURL)/api/admin/bookings/\(booking.id)"
+    }
+
+    /// The domain of Message-IDs: the sender's.
+    var messageIDDomain: String { self.from.address.split(separator: "@").last.map(String.init) ?? "rendezvous.local" }
+
+    /// The booking as a calendar event, in the state it is in now.
+    public func calendarEvent(for booking: Booking, stamp: Date) -> CalendarEvent {
+        let status: CalendarEvent.Status =
+            switch booking.state {
+            case .approved, .completed: .confirmed
+            case .canceled, .rejected, .expired, .noShow: .cancelled
+            case .awaitingPayment, .awaitingClientConfirmation, .awaitingApproval: .tentative
+            }
+        let category = booking.lines.first?.category ?? .chat
+        let names = booking.lines.map(\.name).joined(separator: " + ")
+        let joining =
+            category == .call
+            ? "A call: join from your booking page at the start time, or we call the number you gave us."
+            : "A chat: join from your booking page at the start time."
+        return CalendarEvent(
+            uid: "\(booking.id)@rendezvous", sequence: booking.sequence, stamp: stamp, start: booking.start,
+            end: booking.end, summary: "\(names) — \(self.businessName)",
+            description: "\(names) with \(self.businessName).\n\(joining)\nYour booking: \(self.bookingURL(booking))",
+            location: category == .call ? "Phone or video call" : "Online chat", url: self.bookingURL(booking),
+            organizerName: self.businessName, organizerEmail: self.from.address, status: status)
+    }
+}
+
+/// What an email is about.
+public enum EmailSubjectMatter: Hashable, Sendable {
+    case client(ClientNotice)
+    case admins(AdminNotice)
+
+    /// The template's name.
+    var templateName: String {
+        switch self {
+        case .client(let notice): "client/\(notice.rawValue)"
+        case .admins(let notice): "admin/\(notice.rawValue)"
+        }
+    }
+}
+
+/// Renders emails from the Mustache templates in `Templates/`: one file per email, whose first line is the
+/// subject and whose paragraphs (separated by blank lines) make the body; the text and HTML layouts wrap them
+/// with the action link, the details, the add-to-calendar links and the signature.
+public struct EmailComposer: Sendable {
+    public let branding: EmailBranding
+    private let library: MustacheLibrary
+
+    public init(branding: EmailBranding) throws {
+        self.branding = branding
+        guard let folder = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
+            throw ComposerError.templatesMissing
+        }
+        self.library = try Self.loadLibrary(folder)
+    }
+
+    enum ComposerError: Error, CustomStringConvertible {
+        case templatesMissing
+        case templateMissing(String)
+        case emptyTemplate(String)
+
+        var description: String {
+            switch self {
+            case .templatesMissing: "the email templates are not in the bundle"
+            case .templateMissing(let name): "no email template named \(name)"
+            case .emptyTemplate(let name): "the template \(name) rendered no subject"
+            }
+        }
+    }
+
+    static func loadLibrary(_ folder: URL) throws -> MustacheLibrary {
+        var library = MustacheLibrary()
+        let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "mustache" else { continue }
+            let relative = file.standardizedFileURL.path.dropFirst(folder.standardizedFileURL.path.count + 1)
+            try library.register(
+                String(contentsOf: file, encoding: .utf8), named: String(relative.dropLast(".mustache".count)))
+        }
+        return library
+    }
+
+    /// The email for a booking's client or its admins. `recipients` are the admins' addresses for an admin email;
+    /// the client's otherwise.
+    public func compose(
+        _ matter: EmailSubjectMatter, id: String, booking: Booking, client: Client, timeZone: String,
+        recipients: [Mailbox]? = nil, now: Date
+    ) throws -> EmailMessage {
+        let event = self.branding.calendarEvent(for: booking, stamp: now)
+        var model = self.model(booking: booking, client: client, timeZone: timeZone)
+        var attachments: [EmailAttachment] = []
+        var action: [String: String]?
+        switch matter {
+        case .client(let notice):
+            switch notice {
+            case .bookingReceived, .paymentRequested, .paymentFailed:
+                action = ["label": "Pay \(booking.price)", "url": self.branding.paymentURL(booking)]
+            case .bookingCreatedByAdmin:
+                action =
+                    booking.payment.isSettled
+                    ? ["label": "See your booking", "url": self.branding.bookingURL(booking)]
+                    : ["label": "Pay \(booking.price)", "url": self.branding.paymentURL(booking)]
+            case .confirmationRequested:
+                action = ["label": "Confirm your booking", "url": self.branding.bookingURL(booking)]
+            case .paymentReceived, .approved, .rejected, .canceled, .rescheduled, .paymentLapsed,
+                .latePaymentRefunded:
+                action = ["label": "See your booking", "url": self.branding.bookingURL(booking)]
+            }
+            if [.bookingCreatedByAdmin, .approved, .rescheduled, .canceled, .rejected].contains(notice) {
+                attachments.append(self.calendarAttachment(event))
+            }
+            if [.bookingCreatedByAdmin, .approved, .rescheduled, .paymentReceived].contains(notice) {
+                let links = AddToCalendarLinks(event: event, icsURL: self.branding.icsURL(booking))
+                model["calendar"] = [
+                    "google": links.google, "outlook": links.outlook, "yahoo": links.yahoo, "ics": links.ics,
+                ]
+            }
+        case .admins:
+            action = ["label": "Open the booking", "url": self.branding.adminBookingURL(booking)]
+        }
+        model["action"] = action
+
+        let name = matter.templateName
+        guard let rendered = self.library.render(model, withTemplate: name) else {
+            throw ComposerError.templateMissing(name)
+        }
+        let (subject, paragraphs) = try Self.split(rendered, template: name)
+        model["subject"] = subject
+        model["paragraphs"] = paragraphs
+        model["details"] = self.details(booking: booking, model: model)
+        model["signatureLines"] = self.branding.signature.split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        let text = self.library.render(model, withTemplate: "layout.text") ?? ""
+        let html = self.library.render(model, withTemplate: "layout.html") ?? ""
+        return EmailMessage(
+            id: id, messageID: "<\(id)@\(self.branding.messageIDDomain)>", from: self.branding.from,
+            to: recipients ?? [Mailbox(name: client.name, address: client.email.value)], subject: subject, date: now,
+            text: Self.normalizedText(text), html: html, attachments: attachments)
+    }
+
+    /// The `.ics` of a booking as it stands.
+    public func calendarFile(for booking: Booking, now: Date) -> String {
+        ICalendar.document(for: self.branding.calendarEvent(for: booking, stamp: now))
+    }
+
+    private func calendarAttachment(_ event: CalendarEvent) -> EmailAttachment {
+        let method = event.status == .cancelled ? "CANCEL" : "PUBLISH"
+        return EmailAttachment(
+            filename: "booking.ics", contentType: "text/calendar; charset=UTF-8; method=\(method)",
+            content: Data(ICalendar.document(for: event).utf8))
+    }
+
+    /// The values every template may use.
+    func model(booking: Booking, client: Client, timeZone: String) -> [String: Any] {
+        let zone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")!
+        let category = booking.lines.first?.category ?? .chat
+        let minutes = booking.lines.reduce(0) { $0 + $1.durationMinutes }
+        var model: [String: Any] = [
+            "business": self.branding.businessName,
+            "clientName": client.name,
+            "clientEmail": client.email.value,
+            "services": booking.lines.map(\.name).joined(separator: " + "),
+            "category": category == .call ? "Call" : "Chat",
+            "isCall": category == .call,
+            "isChat": category == .chat,
+            "kind": booking.lines.contains { $0.kind == .initial } ? "session" : "additional time",
+            "date": Self.format(booking.start, "EEEE d MMMM yyyy", zone),
+            "time": "\(Self.format(booking.start, "HH:mm", zone))–\(Self.format(booking.end, "HH:mm", zone))",
+            "timeZone": zone.identifier,
+            "duration": "\(minutes) minutes",
+            "amount": booking.price.description,
+            "paymentURL": self.branding.paymentURL(booking),
+            "bookingURL": self.branding.bookingURL(booking),
+            "reference": booking.id.rawValue,
+            "state": booking.state.rawValue,
+        ]
+        if let hold = booking.holdUntil {
+            model["holdUntil"] = Self.format(hold, "EEEE d MMMM yyyy 'at' HH:mm", zone)
+        }
+        if let phone = client.phone { model["phone"] = phone }
+        let payment = booking.payment
+        let refund = max(payment.refundRequestedMinorUnits, payment.refundedMinorUnits)
+        if refund > 0 {
+            model["refundAmount"] = Money(minorUnits: refund, currency: payment.expected.currency).description
+        }
+        if payment.receivedMinorUnits > 0 {
+            model["paidAmount"] = Money(minorUnits: payment.receivedMinorUnits, currency: payment.expected.currency)
+                .description
+        }
+        return model
+    }
+
+    private func details(booking: Booking, model: [String: Any]) -> [[String: String]] {
+        [
+            ["label": "Service", "value": model["services"] as? String ?? ""],
+            ["label": "Date", "value": model["date"] as? String ?? ""],
+            ["label": "Time", "value": "\(model["time"] as? String ?? "") (\(model["timeZone"] as? String ?? ""))"],
+            ["label": "Price", "value": booking.price.description],
+            ["label": "Reference", "value": booking.id.rawValue],
+        ]
+    }
+
+    /// First non-empty line: the subject; then paragraphs separated by blank lines, each on one line.
+    static func split(_ rendered: String, template: String) throws -> (String, [String]) {
+        var lines = rendered.replacingOccurrences(of: "\r\n", with: "\n").split(
+            separator: "\n", omittingEmptySubsequences: false
+        ).map { $0.trimmingCharacters(in: .whitespaces) }
+        while let first = lines.first, first.isEmpty { lines.removeFirst() }
+        guard let subject = lines.first, !subject.isEmpty else { throw ComposerError.emptyTemplate(template) }
+        var paragraphs: [String] = []
+        var current: [String] = []
+        for line in lines.dropFirst() {
+            if line.isEmpty {
+                if !current.isEmpty { paragraphs.append(current.joined(separator: " ")) }
+                current = []
+            } else {
+                current.append(line)
+            }
+        }
+        if !current.isEmpty { paragraphs.append(current.joined(separator: " ")) }
+        return (subject, paragraphs)
+    }
+
+    /// At most one blank line in a row, no trailing spaces, one final newline.
+    static func normalizedText(_ text: String) -> String {
+        var result: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.reversed().drop(while: { $0 == " " }).reversed()
+            if trimmed.isEmpty, result.last?.isEmpty ?? true { continue }
+            result.append(Substring(String(trimmed)))
+        }
+        while result.last?.isEmpty == true { result.removeLast() }
+        return result.joined(separator: "\n") + "\n"
+    }
+
+    /// A date in `zone` by a fixed pattern (English names, whatever the machine's locale).
+    public static func format(_ date: Date, _ pattern: String, _ zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,130 @@
+import Booking
+import Foundation
+import Notifications
+import Testing
+import TestSupport
+import Workflow
+
+let branding = EmailBranding(
+    businessName: "Cabinet <Martin>", signature: "Kind regards,\nCamille Martin",
+    from: Mailbox(name: "Cabinet Martin", address: "hello@cabinet.example"), publicBaseURL: "https://book.example/")
+
+func sampleBooking(_ service: Service = .chatFirst, state: (inout Booking) -> Void = { _ in }) -> Booking {
+    var booking = Booking.sample(client: ClientID(rawValue: "cl_zoe"), service: service)
+    state(&booking)
+    return booking
+}
+
+@Suite("Email composition")
+struct ComposerTests {
+    let composer = try! EmailComposer(branding: branding)
+    let client = Client(
+        id: ClientID(rawValue: "cl_zoe"), name: "Zoë <b>Dupré</b>", email: try! EmailAddress("zoe@example.com"),
+        phone: "+33 6 12 34 56 78", createdAt: Instants.mondayMorning)
+
+    func compose(_ matter: EmailSubjectMatter, _ booking: Booking = sampleBooking(), zone: String = "Europe/Paris")
+        throws -> EmailMessage
+    {
+        try self.composer.compose(
+            matter, id: "msg_test", booking: booking, client: self.client, timeZone: zone,
+            recipients: matter.isAdmin ? [Mailbox(address: "admin@cabinet.example")] : nil, now: Instants.mondayMorning
+        )
+    }
+
+    @Test(arguments: ClientNotice.allCases)
+    func everyClientEmailRenders(_ notice: ClientNotice) throws {
+        let email = try self.compose(.client(notice))
+        #expect(!email.subject.isEmpty)
+        #expect(!email.subject.contains("{{"))
+        #expect(email.to == [Mailbox(name: "Zoë <b>Dupré</b>", address: "zoe@example.com")])
+        #expect(email.messageID == "<msg_test@cabinet.example>")
+        // Both parts: the details, in the client's time zone (10:00 in Paris is 09:00 UTC), and the signature.
+        for part in [email.text, email.html] {
+            #expect(part.contains("Tuesday 1 December 2026"))
+            #expect(part.contains("10:00–10:45"))
+            #expect(part.contains("Europe/Paris"))
+            #expect(part.contains("Camille Martin"))
+            #expect(!part.contains("{{"))
+        }
+        // Names are escaped in HTML, kept as typed in text.
+        #expect(email.html.contains("Zoë &lt;b&gt;Dupré&lt;/b&gt;"))
+        #expect(!email.html.contains("<b>Dupré"))
+        #expect(email.text.contains("Zoë <b>Dupré</b>"))
+        #expect(email.html.contains("Cabinet &lt;Martin&gt;"))
+        let payment = "https://book.example/pay/tok_bk_sample"
+        let pays = [ClientNotice.bookingReceived, .bookingCreatedByAdmin, .paymentRequested, .paymentFailed]
+        #expect(email.text.contains(payment) == pays.contains(notice))
+        #expect(email.html.contains("href=\"\(payment)\"") == pays.contains(notice))
+        let hasCalendar = [ClientNotice.bookingCreatedByAdmin, .approved, .rescheduled, .canceled, .rejected]
+            .contains(notice)
+        #expect(email.attachments.contains { $0.filename == "booking.ics" } == hasCalendar)
+    }
+
+    @Test(arguments: AdminNotice.allCases)
+    func everyAdminEmailRenders(_ notice: AdminNotice) throws {
+        let email = try self.compose(.admins(notice))
+        #expect(!email.subject.isEmpty)
+        #expect(email.to == [Mailbox(address: "admin@cabinet.example")])
+        #expect(email.text.contains("zoe@example.com"))
+        #expect(email.text.contains("https://book.example/api/admin/bookings/bk_sample"))
+        #expect(email.attachments.isEmpty)
+    }
+
+    @Test func theAdminMadeBookingIsTitledPendingWithItsKindAndAwaitsValidation() throws {
+        let email = try self.compose(.client(.bookingCreatedByAdmin), sampleBooking(.callFirst))
+        #expect(email.subject.hasPrefix("Pending: your Call session"))
+        #expect(email.text.contains("awaits the validation of Cabinet <Martin>"))
+        #expect(email.text.contains("Zoë <b>Dupré</b>"))
+        let ics = String(decoding: try #require(email.attachments.first).content, as: UTF8.self)
+        #expect(property("STATUS", in: ics) == "TENTATIVE")
+    }
+
+    @Test func theApprovedEmailDiffersForAChatAndACall() throws {
+        let approve: (inout Booking) -> Void = { booking in
+            _ = try? booking.lifecycle.apply(.paymentSucceeded(PaymentReceipt(amount: booking.price), slotStillFree: true))
+            _ = try? booking.lifecycle.apply(.approved)
+        }
+        let chat = try self.compose(.client(.approved), sampleBooking(.chatFirst, state: approve))
+        let call = try self.compose(.client(.approved), sampleBooking(.callFirst, state: approve))
+        #expect(chat.text.contains("join the chat"))
+        #expect(!chat.text.contains("join the call"))
+        #expect(call.text.contains("join the call"))
+        #expect(call.text.contains("+33 6 12 34 56 78"))
+        let ics = String(decoding: try #require(call.attachments.first).content, as: UTF8.self)
+        #expect(property("STATUS", in: ics) == "CONFIRMED")
+        #expect(call.text.contains("calendar.google.com"))
+    }
+
+    @Test func aRescheduleSendsTheSameUIDWithAHigherSequence() throws {
+        let before = sampleBooking()
+        var after = before
+        after.sequence += 1
+        after.start = after.start.addingTimeInterval(86_400)
+        after.end = after.end.addingTimeInterval(86_400)
+        let first = self.composer.calendarFile(for: before, now: Instants.mondayMorning)
+        let email = try self.compose(.client(.rescheduled), after)
+        let second = String(decoding: try #require(email.attachments.first).content, as: UTF8.self)
+        #expect(property("UID", in: first) == property("UID", in: second))
+        #expect(Int(try #require(property("SEQUENCE", in: second)))! > Int(try #require(property("SEQUENCE", in: first)))!)
+        #expect(property("DTSTART", in: second) == "20261202T090000Z")
+        #expect(email.text.contains("Wednesday 2 December 2026"))
+    }
+
+    @Test func theCancellationSaysHowMuchIsRefunded() throws {
+        let paidAndCanceled: (inout Booking) -> Void = { booking in
+            _ = try? booking.lifecycle.apply(
+                .paymentSucceeded(PaymentReceipt(amount: booking.price, paymentIntentID: "pi_1"), slotStillFree: true))
+            _ = try? booking.lifecycle.apply(.canceled)
+        }
+        let refunded = try self.compose(.client(.canceled), sampleBooking(state: paidAndCanceled))
+        #expect(refunded.text.contains("45.00 EUR is refunded"))
+        let ics = String(decoding: try #require(refunded.attachments.first).content, as: UTF8.self)
+        #expect(property("STATUS", in: ics) == "CANCELLED")
+        let unpaid = try self.compose(.client(.canceled), sampleBooking(state: { _ = try? $0.lifecycle.apply(.canceled) }))
+        #expect(unpaid.text.contains("Nothing was charged"))
+    }
+}
+
+extension EmailSubjectMatter {
+    var isAdmin: Bool { if case .admins = self { true } else { false } }
+}
