@@ -166,13 +166,13 @@ enum MIME {
         return "\"\(escaped)\""
     }
 
-    /// `=?UTF-8?B?...?=` words, each of at most 75 characters (45 bytes of text), joined by folding whitespace.
+    /// `=?UTF-8?B?...?=` words, each of at most 60 characters (36 bytes of text, so a header line stays under 78), joined by folding whitespace.
     static func encodedWords(_ text: String) -> String {
         var words: [String] = []
         var chunk = Data()
         for character in text {
             let bytes = Data(String(character).utf8)
-            if chunk.count + bytes.count > 45 {
+            if chunk.count + bytes.count > 36 {
                 words.append("=?UTF-8?B?\(chunk.base64EncodedString())?=")
                 chunk = Data()
             }
