@@ -175,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RendezvousTests",
-            dependencies: ["rendezvous", "Storage", "TestSupport"],
+            dependencies: ["rendezvous", "Storage", "Notifications", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import Notifications
 import Storage
 import TestSupport
 import Testing
@@ -21,7 +22,7 @@ import Workflow
         try await command.run()
         #expect(FileManager.default.fileExists(atPath: path))
         #expect(
-            try await SQLiteBookingStore(path: path).appliedMigrations() == ["2026-11-23-initial", "2026-11-23-admins"])
+            try await SQLiteBookingStore(path: path).appliedMigrations() == ["2026-11-23-initial", "2026-11-23-admins", "2026-11-24-client-time-zone"])
     }
 
     @Test func migrateLoadsAPracticeSetupOnce() async throws {
@@ -87,6 +88,26 @@ import Workflow
         #expect(settings.publicURL == "https://book.example")
     }
 
+    @Test func smtpAndTheSenderAreReadFromTheEnvironment() throws {
+        let settings = try self.settings([
+            "SMTP_URL": "smtps://mailer:p%40ss@mail.example.com", "MAIL_FROM": "Cabinet Martin <hello@cabinet.example>",
+            "RENDEZVOUS_BUSINESS_NAME": "Cabinet Martin", "RENDEZVOUS_EMAIL_SIGNATURE": "Warmly,\\nCamille",
+        ])
+        let smtp = try #require(settings.smtp)
+        #expect(smtp.host == "mail.example.com")
+        #expect(smtp.port == 465)
+        #expect(smtp.security == .implicitTLS)
+        #expect(smtp.username == "mailer")
+        #expect(smtp.password == "p@ss")
+        #expect(settings.mailFrom == Mailbox(name: "Cabinet Martin", address: "hello@cabinet.example"))
+        #expect(settings.businessName == "Cabinet Martin")
+        #expect(settings.emailSignature == "Warmly,\nCamille")
+        // Without SMTP_URL: the development mailbox, beside the database.
+        let plain = try self.settings([:])
+        #expect(plain.smtp == nil)
+        #expect(plain.mailboxDirectory.hasSuffix("rendezvous-mailbox"))
+    }
+
     @Test(arguments: [
         (["RENDEZVOUS_PORT": "eighty"], "RENDEZVOUS_PORT"),
         (["RENDEZVOUS_PORT": "70000"], "RENDEZVOUS_PORT"),
@@ -97,7 +118,10 @@ import Workflow
         (["STRIPE_API_BASE": "localhost:12111"], "STRIPE_API_BASE"),
         (["RENDEZVOUS_ADMIN_EMAIL": "admin"], "RENDEZVOUS_ADMIN_EMAIL"),
         (["RENDEZVOUS_ADMIN_PASSWORD": "short"], "RENDEZVOUS_ADMIN_PASSWORD"),
-        (["SMTP_URL": "smtp://localhost:2525"], "SMTP_URL"),
+        (["SMTP_URL": "http://localhost:2525"], "SMTP_URL"),
+        (["SMTP_URL": "smtp://"], "SMTP_URL"),
+        (["SMTP_URL": "smtp://localhost", "SMTP_CA_FILE": "/nonexistent/ca.pem"], "SMTP_CA_FILE"),
+        (["MAIL_FROM": "not an address"], "MAIL_FROM"),
     ])
     func aBadValueNamesItsKey(environment: [String: String], key: String) {
         #expect {
