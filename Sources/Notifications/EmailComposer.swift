@@ -217,7 +217,8 @@ public struct EmailComposer: Sendable {
             model["refundAmount"] = Money(minorUnits: refund, currency: payment.expected.currency).description
         }
         if payment.receivedMinorUnits > 0 {
-            model["paidAmount"] = Money(minorUnits: payment.receivedMinorUnits, currency: payment.expected.currency)
+            model["paidAmount"] =
+                Money(minorUnits: payment.receivedMinorUnits, currency: payment.expected.currency)
                 .description
         }
         return model

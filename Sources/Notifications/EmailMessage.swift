@@ -16,7 +16,9 @@ public struct Mailbox: Hashable, Sendable, Codable, CustomStringConvertible {
         if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
             let address = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
             var name = trimmed[..<open].trimmingCharacters(in: .whitespaces)
-            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 {
+                name = String(name.dropFirst().dropLast())
+            }
             self.init(name: name.isEmpty ? nil : name, address: String(address))
         } else {
             self.init(address: trimmed)
@@ -149,7 +151,8 @@ enum MIME {
     /// most 75 characters each, split between characters, folded onto continuation lines.
     static func unstructured(_ text: String) -> String {
         let singleLine = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-        if singleLine.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f }) && singleLine.utf8.count < 900 {
+        if singleLine.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f }) && singleLine.utf8.count < 900
+        {
             return singleLine
         }
         return encodedWords(singleLine)

@@ -51,7 +51,8 @@ public struct SMTPConfiguration: Hashable, Sendable {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             let security = Security(rawValue: scheme), let host = components.host, !host.isEmpty
         else {
-            throw MailDeliveryError(permanent: true, "SMTP_URL must look like smtp://user:pass@host:port or smtps://...")
+            throw MailDeliveryError(
+                permanent: true, "SMTP_URL must look like smtp://user:pass@host:port or smtps://...")
         }
         let query = components.queryItems ?? []
         let requireTLS = query.contains { $0.name == "starttls" && $0.value == "required" }
@@ -135,8 +136,13 @@ public struct SMTPTransport: MailTransport {
         var encrypted = configuration.security == .implicitTLS
         if !encrypted, extensions.keys.contains("STARTTLS") {
             try await session.command("STARTTLS", expect: 220)
-            let handler = try Self.makeTLSHandler(context: self.tlsContext, host: configuration.host)
-            try await session.channel.pipeline.addHandler(handler, position: .first).get()
+            // TLS goes in front of the line decoder, on the channel's own event loop.
+            let channel = session.channel
+            let context = self.tlsContext
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(
+                    Self.makeTLSHandler(context: context, host: configuration.host), position: .first)
+            }.get()
             encrypted = true
             extensions = try await session.hello(configuration.heloName)
         }
@@ -157,7 +163,8 @@ public struct SMTPTransport: MailTransport {
                 try await session.command("AUTH LOGIN", expect: 334)
                 try await session.command(
                     Data(username.utf8).base64EncodedString(), expect: 334, redacted: "(user name)")
-                try await session.command(Data(password.utf8).base64EncodedString(), expect: 235, redacted: "(password)")
+                try await session.command(
+                    Data(password.utf8).base64EncodedString(), expect: 235, redacted: "(password)")
             }
         }
         for address in [message.from.address] + message.to.map(\.address) where !Mailbox.isPlausibleAddress(address) {
@@ -265,7 +272,9 @@ struct SMTPLineDecoder: ByteToMessageDecoder {
         let length = newline - buffer.readerIndex
         var line = buffer.readSlice(length: length)!
         buffer.moveReaderIndex(forwardBy: 1)
-        if line.readableBytesView.last == UInt8(ascii: "\r") { line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)! }
+        if line.readableBytesView.last == UInt8(ascii: "\r") {
+            line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)!
+        }
         context.fireChannelRead(Self.wrapInboundOut(line))
         return .continue
     }

@@ -391,7 +391,9 @@ struct SQLiteAccess: BookingStoreTransaction {
     }
 
     func admins() async throws -> [AdminAccount] {
-        try await self.access { db in try AdminRecord.order(Column("created_at"), Column("id")).fetchAll(db).map { try $0.domain() } }
+        try await self.access { db in
+            try AdminRecord.order(Column("created_at"), Column("id")).fetchAll(db).map { try $0.domain() }
+        }
     }
 
     func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession? {

@@ -34,7 +34,7 @@ public final class SMTPSink: @unchecked Sendable {
         if let auth { arguments += ["--auth", auth] }
         process.arguments = arguments
         let log = folder.appendingPathComponent("sink.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: log)
         process.standardOutput = logHandle
         process.standardError = logHandle
@@ -80,7 +80,9 @@ public final class SMTPSink: @unchecked Sendable {
         let files = try FileManager.default.contentsOfDirectory(
             at: self.folder, includingPropertiesForKeys: [.contentModificationDateKey]
         ).filter { $0.pathExtension == "eml" }
-        let dated = try files.map { ($0, try $0.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate ?? .distantPast) }
+        let dated = try files.map {
+            ($0, try $0.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate ?? .distantPast)
+        }
         return try dated.sorted { $0.1 < $1.1 }.map { try String(contentsOf: $0.0, encoding: .utf8) }
     }
 

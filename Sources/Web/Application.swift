@@ -67,7 +67,8 @@ public func buildApplication(
     if let mail {
         services.append(
             EmailOutboxWorker(
-                workflow: workflow, composer: mail.composer, transport: mail.transport, interval: intervals.emailOutbox))
+                workflow: workflow, composer: mail.composer, transport: mail.transport, interval: intervals.emailOutbox)
+        )
     }
     if let fakeStripe {
         services.append(FakeStripeWebhookDispatcher(fake: fakeStripe, pollInterval: intervals.webhookDispatch))

@@ -56,7 +56,8 @@ struct ClientBookingPage: Sendable {
             </table>
             """
         if let paymentURL = view.paymentUrl {
-            body += "<p><a class=\"button\" href=\"\(Page.escape(paymentURL))\">Pay \(Page.escape(booking.price.description))</a></p>"
+            body +=
+                "<p><a class=\"button\" href=\"\(Page.escape(paymentURL))\">Pay \(Page.escape(booking.price.description))</a></p>"
         }
         if booking.state == .awaitingClientConfirmation {
             body += """

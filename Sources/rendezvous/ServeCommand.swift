@@ -93,7 +93,8 @@ struct ServeCommand: AsyncParsableCommand {
                 composer: try EmailComposer(branding: branding),
                 transport: try SMTPTransport(configuration: smtp, logger: logger))
         } else {
-            mail = try .developmentMailbox(directory: URL(fileURLWithPath: settings.mailboxDirectory), branding: branding)
+            mail = try .developmentMailbox(
+                directory: URL(fileURLWithPath: settings.mailboxDirectory), branding: branding)
         }
         let app = buildApplication(
             workflow: workflow, provider: provider, fakeStripe: fake, configuration: web, mail: mail,
@@ -108,7 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
                         : "Payments: the built-in FakeStripe at \(settings.publicURL)/fake-stripe (test mode).")
                 say(
                     settings.smtp.map { "Emails: SMTP via \($0.host):\($0.port), from \(settings.mailFrom)." }
-                        ?? "Emails: the development mailbox at \(settings.publicURL)/dev/mailbox (set SMTP_URL to send).")
+                        ?? "Emails: the development mailbox at \(settings.publicURL)/dev/mailbox (set SMTP_URL to send)."
+                )
             })
         try await app.runService()
     }
@@ -218,7 +220,8 @@ struct ServeSettings: Sendable {
             .replacingOccurrences(of: "\\n", with: "\n")
         let databaseFolder = URL(fileURLWithPath: database).deletingLastPathComponent().path
         self.mailboxDirectory =
-            value("RENDEZVOUS_MAILBOX_DIR") ?? URL(fileURLWithPath: databaseFolder).appendingPathComponent(
+            value("RENDEZVOUS_MAILBOX_DIR")
+            ?? URL(fileURLWithPath: databaseFolder).appendingPathComponent(
                 "rendezvous-mailbox"
             ).path
     }

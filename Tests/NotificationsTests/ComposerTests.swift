@@ -1,8 +1,8 @@
 import Booking
 import Foundation
 import Notifications
-import Testing
 import TestSupport
+import Testing
 import Workflow
 
 let branding = EmailBranding(
@@ -81,7 +81,8 @@ struct ComposerTests {
 
     @Test func theApprovedEmailDiffersForAChatAndACall() throws {
         let approve: (inout Booking) -> Void = { booking in
-            _ = try? booking.lifecycle.apply(.paymentSucceeded(PaymentReceipt(amount: booking.price), slotStillFree: true))
+            _ = try? booking.lifecycle.apply(
+                .paymentSucceeded(PaymentReceipt(amount: booking.price), slotStillFree: true))
             _ = try? booking.lifecycle.apply(.approved)
         }
         let chat = try self.compose(.client(.approved), sampleBooking(.chatFirst, state: approve))
@@ -105,7 +106,8 @@ struct ComposerTests {
         let email = try self.compose(.client(.rescheduled), after)
         let second = String(decoding: try #require(email.attachments.first).content, as: UTF8.self)
         #expect(property("UID", in: first) == property("UID", in: second))
-        #expect(Int(try #require(property("SEQUENCE", in: second)))! > Int(try #require(property("SEQUENCE", in: first)))!)
+        #expect(
+            Int(try #require(property("SEQUENCE", in: second)))! > Int(try #require(property("SEQUENCE", in: first)))!)
         #expect(property("DTSTART", in: second) == "20261202T090000Z")
         #expect(email.text.contains("Wednesday 2 December 2026"))
     }
@@ -120,7 +122,8 @@ struct ComposerTests {
         #expect(refunded.text.contains("45.00 EUR is refunded"))
         let ics = String(decoding: try #require(refunded.attachments.first).content, as: UTF8.self)
         #expect(property("STATUS", in: ics) == "CANCELLED")
-        let unpaid = try self.compose(.client(.canceled), sampleBooking(state: { _ = try? $0.lifecycle.apply(.canceled) }))
+        let unpaid = try self.compose(
+            .client(.canceled), sampleBooking(state: { _ = try? $0.lifecycle.apply(.canceled) }))
         #expect(unpaid.text.contains("Nothing was charged"))
     }
 }

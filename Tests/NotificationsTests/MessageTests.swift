@@ -56,7 +56,8 @@ func decodeEncodedWords(_ value: String) -> String {
 @Suite("MIME messages")
 struct MessageTests {
     let message = EmailMessage(
-        id: "msg_abc", messageID: "<msg_abc@example.com>", from: Mailbox(name: "Cabinet Ré", address: "hello@example.com"),
+        id: "msg_abc", messageID: "<msg_abc@example.com>",
+        from: Mailbox(name: "Cabinet Ré", address: "hello@example.com"),
         to: [Mailbox(name: "Zoë \"Z\" Dupré", address: "zoe@example.com")],
         subject: "Réservation confirmée : votre séance de discussion du mardi 1 décembre avec le cabinet",
         date: Date(timeIntervalSince1970: 1_795_000_000), text: "Hello Zoë,\n.leading dot\nPay: https://x/pay/tok\n",

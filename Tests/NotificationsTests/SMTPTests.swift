@@ -2,8 +2,8 @@ import Booking
 import Foundation
 import Notifications
 import Storage
-import Testing
 import TestSupport
+import Testing
 import Workflow
 
 /// Against a real SMTP server (aiosmtpd, started by each test): plain, STARTTLS with AUTH, refusals, and the outbox
@@ -103,7 +103,9 @@ struct SMTPTests {
                     email: "client\(index)@example.com"))
         }
         #expect(try await worker.deliverDue() == 0)
-        let waiting = try await practice.store.read { try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 100) }
+        let waiting = try await practice.store.read {
+            try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 100)
+        }
         #expect(waiting.count == 3)
         for row in waiting {
             #expect(row.attempts == 1)
@@ -127,7 +129,9 @@ struct SMTPTests {
             let text = try #require(try ParsedMessage(message).text("text/plain"))
             #expect(text.contains("https://book.example/pay/"))
         }
-        let pending = try await practice.store.read { try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 100) }
+        let pending = try await practice.store.read {
+            try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 100)
+        }
         #expect(pending.isEmpty)
     }
 }
@@ -174,12 +178,16 @@ struct EmailOutboxWorkerTests {
         let temporary = EmailOutboxWorker(
             workflow: practice.workflow, composer: self.composer, transport: Refusing(permanent: false))
         #expect(try await temporary.deliverDue() == 0)
-        var rows = try await practice.store.read { try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 10) }
+        var rows = try await practice.store.read {
+            try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 10)
+        }
         #expect(rows.first?.lastError == "temporary: 550 no such user")
         #expect(rows.first?.availableAt == practice.clock.now().addingTimeInterval(2))
         practice.clock.advance(by: 2)
         #expect(try await temporary.deliverDue() == 0)
-        rows = try await practice.store.read { try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 10) }
+        rows = try await practice.store.read {
+            try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 10)
+        }
         #expect(rows.first?.attempts == 2)
         #expect(rows.first?.availableAt == practice.clock.now().addingTimeInterval(4))
 
@@ -187,7 +195,9 @@ struct EmailOutboxWorkerTests {
             workflow: practice.workflow, composer: self.composer, transport: Refusing(permanent: true))
         practice.clock.advance(by: 4)
         #expect(try await permanent.deliverDue() == 0)
-        rows = try await practice.store.read { try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 10) }
+        rows = try await practice.store.read {
+            try await $0.pendingOutbox(topic: .email, at: .distantFuture, limit: 10)
+        }
         #expect(rows.first?.lastError == "permanent: 550 no such user")
         #expect(rows.first.map { $0.availableAt > practice.clock.now().addingTimeInterval(86_400 * 300) } == true)
     }

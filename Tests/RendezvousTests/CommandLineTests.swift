@@ -22,7 +22,9 @@ import Workflow
         try await command.run()
         #expect(FileManager.default.fileExists(atPath: path))
         #expect(
-            try await SQLiteBookingStore(path: path).appliedMigrations() == ["2026-11-23-initial", "2026-11-23-admins", "2026-11-24-client-time-zone"])
+            try await SQLiteBookingStore(path: path).appliedMigrations() == [
+                "2026-11-23-initial", "2026-11-23-admins", "2026-11-24-client-time-zone",
+            ])
     }
 
     @Test func migrateLoadsAPracticeSetupOnce() async throws {

@@ -13,11 +13,17 @@ import Workflow
     @Test func migratingAnEmptyFileCreatesTheSchema() async throws {
         let path = try self.path()
         let store = try SQLiteBookingStore(path: path)
-        #expect(try await store.appliedMigrations() == ["2026-11-23-initial", "2026-11-23-admins", "2026-11-24-client-time-zone"])
+        #expect(
+            try await store.appliedMigrations() == [
+                "2026-11-23-initial", "2026-11-23-admins", "2026-11-24-client-time-zone",
+            ])
         #expect(FileManager.default.fileExists(atPath: path))
         // Opening again migrates nothing twice.
         let again = try SQLiteBookingStore(path: path)
-        #expect(try await again.appliedMigrations() == ["2026-11-23-initial", "2026-11-23-admins", "2026-11-24-client-time-zone"])
+        #expect(
+            try await again.appliedMigrations() == [
+                "2026-11-23-initial", "2026-11-23-admins", "2026-11-24-client-time-zone",
+            ])
         let queue = try DatabaseQueue(path: path)
         let tables = try await queue.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")

@@ -1,0 +1,221 @@
+"""Emails end to end: `rendezvous serve` delivers to a real SMTP server (aiosmtpd), and the messages read back
+with Python's own email parser; calendar files parse with the `icalendar` package; without SMTP_URL the emails
+wait in the development mailbox at /dev/mailbox."""
+
+import email
+import email.policy
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import icalendar
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("RENDEZVOUS_BIN", str(ROOT / ".build" / "debug" / "rendezvous"))
+ADMIN = ("owner@cabinet.test", "correct horse battery")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self):
+        self.messages, self.lock = [], threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        return "250 OK"
+
+    def wait(self, predicate, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                found = [m for m in self.messages if predicate(m)]
+            if found:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"no such email; got {[m['Subject'] for m in self.messages]}")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def call(url, method="GET", body=None, token=None, follow=True):
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    opener = urllib.request.build_opener() if follow else urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as answer:
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def serve(folder, port, extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RENDEZVOUS_", "STRIPE_", "SMTP_", "MAIL_"))}
+    env.update({"RENDEZVOUS_ADMIN_EMAIL": ADMIN[0], "RENDEZVOUS_ADMIN_PASSWORD": ADMIN[1]}, **extra)
+    process = subprocess.Popen(
+        [BINARY, "serve", "--port", str(port), "--database", f"{folder}/mail.sqlite",
+         "--setup", str(ROOT / "Fixtures" / "demo-practice.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=folder)
+    deadline = time.time() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1):
+                return process
+        except OSError:
+            assert process.poll() is None, process.stdout.read().decode(errors="replace")
+            assert time.time() < deadline, "the service did not start"
+            time.sleep(0.1)
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    output = process.communicate(timeout=20)[0].decode(errors="replace")
+    assert process.returncode == 0, output
+
+
+def book(base, service="svc_chat_first", email_address="zoe@example.com"):
+    first = date.today() + timedelta(days=2)
+    status, _, body = call(f"{base}/api/services/{service}/slots?from={first}&to={first + timedelta(days=14)}"
+                           "&timeZone=Europe/Paris")
+    assert status == 200, body
+    start = json.loads(body)["slots"][0]["start"]
+    status, _, body = call(f"{base}/api/bookings", "POST", {
+        "serviceId": service, "start": start,
+        "client": {"name": "Zoë Dupré", "email": email_address, "timeZone": "America/New_York"}})
+    assert status == 201, body
+    return json.loads(body)
+
+
+def pay(base, payment_url):
+    """Follows our payment link to the hosted checkout and presses Pay there, as a browser would."""
+    status, headers, _ = call(payment_url, follow=False)
+    assert status == 303
+    checkout = headers["Location"]
+    assert checkout.startswith(f"{base}/fake-stripe/"), checkout
+    status, _, page = call(checkout)
+    assert status == 200 and b'id="pay"' in page
+    status, _, _ = call(checkout + "/pay", "POST", {})
+    assert status == 200
+
+
+def test_emails_arrive_over_smtp_with_parts_links_and_calendar():
+    inbox = Inbox()
+    smtp_port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder:
+        process = serve(folder, port, {
+            "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "MAIL_FROM": "Cabinet Test <hello@cabinet.test>",
+            "RENDEZVOUS_BUSINESS_NAME": "Cabinet Test"})
+        try:
+            booking = book(base)
+            token = booking["token"]
+            received = inbox.wait(lambda m: m["Subject"].startswith("Booking received"))[0]
+            assert received["From"].addresses[0].addr_spec == "hello@cabinet.test"
+            assert received["From"].addresses[0].display_name == "Cabinet Test"
+            assert received["To"].addresses[0].addr_spec == "zoe@example.com"
+            assert received["To"].addresses[0].display_name == "Zoë Dupré"
+            assert re.fullmatch(r"<msg_[0-9a-z]+@cabinet\.test>", received["Message-ID"])
+            assert received["Date"].datetime is not None
+            text = received.get_body(("plain",)).get_content()
+            html = received.get_body(("html",)).get_content()
+            assert "Zoë Dupré" in text and "Cabinet Test" in text
+            assert "(America/New_York)" in text
+            payment_url = f"{base}/pay/{token}"
+            assert payment_url in text and f'href="{payment_url}"' in html
+
+            # The link leads to checkout; paying there brings the next emails, to the client and the admins.
+            pay(base, payment_url)
+            inbox.wait(lambda m: m["Subject"].startswith("Payment received"))
+            to_admin = inbox.wait(lambda m: m["Subject"].startswith("To approve"))[0]
+            assert to_admin["To"].addresses[0].addr_spec == ADMIN[0]
+
+            status, _, body = call(f"{base}/api/admin/login", "POST", {"email": ADMIN[0], "password": ADMIN[1]})
+            assert status == 200, body
+            admin = json.loads(body)["token"]
+            status, _, body = call(f"{base}/api/admin/bookings/{booking['id']}/approve", "POST", {}, token=admin)
+            assert status == 200, body
+
+            approved = inbox.wait(lambda m: m["Subject"].startswith("Confirmed"))[0]
+            assert "join the chat" in approved.get_body(("plain",)).get_content()
+            attachment = next(part for part in approved.iter_attachments())
+            assert attachment.get_content_type() == "text/calendar"
+            assert attachment.get_filename() == "booking.ics"
+            calendar = icalendar.Calendar.from_ical(attachment.get_content())
+            event = next(iter(calendar.walk("VEVENT")))
+            assert str(event["UID"]) == f"{booking['id']}@rendezvous"
+            assert str(event["STATUS"]) == "CONFIRMED"
+            assert event.decoded("DTSTART") == datetime.fromisoformat(booking["start"].replace("Z", "+00:00"))
+            assert str(calendar["PRODID"]) and str(calendar["VERSION"]) == "2.0"
+            assert str(event["ORGANIZER"]) == "mailto:hello@cabinet.test"
+
+            # The booking's .ics by its link parses too, and agrees.
+            status, headers, body = call(f"{base}/api/bookings/{token}.ics")
+            assert status == 200 and headers["Content-Type"].startswith("text/calendar")
+            served = next(iter(icalendar.Calendar.from_ical(body).walk("VEVENT")))
+            assert str(served["UID"]) == str(event["UID"]) and str(served["STATUS"]) == "CONFIRMED"
+
+            # Each email arrived once.
+            ids = [m["Message-ID"] for m in inbox.messages]
+            assert len(ids) == len(set(ids))
+        finally:
+            stop(process)
+            controller.stop()
+
+
+def test_without_smtp_the_emails_wait_in_the_development_mailbox():
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder:
+        process = serve(folder, port, {})
+        try:
+            booking = book(base, email_address="ana@example.com")
+            deadline, messages = time.time() + 15, []
+            while time.time() < deadline and not messages:
+                messages = json.loads(call(f"{base}/dev/mailbox.json")[2])["messages"]
+                time.sleep(0.1)
+            assert len(messages) == 1
+            message = messages[0]
+            assert message["to"] == ["ana@example.com"]
+            assert f"{base}/pay/{booking['token']}" in message["text"]
+            status, _, page = call(f"{base}/dev/mailbox")
+            assert status == 200 and message["subject"].encode() in page
+            status, _, page = call(base + message["url"])
+            assert status == 200 and b"<iframe" in page
+            status, _, html = call(base + message["url"] + "/html")
+            assert status == 200 and f'href="{base}/pay/{booking["token"]}"'.encode() in html
+            status, _, raw = call(base + message["url"] + ".eml")
+            parsed = email.message_from_bytes(raw, policy=email.policy.default)
+            assert parsed["Subject"] == message["subject"]
+            status, _, page = call(f"{base}/bookings/{booking['token']}")
+            assert status == 200 and b"awaitingPayment" in page
+        finally:
+            stop(process)
+        assert list(Path(folder, "rendezvous-mailbox").glob("*.eml"))
