@@ -75,6 +75,8 @@ public enum ClientNotice: String, Hashable, Sendable, Codable, CaseIterable {
     case paymentLapsed
     /// A payment arrived after the slot was given to someone else; it is refunded.
     case latePaymentRefunded
+    /// An admin created the client's record: a signed, single-use link into their client area.
+    case accountInvitation
 }
 
 /// An email the admins must receive because of a transition.

@@ -77,10 +77,15 @@ public enum EmailSubjectMatter: Hashable, Sendable {
 /// with the action link, the details, the add-to-calendar links and the signature.
 public struct EmailComposer: Sendable {
     public let branding: EmailBranding
+    /// Signs the client-area links of account emails; without it those emails cannot be written.
+    public let links: SignedLink?
+    /// How long a sign-in link works.
+    public static let signInLinkLifetime: TimeInterval = 7 * 86_400
     private let library: MustacheLibrary
 
-    public init(branding: EmailBranding) throws {
+    public init(branding: EmailBranding, links: SignedLink? = nil) throws {
         self.branding = branding
+        self.links = links
         guard let folder = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
             throw ComposerError.templatesMissing
         }
@@ -91,9 +96,11 @@ public struct EmailComposer: Sendable {
         case templatesMissing
         case templateMissing(String)
         case emptyTemplate(String)
+        case noLinkSigner
 
         var description: String {
             switch self {
+            case .noLinkSigner: "no key to sign client links with"
             case .templatesMissing: "the email templates are not in the bundle"
             case .templateMissing(let name): "no email template named \(name)"
             case .emptyTemplate(let name): "the template \(name) rendered no subject"
@@ -138,6 +145,16 @@ public struct EmailComposer: Sendable {
             case .paymentReceived, .approved, .rejected, .canceled, .rescheduled, .paymentLapsed,
                 .latePaymentRefunded:
                 action = ["label": "See your booking", "url": self.branding.bookingURL(booking)]
+            case .accountInvitation:
+                guard let links = self.links else { throw ComposerError.noLinkSigner }
+                let expiry = now.addingTimeInterval(Self.signInLinkLifetime)
+                let token = links.token(
+                    for: .init(purpose: .signIn, clientID: client.id.rawValue, expiresAt: expiry, nonce: id))
+                let url = "\(self.branding.publicBaseURL)/account/sign-in?token=\(token)"
+                model["accountURL"] = url
+                model["linkExpiry"] = Self.format(
+                    expiry, "EEEE d MMMM yyyy 'at' HH:mm", TimeZone(identifier: timeZone) ?? .gmt)
+                action = ["label": "Open your client area", "url": url]
             }
             if [.bookingCreatedByAdmin, .approved, .rescheduled, .canceled, .rejected].contains(notice) {
                 attachments.append(self.calendarAttachment(event))

@@ -42,9 +42,12 @@ public struct MailSetup: Sendable {
     }
 
     /// Emails into a development mailbox in `directory`.
-    public static func developmentMailbox(directory: URL, branding: EmailBranding) throws -> MailSetup {
+    public static func developmentMailbox(
+        directory: URL, branding: EmailBranding, links: SignedLink? = nil
+    ) throws -> MailSetup {
         let mailbox = try DevelopmentMailbox(directory: directory)
-        return MailSetup(composer: try EmailComposer(branding: branding), transport: mailbox, mailbox: mailbox)
+        return MailSetup(
+            composer: try EmailComposer(branding: branding, links: links), transport: mailbox, mailbox: mailbox)
     }
 }
 

@@ -47,6 +47,9 @@ public func buildRouter(
     }
     if let fakeStripe { fakeStripe.addRoutes(to: router.group("fake-stripe")) }
     if let mailbox = mail?.mailbox { DevelopmentMailboxPages(mailbox: mailbox).addRoutes(to: router) }
+    if let links = mail?.composer.links {
+        ClientAreaPage(workflow: workflow, links: links, branding: branding).addRoutes(to: router)
+    }
     return router
 }
 

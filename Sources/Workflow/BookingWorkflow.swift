@@ -257,6 +257,7 @@ public struct BookingWorkflow: Sendable {
             if booking.state != .approved && booking.state != .awaitingClientConfirmation {
                 notices.insert(.notifyClient(.bookingCreatedByAdmin), at: 0)
             }
+            if createdClient { notices.append(.notifyClient(.accountInvitation)) }
             _ = try await self.perform(notices, on: booking, notifyClient: request.notifyClient, now: now, in: tx)
             return BookingReceipt(booking: booking, client: client, replayed: false)
         }

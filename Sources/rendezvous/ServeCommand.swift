@@ -87,14 +87,15 @@ struct ServeCommand: AsyncParsableCommand {
         let branding = EmailBranding(
             businessName: settings.businessName, signature: settings.emailSignature, from: settings.mailFrom,
             publicBaseURL: settings.publicURL)
+        let links = SignedLink(secret: try await workflow.linkSigningKey())
         let mail: MailSetup
         if let smtp = settings.smtp {
             mail = MailSetup(
-                composer: try EmailComposer(branding: branding),
+                composer: try EmailComposer(branding: branding, links: links),
                 transport: try SMTPTransport(configuration: smtp, logger: logger))
         } else {
             mail = try .developmentMailbox(
-                directory: URL(fileURLWithPath: settings.mailboxDirectory), branding: branding)
+                directory: URL(fileURLWithPath: settings.mailboxDirectory), branding: branding, links: links)
         }
         let app = buildApplication(
             workflow: workflow, provider: provider, fakeStripe: fake, configuration: web, mail: mail,

@@ -17,7 +17,7 @@ func sampleBooking(_ service: Service = .chatFirst, state: (inout Booking) -> Vo
 
 @Suite("Email composition")
 struct ComposerTests {
-    let composer = try! EmailComposer(branding: branding)
+    let composer = try! EmailComposer(branding: branding, links: SignedLink(secret: "test-link-secret"))
     let client = Client(
         id: ClientID(rawValue: "cl_zoe"), name: "Zoë <b>Dupré</b>", email: try! EmailAddress("zoe@example.com"),
         phone: "+33 6 12 34 56 78", createdAt: Instants.mondayMorning)
@@ -125,6 +125,64 @@ struct ComposerTests {
         let unpaid = try self.compose(
             .client(.canceled), sampleBooking(state: { _ = try? $0.lifecycle.apply(.canceled) }))
         #expect(unpaid.text.contains("Nothing was charged"))
+    }
+}
+
+@Suite("Signed links")
+struct SignedLinkTests {
+    let links = SignedLink(secret: "test-link-secret")
+    let claims = SignedLink.Claims(
+        purpose: .signIn, clientID: "cl_zoe", expiresAt: Instants.tuesdayTen, nonce: "msg_1")
+
+    @Test func aTokenWeSignedVerifiesUntilItExpires() throws {
+        let token = self.links.token(for: self.claims)
+        #expect(try self.links.verify(token, purpose: .signIn, now: Instants.mondayMorning) == self.claims)
+        #expect(throws: SignedLink.Failure.expired) {
+            try self.links.verify(token, purpose: .signIn, now: Instants.tuesdayTen)
+        }
+    }
+
+    @Test func anyChangeOrAnotherKeyIsRefused() throws {
+        let token = self.links.token(for: self.claims)
+        #expect(throws: SignedLink.Failure.badSignature) {
+            try SignedLink(secret: "another").verify(token, purpose: .signIn, now: Instants.mondayMorning)
+        }
+        // Another client id in the payload, the signature kept.
+        let parts = token.split(separator: ".")
+        let forged = SignedLink(secret: "x").token(
+            for: .init(
+                purpose: .signIn, clientID: "cl_mallory", expiresAt: Instants.tuesdayTen, nonce: "msg_1"))
+        let spliced = "\(forged.split(separator: ".")[0]).\(parts[1])"
+        #expect(throws: SignedLink.Failure.badSignature) {
+            try self.links.verify(spliced, purpose: .signIn, now: Instants.mondayMorning)
+        }
+        for garbage in ["", "abc", "a.b.c", "!!!.???"] {
+            #expect(throws: SignedLink.Failure.self) {
+                try self.links.verify(garbage, purpose: .signIn, now: Instants.mondayMorning)
+            }
+        }
+    }
+
+    @Test func theAccountEmailCarriesASignInLinkForItsClient() throws {
+        let composer = try EmailComposer(branding: branding, links: self.links)
+        let client = Client.sample()
+        let email = try composer.compose(
+            .client(.accountInvitation), id: "msg_invite", booking: sampleBooking(), client: client,
+            timeZone: "Europe/Paris", now: Instants.mondayMorning)
+        #expect(email.subject == "Your client area at Cabinet <Martin>")
+        let prefix = "https://book.example/account/sign-in?token="
+        let line = try #require(email.text.split(separator: "\n").first { $0.contains(prefix) })
+        let token = String(line[line.range(of: prefix)!.upperBound...])
+        let claims = try self.links.verify(token, purpose: .signIn, now: Instants.mondayMorning)
+        #expect(claims.clientID == client.id.rawValue)
+        #expect(claims.nonce == "msg_invite")
+        #expect(claims.expiresAt == Instants.mondayMorning.addingTimeInterval(7 * 86_400))
+        // Without a key the email cannot be written (rather than sent with a dead link).
+        #expect(throws: (any Error).self) {
+            try EmailComposer(branding: branding).compose(
+                .client(.accountInvitation), id: "msg_invite", booking: sampleBooking(), client: client,
+                timeZone: "UTC", now: Instants.mondayMorning)
+        }
     }
 }
 

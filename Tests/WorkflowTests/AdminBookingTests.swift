@@ -25,12 +25,37 @@ import Workflow
         #expect(booking.holdUntil == Instants.mondayMorning.addingTimeInterval(48 * 3600))
         #expect(receipt.client.phone == "+33 6 12 34 56 78")
         let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
-        #expect(effects == [.emailClient(.bookingCreatedByAdmin)])
+        // A new client also gets the signed link into their client area.
+        #expect(effects == [.emailClient(.bookingCreatedByAdmin), .emailClient(.accountInvitation)])
         let history = try await practice.workflow.history(of: booking.id)
         #expect(history.first?.actor == .admin(self.adminID))
         // Paid: it waits for approval, as a client booking does.
         _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
         #expect(try await practice.workflow.booking(booking.id).state == .awaitingApproval)
+    }
+
+    @Test func aKnownClientGetsNoAccountEmailAndALinkWorksOnce() async throws {
+        let practice = try await TestPractice()
+        let first = try await practice.workflow.createByHand(
+            AdminBookingRequest(
+                client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen),
+            by: self.adminID)
+        let second = try await practice.workflow.createByHand(
+            AdminBookingRequest(
+                client: .existing(first.client.id), serviceIDs: [Service.chatFirst.id],
+                start: Instants.tuesdayTen.addingTimeInterval(3 * 3600)),
+            by: self.adminID)
+        let effects = try await practice.store.read { try await $0.outbox(of: second.booking.id) }.map(\.effect)
+        #expect(!effects.contains(.emailClient(.accountInvitation)))
+
+        let key = try await practice.workflow.linkSigningKey()
+        #expect(key.count >= 52)
+        #expect(try await practice.workflow.linkSigningKey() == key)
+        #expect(try await practice.workflow.redeemOnce(linkNonce: "msg_1"))
+        #expect(try await !practice.workflow.redeemOnce(linkNonce: "msg_1"))
+        #expect(try await practice.workflow.redeemOnce(linkNonce: "msg_2"))
+        let area = try await practice.workflow.clientArea(first.client.id)
+        #expect(area.bookings.map(\.id) == [second.booking.id, first.booking.id])
     }
 
     @Test(arguments: [
@@ -74,7 +99,10 @@ import Workflow
         let confirmed = try await practice.workflow.confirmByClient(token: booking.accessToken)
         #expect(confirmed.state == .awaitingPayment)
         let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
-        #expect(effects == [.emailClient(.confirmationRequested), .emailClient(.paymentRequested)])
+        #expect(
+            effects == [
+                .emailClient(.confirmationRequested), .emailClient(.accountInvitation), .emailClient(.paymentRequested),
+            ])
     }
 
     @Test func notNotifyingTheClientWritesNoClientEmail() async throws {

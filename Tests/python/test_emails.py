@@ -216,6 +216,31 @@ def test_without_smtp_the_emails_wait_in_the_development_mailbox():
             assert parsed["Subject"] == message["subject"]
             status, _, page = call(f"{base}/bookings/{booking['token']}")
             assert status == 200 and b"awaitingPayment" in page
+
+            # An admin books for a new client: the client gets the booking and a signed, single-use sign-in link.
+            status, _, body = call(f"{base}/api/admin/login", "POST", {"email": ADMIN[0], "password": ADMIN[1]})
+            admin = json.loads(body)["token"]
+            first = date.today() + timedelta(days=3)
+            slots = json.loads(call(f"{base}/api/services/svc_call_first/slots?from={first}"
+                                    f"&to={first + timedelta(days=14)}&timeZone=Europe/Paris")[2])["slots"]
+            status, _, body = call(f"{base}/api/admin/bookings", "POST", {
+                "serviceId": "svc_call_first", "start": slots[-1]["start"],
+                "client": {"name": "Léa Moreau", "email": "lea@example.com"}}, token=admin)
+            assert status == 201, body
+            deadline, invitation = time.time() + 15, None
+            while time.time() < deadline and invitation is None:
+                messages = json.loads(call(f"{base}/dev/mailbox.json")[2])["messages"]
+                invitation = next((m for m in messages if m["subject"].startswith("Your client area")), None)
+                time.sleep(0.1)
+            assert invitation and invitation["to"] == ["lea@example.com"]
+            assert any(m["subject"].startswith("Pending: your Call session") for m in messages)
+            link = re.search(r"(http://\S+/account/sign-in\?token=\S+)", invitation["text"]).group(1)
+            status, _, page = call(link)
+            assert status == 200 and b"L\xc3\xa9a Moreau" in page and b"First call" in page
+            status, _, page = call(link)
+            assert status == 410 and b"already used" in page
+            status, _, page = call(link[:-3] + "AAA")
+            assert status == 400
         finally:
             stop(process)
         assert list(Path(folder, "rendezvous-mailbox").glob("*.eml"))

@@ -1,0 +1,60 @@
+import Booking
+import Foundation
+import Hummingbird
+import Notifications
+import Workflow
+
+/// `/account/sign-in?token=…`: where the account email's signed link leads. The link proves who the client is
+/// (our signature, the sign-in purpose, not expired) and works once; it opens the client's area: their bookings,
+/// each with a link to its page.
+struct ClientAreaPage: Sendable {
+    let workflow: BookingWorkflow
+    let links: SignedLink
+    let branding: EmailBranding
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("account/sign-in") { request, _ in try await self.signIn(request) }
+    }
+
+    private func signIn(_ request: Request) async throws -> Response {
+        guard let token = request.uri.queryParameters.get("token") else {
+            return Page.html(.badRequest, title: "Link incomplete", message: "This sign-in link has no token.")
+        }
+        let claims: SignedLink.Claims
+        do {
+            claims = try self.links.verify(token, purpose: .signIn, now: self.workflow.clock.now())
+        } catch .expired {
+            return Page.html(
+                .gone, title: "Link expired",
+                message: "This sign-in link has expired. Ask \(self.branding.businessName) for a new one.")
+        } catch {
+            return Page.html(.badRequest, title: "Invalid link", message: "This sign-in link is not valid.")
+        }
+        guard try await self.workflow.redeemOnce(linkNonce: claims.nonce) else {
+            return Page.html(
+                .gone, title: "Link already used",
+                message: "This sign-in link has been used already; each link works once. Your booking pages stay "
+                    + "reachable from the emails about each booking.")
+        }
+        let area: (client: Client, bookings: [Booking])
+        do {
+            area = try await self.workflow.clientArea(ClientID(rawValue: claims.clientID))
+        } catch BookingError.notFound {
+            return Page.html(.notFound, title: "Unknown client", message: "This client record no longer exists.")
+        }
+        var rows = ""
+        for booking in area.bookings {
+            rows += """
+                <tr><td><a href="/bookings/\(booking.accessToken)">\(Page.escape(booking.lines.map(\.name).joined(separator: " + ")))</a></td>\
+                <td>\(Page.escape(booking.start.formatted(.iso8601)))</td><td>\(Page.escape(booking.state.rawValue))</td>\
+                <td>\(Page.escape(booking.payment.status.rawValue))</td></tr>
+                """
+        }
+        let body = """
+            <p>Signed in as \(Page.escape(area.client.name)) (\(Page.escape(area.client.email.value))).
+            Bookmark the booking pages you need: this link works once.</p>
+            <table><tr><th>Service</th><th>Start (UTC)</th><th>Status</th><th>Payment</th></tr>\(rows)</table>
+            """
+        return Page.document(.ok, title: "Your bookings with \(self.branding.businessName)", body: body, wide: true)
+    }
+}

@@ -1,0 +1,41 @@
+import Booking
+import Foundation
+
+extension BookingWorkflow {
+    static let linkKeySetting = "links.signing_key"
+
+    /// The secret that signs links sent to clients (sign-in links): made once, kept in the database, so links stay
+    /// valid across restarts and instances.
+    public func linkSigningKey() async throws -> String {
+        if let key = try await self.store.read({ try await $0.setting(Self.linkKeySetting) }) { return key }
+        let fresh = RandomIdentifierGenerator.randomBase32(length: 52)
+        return try await self.store.write { tx in
+            // Another instance may have made one meanwhile: the first stored wins.
+            if let key = try await tx.setting(Self.linkKeySetting) { return key }
+            try await tx.saveSetting(Self.linkKeySetting, value: fresh)
+            return fresh
+        }
+    }
+
+    /// Marks a single-use link used; false when it was used before. Check and mark are one write transaction.
+    public func redeemOnce(linkNonce nonce: String) async throws -> Bool {
+        let now = self.clock.now()
+        return try await self.store.write { tx in
+            let key = "links.used.\(nonce)"
+            if try await tx.setting(key) != nil { return false }
+            try await tx.saveSetting(key, value: "\(Int64(now.timeIntervalSince1970))")
+            return true
+        }
+    }
+
+    /// A client and their bookings, the latest appointment first (the client area).
+    public func clientArea(_ id: ClientID) async throws -> (client: Client, bookings: [Booking]) {
+        try await self.store.read { reader in
+            guard let client = try await reader.client(id) else { throw BookingError.notFound(what: "client") }
+            return (
+                client,
+                try await reader.bookings(of: id).sorted { ($0.start, $0.id.rawValue) > ($1.start, $1.id.rawValue) }
+            )
+        }
+    }
+}
