@@ -241,6 +241,38 @@ def test_without_smtp_the_emails_wait_in_the_development_mailbox():
             assert status == 410 and b"already used" in page
             status, _, page = call(link[:-3] + "AAA")
             assert status == 400
+
+            # Every calendar file of the admin-made booking parses with icalendar: pending (TENTATIVE), moved
+            # (same UID, higher SEQUENCE, new start), cancelled (CANCELLED, METHOD:CANCEL).
+            made = json.loads(body)
+
+            def latest_calendar(subject_start):
+                deadline = time.time() + 15
+                while time.time() < deadline:
+                    found = [m for m in json.loads(call(f"{base}/dev/mailbox.json")[2])["messages"]
+                             if m["subject"].startswith(subject_start)]
+                    if found:
+                        status, _, ics = call(base + found[0]["url"] + "/attachments/0")
+                        assert status == 200
+                        calendar = icalendar.Calendar.from_ical(ics)
+                        return calendar, next(iter(calendar.walk("VEVENT")))
+                    time.sleep(0.1)
+                raise AssertionError(f"no email starting {subject_start!r}")
+
+            _, pending = latest_calendar("Pending")
+            assert str(pending["STATUS"]) == "TENTATIVE" and str(pending["UID"]) == f"{made['id']}@rendezvous"
+            new_start = slots[-2]["start"]
+            status, _, _ = call(f"{base}/api/admin/bookings/{made['id']}/reschedule", "POST", {"start": new_start},
+                                token=admin)
+            assert status == 200
+            _, moved = latest_calendar("New time")
+            assert str(moved["UID"]) == str(pending["UID"]) and int(moved["SEQUENCE"]) > int(pending["SEQUENCE"])
+            assert moved.decoded("DTSTART") == datetime.fromisoformat(new_start.replace("Z", "+00:00"))
+            status, _, _ = call(f"{base}/api/admin/bookings/{made['id']}/cancel", "POST", {}, token=admin)
+            assert status == 200
+            calendar, cancelled = latest_calendar("Canceled")
+            assert str(cancelled["STATUS"]) == "CANCELLED" and str(calendar["METHOD"]) == "CANCEL"
+            assert str(cancelled["UID"]) == str(pending["UID"])
         finally:
             stop(process)
         assert list(Path(folder, "rendezvous-mailbox").glob("*.eml"))
