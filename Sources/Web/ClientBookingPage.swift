@@ -12,7 +12,7 @@ struct ClientBookingPage: Sendable {
     func addRoutes(to router: Router<AppContext>) {
         router.get("bookings/:token") { _, context in
             let booking = try await self.api.workflow.booking(accessToken: try PublicAPI.token(context))
-            return self.page(booking, notice: nil)
+            return try await self.page(booking, notice: nil)
         }
         router.post("bookings/:token/confirm") { _, context in
             try await self.act(context) { try await self.api.workflow.confirmByClient(token: $0) }
@@ -33,16 +33,20 @@ struct ClientBookingPage: Sendable {
         } catch let error as BookingError {
             if case .notFound = error { throw APIError(error) }
             let booking = try await self.api.workflow.booking(accessToken: token)
-            return self.page(booking, notice: error.message, status: APIError(error).status)
+            return try await self.page(booking, notice: error.message, status: APIError(error).status)
         }
     }
 
-    private func page(_ booking: Booking, notice: String?, status: HTTPResponse.Status = .ok) -> Response {
+    private func page(
+        _ booking: Booking, notice: String?, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let branding = self.api.branding
-        let zone = TimeZone(identifier: "UTC")!
+        // In the client's time zone when they gave one (as in their emails), else UTC.
+        let client = try await self.api.workflow.client(booking.clientID)
+        let zone = client.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
         let when =
             "\(EmailComposer.format(booking.start, "EEEE d MMMM yyyy, HH:mm", zone))–"
-            + "\(EmailComposer.format(booking.end, "HH:mm", zone)) UTC"
+            + "\(EmailComposer.format(booking.end, "HH:mm", zone)) (\(zone.identifier))"
         let view = self.api.clientView(booking)
         var body = ""
         if let notice { body += "<p><strong>\(Page.escape(notice))</strong></p>" }

@@ -215,7 +215,7 @@ def test_without_smtp_the_emails_wait_in_the_development_mailbox():
             parsed = email.message_from_bytes(raw, policy=email.policy.default)
             assert parsed["Subject"] == message["subject"]
             status, _, page = call(f"{base}/bookings/{booking['token']}")
-            assert status == 200 and b"awaitingPayment" in page
+            assert status == 200 and b"awaitingPayment" in page and b"(America/New_York)" in page
 
             # An admin books for a new client: the client gets the booking and a signed, single-use sign-in link.
             status, _, body = call(f"{base}/api/admin/login", "POST", {"email": ADMIN[0], "password": ADMIN[1]})
