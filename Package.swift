@@ -153,7 +153,10 @@ let package = Package(
         ),
         .testTarget(
             name: "NotificationsTests",
-            dependencies: ["Booking", "Workflow", "Storage", "Notifications", "TestSupport"],
+            dependencies: [
+                "Booking", "Workflow", "Storage", "Notifications", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -18,7 +18,8 @@ public final class SMTPSink: @unchecked Sendable {
     /// Starts the sink on `port` (a free one when nil). `tls`: a certificate and key in PEM files, offered by
     /// STARTTLS and required before AUTH. `auth`: `user:password`, required for sending.
     public static func start(
-        port: Int? = nil, folder: URL? = nil, tls: (certificate: URL, key: URL)? = nil, auth: String? = nil
+        port: Int? = nil, folder: URL? = nil, tls: (certificate: URL, key: URL)? = nil, implicitTLS: Bool = false,
+        auth: String? = nil, loginOnly: Bool = false
     ) async throws -> SMTPSink {
         var chosen = port
         if chosen == nil { chosen = try await freePort() }
@@ -31,7 +32,9 @@ public final class SMTPSink: @unchecked Sendable {
             "--dir", folder.path,
         ]
         if let tls { arguments += ["--tls", tls.certificate.path, tls.key.path] }
+        if implicitTLS { arguments.append("--implicit-tls") }
         if let auth { arguments += ["--auth", auth] }
+        if loginOnly { arguments.append("--login-only") }
         process.arguments = arguments
         let log = folder.appendingPathComponent("sink.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)

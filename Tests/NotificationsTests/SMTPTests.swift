@@ -1,5 +1,7 @@
 import Booking
 import Foundation
+import NIOCore
+import NIOPosix
 import Notifications
 import Storage
 import TestSupport
@@ -68,6 +70,36 @@ struct SMTPTests {
         let untrusting = try SMTPTransport(configuration: SMTPConfiguration(url: "smtp://localhost:\(sink.port)"))
         await #expect(throws: MailDeliveryError.self) { try await untrusting.send(try self.sampleEmail(id: "msg_3")) }
         #expect(try sink.messages().count == 1)
+    }
+
+    @Test func implicitTLSAndAuthLoginWork() async throws {
+        let folder = try TemporaryDirectory.make()
+        let pem = try SMTPSink.makeCertificate(in: folder)
+        let sink = try await SMTPSink.start(tls: pem, implicitTLS: true, auth: "mailer:secret", loginOnly: true)
+        defer { sink.stop() }
+        let transport = try SMTPTransport(
+            configuration: SMTPConfiguration(
+                url: "smtps://mailer:secret@localhost:\(sink.port)", trustRootsFile: pem.certificate.path))
+        try await transport.send(try self.sampleEmail())
+        #expect(try await sink.waitForMessages(1).count == 1)
+    }
+
+    @Test func aServerThatNeverAnswersTimesOutAsATemporaryFailure() async throws {
+        // A listener that accepts and then says nothing.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        let transport = try SMTPTransport(
+            configuration: SMTPConfiguration(
+                host: "127.0.0.1", port: silent.localAddress?.port ?? 0, conversationTimeout: .milliseconds(500)))
+        let started = ContinuousClock.now
+        do {
+            try await transport.send(try self.sampleEmail())
+            Issue.record("a silent server accepted a message")
+        } catch let error as MailDeliveryError {
+            #expect(!error.isPermanent)
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func aServerThatRequiresAuthenticationRefusesAnAnonymousSenderPermanently() async throws {

@@ -2,8 +2,8 @@
 
     python3 Tests/tools/smtp_sink.py --port 2525 --dir /tmp/mail [--tls CERT KEY] [--auth USER:PASS]
 
-With --tls it offers STARTTLS (and requires it before AUTH); with --auth it requires AUTH PLAIN or LOGIN with that
-user and password. Prints "ready" once listening; stops on SIGTERM.
+With --tls it offers STARTTLS (and requires it before AUTH), or with --implicit-tls speaks TLS from the first byte;
+with --auth it requires AUTH PLAIN or LOGIN (--login-only: LOGIN alone) with that user and password. Prints "ready" once listening; stops on SIGTERM.
 """
 
 import argparse
@@ -39,14 +39,19 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--auth")
+    parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte (smtps) with --tls")
+    parser.add_argument("--login-only", action="store_true", help="offer AUTH LOGIN and not PLAIN")
     args = parser.parse_args()
 
     options = {}
     if args.tls:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*args.tls)
-        options["tls_context"] = context
-        options["require_starttls"] = True
+        if args.implicit_tls:
+            options["ssl_context"] = context
+        else:
+            options["tls_context"] = context
+            options["require_starttls"] = True
     if args.auth:
         user, password = args.auth.split(":", 1)
 
@@ -57,7 +62,10 @@ def main():
 
         options["authenticator"] = authenticate
         options["auth_required"] = True
-        options["auth_require_tls"] = bool(args.tls)
+        # aiosmtpd counts only STARTTLS as TLS for this check; a --implicit-tls session is encrypted anyway.
+        options["auth_require_tls"] = bool(args.tls) and not args.implicit_tls
+        if args.login_only:
+            options["auth_exclude_mechanism"] = ["PLAIN"]
 
     controller = Controller(Store(args.dir), hostname="127.0.0.1", port=args.port, **options)
     controller.start()
