@@ -64,7 +64,7 @@ final class ColumnJSONCache: Sendable {
 enum HotStatements {
     static let insertBooking = Self.insertSQL("bookings", BookingRecord.insertColumns)
     static let updateBooking =
-        "UPDATE bookings SET \(BookingRecord.insertColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
+        "UPDATE bookings SET \(BookingRecord.updateColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
     static let insertHistory = Self.insertSQL("booking_history", HistoryRecord.insertColumns)
     static let insertOutbox = Self.insertSQL("outbox", OutboxRecord.insertColumns)
     static let insertProviderEvent = Self.insertSQL(
@@ -378,8 +378,25 @@ struct BookingRecord: FetchableRecord, PersistableRecord {
         "client_note", "archived_at", "sequence", "created_at", "updated_at",
     ]
 
+    /// Columns a booking never changes after its insert. An UPDATE leaves them out of its SET list, so SQLite
+    /// neither rewrites their index entries nor checks the tables whose foreign keys point at `id`.
+    static let immutableColumns: Set<String> = ["id", "access_token", "client_id", "origin", "created_at"]
+    static let updateColumns = insertColumns.filter { !immutableColumns.contains($0) }
+    private static let updateMask = insertColumns.map { !immutableColumns.contains($0) }
+
     /// The values of `insertColumns`.
-    var insertArguments: StatementArguments {
+    var insertArguments: StatementArguments { StatementArguments(self.insertValues) }
+
+    /// The values of `updateColumns`, then the id for the WHERE clause.
+    var updateArguments: StatementArguments {
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(Self.updateColumns.count + 1)
+        for (value, kept) in zip(self.insertValues, Self.updateMask) where kept { values.append(value) }
+        values.append(self.id)
+        return StatementArguments(values)
+    }
+
+    private var insertValues: [(any DatabaseValueConvertible)?] {
         [
             self.id, self.accessToken, self.clientId, self.staffId, self.startAt, self.endAt, self.bufferMinutes,
             self.origin, self.state, self.approvalOnSettlement, self.paymentStatus, self.paymentMethod, self.priceMinor,

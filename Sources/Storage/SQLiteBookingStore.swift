@@ -436,7 +436,7 @@ struct SQLiteAccess: BookingStoreTransaction {
     func update(_ booking: Booking) async throws {
         let record = try BookingRecord(booking)
         try await self.mutate { db in
-            try HotStatements.execute(db, HotStatements.updateBooking, record.insertArguments + [record.id])
+            try HotStatements.execute(db, HotStatements.updateBooking, record.updateArguments)
             guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "bookings", id: record.id) }
         }
     }

@@ -158,6 +158,10 @@ enum SQLiteSchema {
         migrator.registerMigration("2026-11-24-client-time-zone") { db in
             try db.execute(sql: "ALTER TABLE clients ADD COLUMN time_zone TEXT")
         }
+        migrator.registerMigration("2026-11-24-idempotency-by-booking") { db in
+            // Every foreign key's child column is indexed, so checks against bookings(id) never scan.
+            try db.execute(sql: "CREATE INDEX idempotency_keys_by_booking ON idempotency_keys(booking_id)")
+        }
         return migrator
     }
 }
