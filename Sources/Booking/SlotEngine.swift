@@ -129,16 +129,29 @@ public struct SlotEngine: Sendable {
             {
                 continue
             }
+            // On a day of 24 hours (no clock change) a wall time is midnight plus its minutes: no calendar
+            // arithmetic per candidate. Days with a change take the calendar's answer for each start.
+            let midnight = zone.startOfDay(day)
+            let regularDay = zone.startOfDay(day.adding(days: 1)).timeIntervalSince(midnight) == 86_400
             for interval in intervals {
-                guard let intervalEnd = zone.instant(on: day, at: interval.end) else { continue }
+                // 24:00 is the next day's start, even when the next day begins late or not at all.
+                let end =
+                    interval.end.minutes >= 1440
+                    ? zone.startOfDay(day.adding(days: 1)) : zone.instant(on: day, at: interval.end)
+                guard let intervalEnd = end else { continue }
                 // NB: starts are aligned to the step counted from midnight, not from the interval's start, so that
                 // slots of different intervals and staff line up on one grid.
                 var minute = (interval.start.minutes + step - 1) / step * step
                 while minute < interval.end.minutes {
                     defer { minute += step }
                     // A wall time the clocks skip has no instant; one they show twice gives its first occurrence.
-                    guard let time = LocalTime(minutes: minute), let start = zone.instant(on: day, at: time) else {
-                        continue
+                    let start: Date
+                    if regularDay {
+                        start = midnight.addingTimeInterval(TimeInterval(minute * 60))
+                    } else {
+                        guard let time = LocalTime(minutes: minute), let instant = zone.instant(on: day, at: time)
+                        else { continue }
+                        start = instant
                     }
                     let end = start.addingTimeInterval(duration)
                     guard end <= intervalEnd, start >= earliest, start < latest else { continue }

@@ -65,6 +65,9 @@ enum HotStatements {
     static let insertBooking = Self.insertSQL("bookings", BookingRecord.insertColumns)
     static let updateBooking =
         "UPDATE bookings SET \(BookingRecord.updateColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
+    static let updateBookingInPlace =
+        "UPDATE bookings SET \(BookingRecord.inPlaceColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
+    static let bookingPlacement = "SELECT staff_id, start_at, end_at FROM bookings WHERE id = ?"
     static let insertHistory = Self.insertSQL("booking_history", HistoryRecord.insertColumns)
     static let insertOutbox = Self.insertSQL("outbox", OutboxRecord.insertColumns)
     static let insertProviderEvent = Self.insertSQL(
@@ -382,16 +385,28 @@ struct BookingRecord: FetchableRecord, PersistableRecord {
     /// neither rewrites their index entries nor checks the tables whose foreign keys point at `id`.
     static let immutableColumns: Set<String> = ["id", "access_token", "client_id", "origin", "created_at"]
     static let updateColumns = insertColumns.filter { !immutableColumns.contains($0) }
+    /// Where a booking sits: most updates (payments, decisions) leave these alone, and then the indexes on them
+    /// need no rewrite either.
+    static let placementColumns: Set<String> = ["staff_id", "start_at", "end_at"]
+    static let inPlaceColumns = updateColumns.filter { !placementColumns.contains($0) }
     private static let updateMask = insertColumns.map { !immutableColumns.contains($0) }
+    private static let inPlaceMask = insertColumns.map {
+        !immutableColumns.contains($0) && !placementColumns.contains($0)
+    }
 
     /// The values of `insertColumns`.
     var insertArguments: StatementArguments { StatementArguments(self.insertValues) }
 
     /// The values of `updateColumns`, then the id for the WHERE clause.
-    var updateArguments: StatementArguments {
+    var updateArguments: StatementArguments { self.arguments(Self.updateMask) }
+
+    /// The values of `inPlaceColumns`, then the id for the WHERE clause.
+    var inPlaceArguments: StatementArguments { self.arguments(Self.inPlaceMask) }
+
+    private func arguments(_ mask: [Bool]) -> StatementArguments {
         var values: [(any DatabaseValueConvertible)?] = []
-        values.reserveCapacity(Self.updateColumns.count + 1)
-        for (value, kept) in zip(self.insertValues, Self.updateMask) where kept { values.append(value) }
+        values.reserveCapacity(mask.count + 1)
+        for (value, kept) in zip(self.insertValues, mask) where kept { values.append(value) }
         values.append(self.id)
         return StatementArguments(values)
     }

@@ -436,7 +436,20 @@ struct SQLiteAccess: BookingStoreTransaction {
     func update(_ booking: Booking) async throws {
         let record = try BookingRecord(booking)
         try await self.mutate { db in
-            try HotStatements.execute(db, HotStatements.updateBooking, record.updateArguments)
+            guard
+                let placement = try Row.fetchOne(
+                    db.cachedStatement(sql: HotStatements.bookingPlacement), arguments: [record.id])
+            else {
+                throw StorageError.corruptRow(table: "bookings", id: record.id)
+            }
+            let staffID: String = placement[0]
+            let start: Int64 = placement[1]
+            let end: Int64 = placement[2]
+            if staffID == record.staffId, start == record.startAt, end == record.endAt {
+                try HotStatements.execute(db, HotStatements.updateBookingInPlace, record.inPlaceArguments)
+            } else {
+                try HotStatements.execute(db, HotStatements.updateBooking, record.updateArguments)
+            }
             guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "bookings", id: record.id) }
         }
     }

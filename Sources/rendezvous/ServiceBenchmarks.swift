@@ -121,8 +121,8 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     @Option(help: "Distinct events (each pays one booking).")
     var events = 2000
 
-    @Option(help: "Concurrent HTTP clients.")
-    var concurrency = 16
+    @Option(help: "Concurrent HTTP clients (senders, as a provider delivers in parallel).")
+    var concurrency = 32
 
     @Option(help: "Loopback port for the service.")
     var port = 18_181

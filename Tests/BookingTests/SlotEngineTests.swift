@@ -82,6 +82,32 @@ import Testing
         #expect(times.filter { $0.hasPrefix("02:") }.count == 4)
     }
 
+    /// Zones whose clocks change at midnight (Santiago, Havana, Beirut), by half an hour (Lord Howe), or skip a
+    /// whole day (Apia, 2011-12-30): over a year, every start is a wall time of the 15-minute grid that exists, the
+    /// calendar's own instant for it, and no instant comes twice.
+    @Test(arguments: ["America/Santiago", "America/Havana", "Asia/Beirut", "Australia/Lord_Howe", "Pacific/Apia"])
+    func everyStartIsTheCalendarsInstantOfAGridTime(zoneName: String) throws {
+        let zone = try #require(ZonedCalendar(identifier: zoneName))
+        let engine = SlotEngine(schedules: [self.allDaySchedule(zoneName)], busy: [])
+        var rules = self.rules
+        rules.maximumAdvanceDays = 800
+        let first = zoneName == "Pacific/Apia" ? "2011-12-25" : "2026-01-01"
+        let last = zoneName == "Pacific/Apia" ? "2012-01-05" : "2026-12-31"
+        let slots = engine.slots(
+            for: self.selection(.freeIntro), dates: self.range(first, last), displayTimeZone: zone, rules: rules,
+            now: zoneName == "Pacific/Apia" ? Instants.utc("2011-01-01T00:00:00Z") : self.now)
+        #expect(Set(slots.map(\.start)).count == slots.count)
+        for slot in slots {
+            let minutes = zone.localMinutes(of: slot.start)
+            #expect(minutes % 15 == 0)
+            let expected = zone.instant(on: zone.localDate(of: slot.start), at: LocalTime(minutes: minutes)!)
+            #expect(expected == slot.start, "\(zoneName) \(slot.start)")
+        }
+        // Every day that exists is open around the clock: 96 starts each (fewer or more on a day of a clock change).
+        let days = Set(slots.map { zone.localDate(of: $0.start) })
+        #expect(days.count == (zoneName == "Pacific/Apia" ? 11 : 365))
+    }
+
     @Test func slotsAreListedByTheDisplayTimeZonesDates() {
         let newYork = ZonedCalendar(identifier: "America/New_York")!
         let engine = SlotEngine(schedules: [.paris()], busy: [])
