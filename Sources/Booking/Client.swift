@@ -89,6 +89,9 @@ public struct Client: Hashable, Sendable, Codable, Identifiable {
         return name
     }
 
+    /// The zone this client reads times in: their own when they gave one, else the practice's.
+    public func displayTimeZone(practice: String) -> String { self.timeZone ?? practice }
+
     /// Validates an optional IANA time zone name (`Europe/Paris`).
     public static func validatedTimeZone(_ raw: String?) throws(BookingError) -> String? {
         guard let raw, !raw.isEmpty else { return nil }

@@ -86,11 +86,10 @@ public struct EmailOutboxWorker: ServiceLifecycle.Service {
             else {
                 throw MailDeliveryError(permanent: true, "booking \(row.bookingID) or its client is gone")
             }
-            let staffZone = try await reader.schedules().first { $0.staffID == booking.staffID }?.timeZone
+            let practice = try await reader.practiceTimeZone(of: booking)
             let admins = try await reader.admins()
             // Clients read times in their own zone when they gave one; admins in the practice's.
-            let zone = isAdmin ? (staffZone ?? "UTC") : (client.timeZone ?? staffZone ?? "UTC")
-            return (booking, client, zone, admins)
+            return (booking, client, isAdmin ? practice : client.displayTimeZone(practice: practice), admins)
         }
         var recipients: [Mailbox]?
         if case .admins = matter {

@@ -41,9 +41,9 @@ struct ClientBookingPage: Sendable {
         _ booking: Booking, notice: String?, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let branding = self.api.branding
-        // In the client's time zone when they gave one (as in their emails), else UTC.
-        let client = try await self.api.workflow.client(booking.clientID)
-        let zone = client.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        // In the zone of the client's emails: their own when they gave one, else the practice's.
+        let zoneName = try await self.api.workflow.timeZones(of: booking).client
+        let zone = TimeZone(identifier: zoneName) ?? .gmt
         let when =
             "\(EmailComposer.format(booking.start, "EEEE d MMMM yyyy, HH:mm", zone))–"
             + "\(EmailComposer.format(booking.end, "HH:mm", zone)) (\(zone.identifier))"

@@ -95,7 +95,8 @@ public struct BookingWorkflow: Sendable {
             var client: Client
             if let known {
                 client = known
-                if let timeZone, timeZone != known.timeZone {
+                // Recorded when the client has none yet; an unauthenticated request does not change one they chose.
+                if let timeZone, known.timeZone == nil {
                     client.timeZone = timeZone
                     try await tx.update(client)
                 }

@@ -31,6 +31,8 @@ public struct ClientBookingRequest: Hashable, Sendable {
             self.serviceIDs.map(\.rawValue).joined(separator: ","), "\(self.start.timeIntervalSince1970)", self.name,
             self.email.lowercased(), self.phone ?? "", self.note ?? "",
         ].joined(separator: "\u{1F}")
+            // Appended only when given, so keys stored before the field existed still match their replays.
+            + (self.timeZone.map { "\u{1F}tz=\($0)" } ?? "")
     }
 }
 

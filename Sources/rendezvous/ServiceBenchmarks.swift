@@ -119,7 +119,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     )
 
     @Option(help: "Distinct events (each pays one booking).")
-    var events = 2000
+    var events = 3000
 
     @Option(help: "Concurrent HTTP clients (senders, as a provider delivers in parallel).")
     var concurrency = 32

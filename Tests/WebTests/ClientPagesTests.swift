@@ -61,6 +61,15 @@ import Workflow
         }
     }
 
+    @Test func withoutAZoneThePageShowsThePractices() async throws {
+        let harness = try await APIContractTests.harness()
+        try await harness.app.test(.router) { client in
+            let booking = try await self.book(client, timeZone: nil)
+            let page = try await client.execute(uri: "/bookings/\(booking["token"] as! String)", method: .get)
+            #expect(String(buffer: page.body).contains("10:00–10:45 (Europe/Paris)"))
+        }
+    }
+
     @Test func unknownTokensAndBadTimeZonesAreClear4xx() async throws {
         let harness = try await APIContractTests.harness()
         try await harness.app.test(.router) { client in

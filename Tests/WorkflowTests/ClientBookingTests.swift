@@ -80,6 +80,30 @@ import Workflow
         }
     }
 
+    @Test func theClientsTimeZoneIsRecordedOnceAndPartOfTheIdempotentRequest() async throws {
+        let practice = try await TestPractice()
+        var request = practice.request()
+        request.timeZone = "Asia/Tokyo"
+        let first = try await practice.workflow.book(request, idempotencyKey: "tz-1")
+        #expect(first.client.timeZone == "Asia/Tokyo")
+        #expect(try await practice.workflow.timeZones(of: first.booking) == ("Europe/Paris", "Asia/Tokyo"))
+        // The same key with another zone is another request.
+        request.timeZone = "America/New_York"
+        await #expect(throws: BookingError.idempotencyKeyReused) {
+            try await practice.workflow.book(request, idempotencyKey: "tz-1")
+        }
+        // Someone booking with the same email cannot change the zone the client chose.
+        var later = practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600))
+        later.timeZone = "America/New_York"
+        let second = try await practice.workflow.book(later)
+        #expect(second.client.timeZone == "Asia/Tokyo")
+        // A client without a zone reads the practice's.
+        let other = try await practice.workflow.book(
+            practice.request(at: Instants.tuesdayTen.addingTimeInterval(6 * 3600), email: "max@example.com"))
+        #expect(other.client.timeZone == nil)
+        #expect(try await practice.workflow.timeZones(of: other.booking) == ("Europe/Paris", "Europe/Paris"))
+    }
+
     @Test func aTakenSlotIsRefusedAndSoIsItsBuffer() async throws {
         let practice = try await TestPractice()
         _ = try await practice.workflow.book(practice.request())
@@ -199,6 +223,9 @@ import Workflow
             ClientBookingRequest(
                 serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com",
                 phone: "call me"),
+            ClientBookingRequest(
+                serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com",
+                timeZone: "Mars/Olympus"),
         ]
         for request in bad {
             await #expect { try await practice.workflow.book(request) } throws: {

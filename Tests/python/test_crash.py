@@ -1,9 +1,7 @@
 """Nothing acknowledged is lost when the process is killed: every booking answered 201 is there after a restart."""
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -11,32 +9,12 @@ import time
 import urllib.error
 import urllib.request
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BINARY = os.environ.get("RENDEZVOUS_BIN", str(ROOT / ".build" / "debug" / "rendezvous"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from rendezvous_support import free_port, start_serve
 
 
 def start(port, folder):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RENDEZVOUS_", "STRIPE_", "SMTP_"))}
-    process = subprocess.Popen(
-        [BINARY, "serve", "--port", str(port), "--database", f"{folder}/crash.sqlite",
-         "--setup", str(ROOT / "Fixtures" / "demo-practice.json")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=folder)
-    deadline = time.time() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1):
-                return process
-        except OSError:
-            assert process.poll() is None and time.time() < deadline, "the service did not start"
-            time.sleep(0.1)
+    return start_serve(folder, port, "crash.sqlite", output=subprocess.DEVNULL)
 
 
 def starts(count):

@@ -1,29 +1,23 @@
 """`rendezvous serve` as a newcomer runs it: one command, no configuration, then SIGTERM stops it cleanly."""
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from rendezvous_support import BINARY, ROOT, clean_environment, free_port
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_serve_starts_with_no_configuration_and_stops_on_sigterm():
     port = free_port()
-    binary = os.environ.get("RENDEZVOUS_BIN", str(ROOT / ".build" / "debug" / "rendezvous"))
+    binary = BINARY
     with tempfile.TemporaryDirectory() as folder:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("RENDEZVOUS_", "STRIPE_", "SMTP_"))}
+        env = clean_environment()
         process = subprocess.Popen(
             [binary, "serve", "--port", str(port), "--database", f"{folder}/demo.sqlite",
              "--setup", str(ROOT / "Fixtures" / "demo-practice.json")],

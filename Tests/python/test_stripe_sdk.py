@@ -6,27 +6,21 @@ that the SDK's calls succeed with Stripe's shapes and that every webhook verifie
 """
 
 import http.server
-import json
-import os
 import socket
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import stripe
 
-ROOT = Path(__file__).resolve().parents[2]
+from rendezvous_support import BINARY, free_port
+
 SECRET = "whsec_sdk_test_0123456789abcdef"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
@@ -47,7 +41,7 @@ def fake():
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     port = free_port()
-    binary = os.environ.get("RENDEZVOUS_BIN", str(ROOT / ".build" / "debug" / "rendezvous"))
+    binary = BINARY
     process = subprocess.Popen(
         [binary, "fake-stripe", "--port", str(port), "--webhook-url",
          f"http://127.0.0.1:{receiver.server_address[1]}/webhooks/stripe", "--webhook-secret", SECRET],

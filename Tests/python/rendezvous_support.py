@@ -1,0 +1,45 @@
+"""What the Python end-to-end tests share: where the built binary is, a free port, and `rendezvous serve` started
+on a fresh database with no outside configuration (only what a test passes), returned once /ready answers."""
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("RENDEZVOUS_BIN", str(ROOT / ".build" / "debug" / "rendezvous"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_environment(extra=None):
+    """This process's environment without any Rendezvous, Stripe or mail settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RENDEZVOUS_", "STRIPE_", "SMTP_", "MAIL_"))}
+    env.update(extra or {})
+    return env
+
+
+def start_serve(folder, port, database, extra_env=None, output=subprocess.PIPE):
+    """`rendezvous serve` on `port` with the demo practice and `folder/database`; waits (30 s at most) for /ready."""
+    process = subprocess.Popen(
+        [BINARY, "serve", "--port", str(port), "--database", f"{folder}/{database}",
+         "--setup", str(ROOT / "Fixtures" / "demo-practice.json")],
+        stdout=output, stderr=subprocess.STDOUT if output == subprocess.PIPE else output,
+        env=clean_environment(extra_env), cwd=folder)
+    deadline = time.time() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                said = process.stdout.read().decode(errors="replace") if output == subprocess.PIPE else ""
+                raise AssertionError(f"the service exited before it was ready: {said}")
+            assert time.time() < deadline, "the service did not become ready"
+            time.sleep(0.1)
