@@ -137,9 +137,9 @@ public struct EmailComposer: Sendable {
                 action = ["label": "Pay \(booking.price)", "url": self.branding.paymentURL(booking)]
             case .bookingCreatedByAdmin:
                 action =
-                    booking.payment.isSettled
-                    ? ["label": "See your booking", "url": self.branding.bookingURL(booking)]
-                    : ["label": "Pay \(booking.price)", "url": self.branding.paymentURL(booking)]
+                    model["needsPayment"] as? Bool == true
+                    ? ["label": "Pay \(booking.price)", "url": self.branding.paymentURL(booking)]
+                    : ["label": "See your booking", "url": self.branding.bookingURL(booking)]
             case .confirmationRequested:
                 action = ["label": "Confirm your booking", "url": self.branding.bookingURL(booking)]
             case .paymentReceived, .approved, .rejected, .canceled, .rescheduled, .paymentLapsed,
@@ -223,6 +223,8 @@ public struct EmailComposer: Sendable {
             "bookingURL": self.branding.bookingURL(booking),
             "reference": booking.id.rawValue,
             "state": booking.state.rawValue,
+            // Money is still due (the same test decides between the Pay and the See-your-booking button).
+            "needsPayment": !booking.payment.isSettled,
         ]
         if let hold = booking.holdUntil {
             model["holdUntil"] = Self.format(hold, "EEEE d MMMM yyyy 'at' HH:mm", zone)

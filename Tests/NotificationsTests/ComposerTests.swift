@@ -79,6 +79,20 @@ struct ComposerTests {
         #expect(property("STATUS", in: ics) == "TENTATIVE")
     }
 
+    @Test func anAdminMadeBookingWithNothingToPayAsksForNoPayment() throws {
+        let free = sampleBooking(.freeIntro) { booking in
+            booking.lifecycle =
+                BookingLifecycle.open(confirmation: .none, payment: .free, approval: .manual, price: booking.price)
+                .lifecycle
+        }
+        let email = try self.compose(.client(.bookingCreatedByAdmin), free)
+        #expect(!email.text.contains("Please pay"))
+        #expect(!email.text.contains("/pay/"))
+        #expect(email.text.contains("See your booking: https://book.example/bookings/tok_bk_sample"))
+        let due = try self.compose(.client(.bookingCreatedByAdmin), sampleBooking(.callFirst))
+        #expect(due.text.contains("Please pay with the link below"))
+    }
+
     @Test func theApprovedEmailDiffersForAChatAndACall() throws {
         let approve: (inout Booking) -> Void = { booking in
             _ = try? booking.lifecycle.apply(
