@@ -1,13 +1,18 @@
 import Foundation
 
-/// A validated email address, kept as typed (trimmed) with a normalized form for matching.
+/// A validated email address, kept as typed (trimmed, NFC, domain in lower case) with a normalized form for matching.
+/// This is the one normalization of emails: every comparison, lookup and count goes through it.
 public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible {
-    /// The address as the person typed it, trimmed.
+    /// The address as the person typed it: trimmed of whitespace and controls, in Unicode NFC, the domain lower-cased.
     public let value: String
 
-    /// Validates an address: one `@`, a non-empty local part of at most 64 bytes, a dotted domain, no spaces.
+    /// What is trimmed from both ends: Unicode whitespace, line breaks (U+0085, U+2028 too) and control characters.
+    private static let trimmed = CharacterSet.whitespacesAndNewlines.union(.controlCharacters)
+
+    /// Validates an address: one `@`, a non-empty local part of at most 64 bytes, a dotted domain, no spaces and no
+    /// control characters inside.
     public init(_ raw: String) throws(BookingError) {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmingCharacters(in: Self.trimmed).precomposedStringWithCanonicalMapping
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard trimmed.utf8.count <= 254, parts.count == 2 else {
             throw .invalidField(field: "email", reason: "not an email address")
@@ -25,14 +30,15 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
         else {
             throw .invalidField(field: "email", reason: "not an email address")
         }
-        self.value = trimmed
+        self.value = "\(local)@\(domain.lowercased())"
     }
 
     /// Characters allowed in the local part (RFC 5322 atoms and dots).
     private static let localAllowed = Set(
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
 
-    /// The form used to match one client across bookings: lower-cased.
+    /// The form used to match one client (or admin) across requests: lower-cased whole. Practices' clients expect
+    /// `Anna@Example.com` and `anna@example.com` to be one person, as every mainstream mail provider treats them.
     public var normalized: String { self.value.lowercased() }
 
     public var description: String { self.value }
@@ -81,9 +87,9 @@ public struct Client: Hashable, Sendable, Codable, Identifiable {
         self.createdAt = createdAt
     }
 
-    /// Validates a name as typed: trimmed, 1 to 200 characters.
+    /// Validates a name as typed: trimmed, 1 to 200 characters, one line, no controls or direction overrides.
     public static func validatedName(_ raw: String) throws(BookingError) -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = try TypedText.checked(raw.trimmingCharacters(in: .whitespacesAndNewlines), field: "name")
         guard !name.isEmpty else { throw .invalidField(field: "name", reason: "must not be empty") }
         guard name.count <= 200 else { throw .invalidField(field: "name", reason: "at most 200 characters") }
         return name
@@ -111,5 +117,52 @@ public struct Client: Hashable, Sendable, Codable, Identifiable {
             throw .invalidField(field: "phone", reason: "not a phone number")
         }
         return phone
+    }
+}
+
+/// Rules for free text people type (names, notes): no control characters (line breaks only where a field allows
+/// them) and no bidirectional overrides, embeddings or isolates, which can make text read differently than it is.
+public enum TypedText {
+    /// U+202A–U+202E (embeddings, overrides), U+2066–U+2069 (isolates), U+200E/U+200F and U+061C (marks).
+    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: true
+        default: false
+        }
+    }
+
+    /// Whether `scalar` may appear in a field; `multiline` lets line feeds and tabs through.
+    static func isAllowed(_ scalar: Unicode.Scalar, multiline: Bool) -> Bool {
+        if multiline, scalar == "\n" || scalar == "\t" { return true }
+        if scalar.properties.generalCategory == .control { return false }
+        // Line and paragraph separators break lines as surely as a line feed.
+        if scalar.value == 0x2028 || scalar.value == 0x2029 { return false }
+        return !Self.isBidiControl(scalar)
+    }
+
+    /// `text` with its line ends made `\n` when multiline, or an `invalidField` error naming `field`.
+    public static func checked(_ text: String, field: String, multiline: Bool = false) throws(BookingError) -> String {
+        let text = multiline ? text.replacingOccurrences(of: "\r\n", with: "\n") : text
+        guard text.unicodeScalars.allSatisfy({ Self.isAllowed($0, multiline: multiline) }) else {
+            throw .invalidField(
+                field: field,
+                reason: multiline
+                    ? "must not contain control characters other than line breaks"
+                    : "must not contain line breaks, control characters or direction overrides")
+        }
+        return text
+    }
+
+    /// `text` without control characters and direction overrides, for one-line places such as email subjects.
+    public static func singleLine(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if Self.isAllowed(scalar, multiline: false) {
+                scalars.append(scalar)
+            } else if scalar.properties.generalCategory == .control || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                scalars.append(" ")
+            }
+        }
+        return String(scalars)
     }
 }

@@ -5,8 +5,11 @@ import NIOCore
 
 extension FakeStripe {
     /// Adds the fake's routes to a router (or a group such as `/fake-stripe`): the `/v1` API, the hosted checkout
-    /// pages, and `/_fake` controls for fault injection from outside the process.
-    public nonisolated func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
+    /// pages and, with `faultControls`, `/_fake/faults` for fault injection from outside the process. The controls
+    /// need no credentials, so they are for a standalone test fake only, never for a fake a public service mounts.
+    public nonisolated func addRoutes<Context: RequestContext>(
+        to router: some RouterMethods<Context>, faultControls: Bool = false
+    ) {
         for method in [HTTPRequest.Method.get, .post, .delete] {
             router.on("v1/**", method: method) { request, context in
                 let body = try await request.body.collect(upTo: 1 << 20)
@@ -28,21 +31,22 @@ extension FakeStripe {
         router.post("checkout/:id/cancel") { _, context in
             try await Self.response(await self.cancel(try context.parameters.require("id")))
         }
-        // Fault injection for a standalone fake: POST /_fake/faults?api=500&count=3 or ?delivery=duplicate.
-        router.post("_fake/faults") { request, _ in
-            let query = request.uri.queryParameters
-            if let api = query.get("api") {
-                let count = query.get("count", as: Int.self) ?? 1
-                let fault: APIFault = api == "no-answer" ? .noAnswer : .status(Int(api) ?? 500)
-                await self.injectAPIFault(fault, count: count)
+        if faultControls {
+            // POST /_fake/faults?api=500&count=3, ?api=no-answer, or ?delivery=duplicate|out-of-order|late&seconds=5.
+            router.post("_fake/faults") { request, _ in
+                switch FaultRequest.parse(request.uri.queryParameters) {
+                case .success(let faults):
+                    if let api = faults.api { await self.injectAPIFault(api, count: faults.count) }
+                    if let delivery = faults.delivery { await self.injectDeliveryFault(delivery) }
+                    return Response(status: .noContent)
+                case .failure(let refusal):
+                    var headers = HTTPFields()
+                    headers[.contentType] = "text/plain; charset=utf-8"
+                    return Response(
+                        status: .badRequest, headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: refusal.message + "\n")))
+                }
             }
-            switch query.get("delivery") {
-            case "duplicate": await self.injectDeliveryFault(.duplicate)
-            case "out-of-order": await self.injectDeliveryFault(.outOfOrder)
-            case "late": await self.injectDeliveryFault(.delay(.seconds(query.get("seconds", as: Int.self) ?? 5)))
-            default: break
-            }
-            return Response(status: .noContent)
         }
     }
 
@@ -53,8 +57,58 @@ extension FakeStripe {
         for (name, value) in fake.headers {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
+        // NB: `HTTPResponse.Status(code:)` traps outside 100...999; injected statuses are checked on the way in, and
+        // this keeps any other path from reaching the trap.
+        let status = (100...599).contains(fake.status) ? fake.status : 500
         return Response(
-            status: HTTPResponse.Status(code: fake.status), headers: headers,
+            status: HTTPResponse.Status(code: status), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: fake.body)))
+    }
+}
+
+/// A request to `/_fake/faults`, checked: statuses 400–599, counts 1–1,000, delays 0–3,600 s.
+struct FaultRequest: Equatable {
+    var api: APIFault?
+    var count = 1
+    var delivery: DeliveryFault?
+
+    struct Refusal: Error, Equatable {
+        var message: String
+    }
+
+    static func parse(_ query: Hummingbird.Parameters) -> Result<FaultRequest, Refusal> {
+        var faults = FaultRequest()
+        if let count = query.get("count") {
+            guard let parsed = Int(count), (1...1000).contains(parsed) else {
+                return .failure(Refusal(message: "count must be a whole number from 1 to 1000"))
+            }
+            faults.count = parsed
+        }
+        if let api = query.get("api") {
+            if api == "no-answer" {
+                faults.api = .noAnswer
+            } else if let status = Int(api), (400...599).contains(status) {
+                faults.api = .status(status)
+            } else {
+                return .failure(Refusal(message: "api must be an error status from 400 to 599, or no-answer"))
+            }
+        }
+        switch query.get("delivery") {
+        case nil: break
+        case "duplicate": faults.delivery = .duplicate
+        case "out-of-order": faults.delivery = .outOfOrder
+        case "late":
+            let seconds = query.get("seconds") ?? "5"
+            guard let parsed = Int(seconds), (0...3600).contains(parsed) else {
+                return .failure(Refusal(message: "seconds must be a whole number from 0 to 3600"))
+            }
+            faults.delivery = .delay(.seconds(parsed))
+        case let other?:
+            return .failure(Refusal(message: "delivery must be duplicate, out-of-order or late, not \(other)"))
+        }
+        guard faults.api != nil || faults.delivery != nil else {
+            return .failure(Refusal(message: "give api=STATUS|no-answer or delivery=duplicate|out-of-order|late"))
+        }
+        return .success(faults)
     }
 }

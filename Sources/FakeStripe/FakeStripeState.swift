@@ -47,7 +47,8 @@ public actor FakeStripe {
 
     /// The next `count` API calls suffer `fault`.
     public func injectAPIFault(_ fault: APIFault, count: Int = 1) {
-        self.apiFaults += Array(repeating: fault, count: count)
+        if case .status(let status) = fault, !(400...599).contains(status) { return }
+        self.apiFaults += Array(repeating: fault, count: max(0, min(count, 1000)))
     }
 
     /// The next emitted event's delivery suffers `fault`.

@@ -174,7 +174,9 @@ public struct EmailComposer: Sendable {
         guard let rendered = self.library.render(model, withTemplate: name) else {
             throw ComposerError.templateMissing(name)
         }
-        let (subject, paragraphs) = try Self.split(rendered, template: name)
+        let (rawSubject, paragraphs) = try Self.split(rendered, template: name)
+        // NB: names reach subjects; stored text is already checked, and this keeps older rows from bending a subject.
+        let subject = TypedText.singleLine(rawSubject)
         model["subject"] = subject
         model["paragraphs"] = paragraphs
         model["details"] = self.details(booking: booking, model: model)

@@ -46,6 +46,9 @@ public enum StripeWebhookSignature {
     /// Stripe's default tolerance.
     public static let defaultTolerance: TimeInterval = 300
 
+    /// Unix times a signature may carry: from 1970 to the end of year 9999.
+    static let timestampRange: ClosedRange<Int64> = 0...253_402_300_799
+
     /// Checks the raw body against the header under any of `secrets` (several during a rotation) at `now`.
     /// Any matching v1 passes; comparisons are constant-time.
     public static func verify(
@@ -63,7 +66,8 @@ public enum StripeWebhookSignature {
             let value = pair[1].trimmingCharacters(in: .whitespaces)
             switch key {
             case "t":
-                guard let parsed = Int64(value) else { throw .malformedHeader }
+                // NB: bounded before any arithmetic, so no header can overflow the age below.
+                guard let parsed = Int64(value), Self.timestampRange.contains(parsed) else { throw .malformedHeader }
                 timestamp = parsed
             case "v1":
                 sawV1 = true

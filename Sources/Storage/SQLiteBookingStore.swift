@@ -426,6 +426,19 @@ struct SQLiteAccess: BookingStoreTransaction {
         try await self.mutate { db in try record.insert(db) }
     }
 
+    func deleteAdminSession(tokenHash: String) async throws {
+        try await self.mutate { db in
+            _ = try AdminSessionRecord.filter(Column("token_hash") == tokenHash).deleteAll(db)
+        }
+    }
+
+    func deleteAdminSessions(expiredAt now: Date) async throws -> Int {
+        guard self.writable else { throw StorageError.readOnly }
+        return try WriterConnection.run(self.pool) { db in
+            try AdminSessionRecord.filter(Column("expires_at") <= Millis.from(now)).deleteAll(db)
+        }
+    }
+
     func insert(_ booking: Booking) async throws {
         let record = try BookingRecord(booking)
         try await self.mutate { db in

@@ -17,7 +17,7 @@ public func withFakeStripe<Value: Sendable>(
             hangDuration: hangDuration),
         now: now)
     let router = Router()
-    fake.addRoutes(to: router)
+    fake.addRoutes(to: router, faultControls: true)
     let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     return try await app.test(.live) { client in
         let baseURL = "http://127.0.0.1:\(client.port!)"

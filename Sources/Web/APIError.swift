@@ -10,6 +10,8 @@ public struct APIError: Error, Sendable, Equatable {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// Sent as `Retry-After` (429, 503).
+    public var retryAfterSeconds: Int?
 
     public init(_ status: HTTPResponse.Status, code: String, message: String) {
         self.status = status
@@ -51,6 +53,7 @@ public struct APIError: Error, Sendable, Equatable {
             (try? JSONCoding.encoder.encode(Body(error: .init(code: self.code, message: self.message)))) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
+        if let retryAfter = self.retryAfterSeconds { headers[.retryAfter] = String(retryAfter) }
         return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

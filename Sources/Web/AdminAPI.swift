@@ -2,6 +2,7 @@ import Booking
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdBcrypt
 import Workflow
 
 /// The admin side: login, bookings by hand, decisions, clients, schedules, rules.
@@ -10,12 +11,17 @@ struct AdminAPI: Sendable {
     let configuration: WebConfiguration
     let throttle: LoginThrottle
     let passwords: AdminPasswords
+    /// NB: compared against when the email is unknown, so an unknown email costs a bcrypt check like a known one
+    /// (otherwise the answer's time tells which emails are admins).
+    let dummyHash: String
 
     init(workflow: BookingWorkflow, configuration: WebConfiguration) {
         self.workflow = workflow
         self.configuration = configuration
-        self.throttle = LoginThrottle(limit: configuration.maxFailedLogins, window: configuration.loginThrottleWindow)
+        self.throttle = LoginThrottle(
+            policy: .init(limit: configuration.maxFailedLogins, window: configuration.loginThrottleWindow))
         self.passwords = AdminPasswords(cost: configuration.bcryptCost)
+        self.dummyHash = Bcrypt.hash(AdminPasswords.newToken(), cost: configuration.bcryptCost)
     }
 
     struct LoginBody: Decodable, Sendable {
@@ -56,8 +62,12 @@ struct AdminAPI: Sendable {
     }
 
     func addRoutes(to router: Router<AppContext>) {
-        router.post("api/admin/login") { request, _ in try await self.login(request) }
+        router.post("api/admin/login") { request, context in try await self.login(request, context) }
         let admin = router.group("api/admin").add(middleware: AdminAuthenticator(workflow: self.workflow))
+        admin.post("logout") { _, context -> Response in
+            if let tokenHash = context.adminTokenHash { try await self.workflow.endAdminSession(tokenHash: tokenHash) }
+            return Response(status: .noContent)
+        }
         admin.get("bookings") { request, _ in try await self.list(request) }
         admin.get("bookings/:id") { _, context in
             let booking = try await self.workflow.booking(try Self.bookingID(context))
@@ -99,23 +109,29 @@ struct AdminAPI: Sendable {
 
     // MARK: - Handlers
 
-    private func login(_ request: Request) async throws -> LoginAnswer {
+    private func login(_ request: Request, _ context: AppContext) async throws -> LoginAnswer {
         let body = try await JSONBody.decode(LoginBody.self, from: request)
-        let key = body.email.trimmingCharacters(in: .whitespaces).lowercased()
-        let now = self.workflow.clock.now()
-        if await self.throttle.isBlocked(key, now: now) {
-            throw APIError(
+        let email = try? EmailAddress(body.email)
+        // Unreadable emails share one account key: they cannot sign in, and must not each get a fresh counter.
+        let accountKey = email?.normalized ?? "(invalid)"
+        let address = self.configuration.clientAddress(of: request, peer: context.peerAddress)
+        let ticket: LoginThrottle.Ticket
+        switch await self.throttle.admit(account: accountKey, address: address, now: self.workflow.clock.now()) {
+        case .admitted(let admitted): ticket = admitted
+        case .refused(let retryAfter):
+            var error = APIError(
                 .tooManyRequests, code: "too_many_attempts", message: "Too many failed logins; try again later.")
+            error.retryAfterSeconds = max(1, Int(retryAfter.rounded(.up)))
+            throw error
         }
-        guard let account = try await self.workflow.adminAccount(email: body.email),
-            try await self.passwords.verify(body.password, hash: account.passwordHash)
-        else {
-            await self.throttle.recordFailure(key, now: now)
+        let account = try await email.asyncFlatMap { try await self.workflow.adminAccount(email: $0) }
+        let matches = try await self.passwords.verify(body.password, hash: account?.passwordHash ?? self.dummyHash)
+        guard let account, matches else {
             throw APIError(.unauthorized, code: "invalid_credentials", message: "Wrong email or password.")
         }
-        await self.throttle.reset(key)
+        await self.throttle.succeeded(ticket)
         let token = AdminPasswords.newToken()
-        let expiresAt = now.addingTimeInterval(self.configuration.adminSessionLifetime)
+        let expiresAt = self.workflow.clock.now().addingTimeInterval(self.configuration.adminSessionLifetime)
         try await self.workflow.startAdminSession(
             AdminSession(tokenHash: AdminPasswords.tokenHash(token), adminID: account.id, expiresAt: expiresAt))
         return LoginAnswer(token: token, expiresAt: expiresAt)
@@ -254,5 +270,13 @@ struct AdminAPI: Sendable {
             return Date(timeIntervalSince1970: TimeInterval((day.daysSinceEpoch + (endOfDay ? 1 : 0)) * 86_400))
         }
         throw APIError.invalid(field, "must be a date YYYY-MM-DD or an ISO 8601 instant")
+    }
+}
+
+extension Optional where Wrapped: Sendable {
+    /// `flatMap` for an async transform.
+    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

@@ -45,28 +45,6 @@ public struct AdminPasswords: Sendable {
     }
 }
 
-/// Counts failed logins per email; past the limit within the window, logins are refused with 429.
-actor LoginThrottle {
-    private var failures: [String: [Date]] = [:]
-    let limit: Int
-    let window: TimeInterval
-
-    init(limit: Int, window: TimeInterval) {
-        self.limit = limit
-        self.window = window
-    }
-
-    func isBlocked(_ key: String, now: Date) -> Bool {
-        let recent = (self.failures[key] ?? []).filter { now.timeIntervalSince($0) < self.window }
-        self.failures[key] = recent
-        return recent.count >= self.limit
-    }
-
-    func recordFailure(_ key: String, now: Date) { self.failures[key, default: []].append(now) }
-
-    func reset(_ key: String) { self.failures[key] = nil }
-}
-
 /// Lets a request through only with `Authorization: Bearer <live admin session token>`; sets `context.adminID`.
 struct AdminAuthenticator: RouterMiddleware {
     let workflow: BookingWorkflow
@@ -74,15 +52,28 @@ struct AdminAuthenticator: RouterMiddleware {
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
         async throws -> Response
     {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw APIError.unauthorized
-        }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, token.count <= 200,
+        guard let token = Self.bearerToken(request),
             let session = try await self.workflow.adminSession(tokenHash: AdminPasswords.tokenHash(token))
         else { throw APIError.unauthorized }
         var context = context
         context.adminID = session.adminID
+        context.adminTokenHash = session.tokenHash
         return try await next(request, context)
+    }
+
+    /// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110, section 11.1).
+    static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty, token.count <= 200 else { return nil }
+        return token
+    }
+
+    /// The signed-in admin of a request, when it carries a live session token (for pages that also open otherwise).
+    static func admin(of request: Request, workflow: BookingWorkflow) async throws -> AdminID? {
+        guard let token = Self.bearerToken(request) else { return nil }
+        return try await workflow.adminSession(tokenHash: AdminPasswords.tokenHash(token))?.adminID
     }
 }

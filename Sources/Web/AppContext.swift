@@ -7,9 +7,14 @@ public struct AppContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AdminAuthenticator` on admin routes.
     public var adminID: AdminID?
+    /// The hash of the admin session token this request came with (sign-out ends that session).
+    public var adminTokenHash: String?
+    /// The peer's IP address (the proxy's, behind a reverse proxy; see `WebConfiguration.trustForwardedFor`).
+    public let peerAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// JSON with ISO 8601 instants.

@@ -34,20 +34,27 @@ public struct MailSetup: Sendable {
     public var transport: any MailTransport
     /// The development mailbox, browsable at `/dev/mailbox`, when it is the transport (no SMTP configured).
     public var mailbox: DevelopmentMailbox?
+    /// The secret that opens the development mailbox (besides an admin's token).
+    public var mailboxAccess: MailboxAccess
 
-    public init(composer: EmailComposer, transport: any MailTransport, mailbox: DevelopmentMailbox? = nil) {
+    public init(
+        composer: EmailComposer, transport: any MailTransport, mailbox: DevelopmentMailbox? = nil,
+        mailboxAccess: MailboxAccess = MailboxAccess()
+    ) {
         self.composer = composer
         self.transport = transport
         self.mailbox = mailbox
+        self.mailboxAccess = mailboxAccess
     }
 
     /// Emails into a development mailbox in `directory`.
     public static func developmentMailbox(
-        directory: URL, branding: EmailBranding, links: SignedLink? = nil
+        directory: URL, branding: EmailBranding, links: SignedLink? = nil, access: MailboxAccess = MailboxAccess()
     ) throws -> MailSetup {
         let mailbox = try DevelopmentMailbox(directory: directory)
         return MailSetup(
-            composer: try EmailComposer(branding: branding, links: links), transport: mailbox, mailbox: mailbox)
+            composer: try EmailComposer(branding: branding, links: links), transport: mailbox, mailbox: mailbox,
+            mailboxAccess: access)
     }
 }
 

@@ -1,13 +1,25 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import Notifications
+import Workflow
 
 /// `/dev/mailbox`: the emails the service would have sent, when no SMTP server is configured. A list, each message
 /// with its headers and both parts (links work), its raw `.eml` and its attachments; `/dev/mailbox.json` for scripts.
+///
+/// The emails hold booking tokens and sign-in links, so the mailbox answers only a signed-in admin
+/// (`Authorization: Bearer`) or whoever holds its secret address, `/dev/mailbox?key=…`, printed once by `serve` at
+/// start. Opening that address sets an HttpOnly cookie for `/dev` and redirects to the address without the
+/// key, so the key does not stay in the address bar or the history. Never the peer address: behind a reverse proxy
+/// on the same host, every peer is loopback.
 struct DevelopmentMailboxPages: Sendable {
     let mailbox: DevelopmentMailbox
+    let access: MailboxAccess
+    let workflow: BookingWorkflow
+    /// Whether cookies are marked `Secure` (the public URL is https).
+    let secureCookies: Bool
 
     struct Summary: Codable, Sendable {
         var id: String
@@ -23,8 +35,19 @@ struct DevelopmentMailboxPages: Sendable {
     }
 
     func addRoutes(to router: Router<AppContext>) {
-        router.get("dev/mailbox") { _, _ in try await self.list() }
-        router.get("dev/mailbox.json") { _, _ -> Response in
+        router.get("dev/mailbox") { request, _ in
+            if let key = request.uri.queryParameters.get("key") {
+                guard self.access.accepts(String(key)) else { return Self.refusal(html: true) }
+                var response = Page.redirect("/dev/mailbox")
+                response.headers[.setCookie] = self.access.cookie(secure: self.secureCookies)
+                return response
+            }
+            guard try await self.allowed(request) else { return Self.refusal(html: true) }
+            return try await self.list()
+        }
+        let pages = router.group("dev/mailbox").add(middleware: Guard(pages: self))
+        router.get("dev/mailbox.json") { request, _ -> Response in
+            guard try await self.allowed(request) else { return Self.refusal(html: false) }
             let messages = try await self.mailbox.messages().map {
                 Summary(
                     id: $0.id, to: $0.to.map(\.address), subject: $0.subject, date: $0.date,
@@ -32,7 +55,7 @@ struct DevelopmentMailboxPages: Sendable {
             }
             return try JSONCoding.encoder.encodeAsResponse(SummaryList(messages: messages), status: .ok)
         }
-        router.get("dev/mailbox/:id") { _, context -> Response in
+        pages.get(":id") { _, context -> Response in
             let raw = context.parameters.get("id") ?? ""
             if raw.hasSuffix(".eml") {
                 let message = try await self.message(String(raw.dropLast(4)))
@@ -40,13 +63,13 @@ struct DevelopmentMailboxPages: Sendable {
             }
             return try await self.show(self.message(raw))
         }
-        router.get("dev/mailbox/:id/html") { _, context -> Response in
+        pages.get(":id/html") { _, context -> Response in
             let message = try await self.message(context.parameters.get("id") ?? "")
             // Links leave the frame it is shown in.
             let html = message.html.replacingOccurrences(of: "<head>", with: "<head><base target=\"_top\">")
             return Self.response(html, type: "text/html; charset=utf-8")
         }
-        router.get("dev/mailbox/:id/attachments/:index") { _, context -> Response in
+        pages.get(":id/attachments/:index") { _, context -> Response in
             let message = try await self.message(context.parameters.get("id") ?? "")
             guard let index = context.parameters.get("index").flatMap(Int.init),
                 message.attachments.indices.contains(index)
@@ -60,6 +83,33 @@ struct DevelopmentMailboxPages: Sendable {
             return Response(
                 status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: attachment.content)))
         }
+    }
+
+    /// Lets the mailbox's inner pages through only for someone `allowed`.
+    struct Guard: RouterMiddleware {
+        let pages: DevelopmentMailboxPages
+
+        func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+            async throws -> Response
+        {
+            guard try await self.pages.allowed(request) else { return DevelopmentMailboxPages.refusal(html: true) }
+            return try await next(request, context)
+        }
+    }
+
+    /// A signed-in admin, the mailbox cookie, or (for scripts reading the JSON) the key in the query.
+    func allowed(_ request: Request) async throws -> Bool {
+        if let key = request.cookies[MailboxAccess.cookieName]?.value, self.access.accepts(key) { return true }
+        if let key = request.uri.queryParameters.get("key"), self.access.accepts(String(key)) { return true }
+        return try await AdminAuthenticator.admin(of: request, workflow: self.workflow) != nil
+    }
+
+    static func refusal(html: Bool) -> Response {
+        let message =
+            "The development mailbox is private: open the address `rendezvous serve` printed at start, "
+            + "or send an admin's Authorization: Bearer token."
+        guard html else { return APIError(.unauthorized, code: "unauthorized", message: message).response() }
+        return Page.html(.unauthorized, title: "Private mailbox", message: message)
     }
 
     private func message(_ id: String) async throws -> EmailMessage {
@@ -114,5 +164,36 @@ struct DevelopmentMailboxPages: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = type
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// The development mailbox's secret: a random key, compared in constant time.
+public struct MailboxAccess: Sendable {
+    static let cookieName = "rendezvous_mailbox"
+    /// The key's authentication code under a per-process key: what candidates are checked against.
+    private let keyCode: Data
+    private let codeKey: Data
+    /// The key itself, to print once.
+    public let key: String
+
+    /// A new random key (256 bits).
+    public init() { self.init(key: AdminPasswords.newToken()) }
+
+    public init(key: String) {
+        self.key = key
+        self.codeKey = Data(AdminPasswords.newToken().utf8)
+        self.keyCode = Data(HMAC<SHA256>.authenticationCode(for: Data(key.utf8), using: SymmetricKey(data: self.codeKey)))
+    }
+
+    /// NB: a constant-time comparison of authentication codes, so response times say nothing about how much of a
+    /// guess was right.
+    func accepts(_ candidate: String) -> Bool {
+        !candidate.isEmpty && candidate.count <= 200
+            && HMAC<SHA256>.isValidAuthenticationCode(
+                self.keyCode, authenticating: Data(candidate.utf8), using: SymmetricKey(data: self.codeKey))
+    }
+
+    func cookie(secure: Bool) -> String {
+        "\(Self.cookieName)=\(self.key); Path=/dev; HttpOnly; SameSite=Strict\(secure ? "; Secure" : "")"
     }
 }

@@ -45,8 +45,16 @@ public func buildRouter(
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
-    if let fakeStripe { fakeStripe.addRoutes(to: router.group("fake-stripe")) }
-    if let mailbox = mail?.mailbox { DevelopmentMailboxPages(mailbox: mailbox).addRoutes(to: router) }
+    if let fakeStripe {
+        fakeStripe.addRoutes(
+            to: router.group("fake-stripe"), faultControls: configuration.fakeStripeFaultControls)
+    }
+    if let mail, let mailbox = mail.mailbox {
+        DevelopmentMailboxPages(
+            mailbox: mailbox, access: mail.mailboxAccess, workflow: workflow,
+            secureCookies: configuration.publicBaseURL.hasPrefix("https:")
+        ).addRoutes(to: router)
+    }
     if let links = mail?.composer.links {
         ClientAreaPage(workflow: workflow, links: links, branding: branding).addRoutes(to: router)
     }

@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Workflow
 
 /// What the web layer needs to know that is not a collaborator.
@@ -11,11 +13,18 @@ public struct WebConfiguration: Sendable {
     public var webhookTolerance: TimeInterval
     /// How long an admin stays signed in.
     public var adminSessionLifetime: TimeInterval
-    /// Failed logins allowed per email within `loginThrottleWindow` before further attempts get 429.
+    /// Failed logins allowed per client address within `loginThrottleWindow` before that address gets 429; past as
+    /// many failures for one account (from anywhere), attempts wait a growing delay (see `LoginThrottle`).
     public var maxFailedLogins: Int
     public var loginThrottleWindow: TimeInterval
     /// bcrypt cost for admin passwords (12 in production; tests may lower it).
     public var bcryptCost: UInt8
+    /// Whether the built-in fake provider exposes `/fake-stripe/_fake/faults` (unauthenticated fault injection: a
+    /// testing tool, off unless asked for).
+    public var fakeStripeFaultControls: Bool = false
+    /// Whether the client's address is the last `X-Forwarded-For` entry (set behind a reverse proxy that appends it;
+    /// otherwise every client would share the proxy's address). Off: the peer address.
+    public var trustForwardedFor: Bool = false
 
     public init(
         publicBaseURL: String, webhookSecrets: [String], webhookTolerance: TimeInterval = 300,
@@ -29,6 +38,16 @@ public struct WebConfiguration: Sendable {
         self.maxFailedLogins = maxFailedLogins
         self.loginThrottleWindow = loginThrottleWindow
         self.bcryptCost = bcryptCost
+    }
+
+    /// The address a request comes from, for throttling.
+    func clientAddress(of request: Request, peer: String?) -> String {
+        if self.trustForwardedFor, let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last,
+            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+        {
+            return last
+        }
+        return peer ?? "unknown"
     }
 
     var urls: PaymentReturnURLs { PaymentReturnURLs(publicBaseURL: self.publicBaseURL) }

@@ -20,6 +20,11 @@ extension BookingWorkflow {
     /// The admin with this email, if any.
     public func adminAccount(email: String) async throws -> AdminAccount? {
         guard let email = try? EmailAddress(email) else { return nil }
+        return try await self.adminAccount(email: email)
+    }
+
+    /// The admin with this (normalized) email, if any.
+    public func adminAccount(email: EmailAddress) async throws -> AdminAccount? {
         return try await self.store.read { try await $0.admin(email: email) }
     }
 
@@ -29,9 +34,18 @@ extension BookingWorkflow {
     /// Every admin account, oldest first.
     public func admins() async throws -> [AdminAccount] { try await self.store.read { try await $0.admins() } }
 
-    /// Records a signed-in session.
+    /// Records a signed-in session, and forgets the sessions that have expired.
     public func startAdminSession(_ session: AdminSession) async throws {
-        try await self.store.write { try await $0.insert(session) }
+        let now = self.clock.now()
+        try await self.store.write {
+            _ = try await $0.deleteAdminSessions(expiredAt: now)
+            try await $0.insert(session)
+        }
+    }
+
+    /// Ends a session (sign-out): its token stops working at once.
+    public func endAdminSession(tokenHash: String) async throws {
+        try await self.store.write { try await $0.deleteAdminSession(tokenHash: tokenHash) }
     }
 
     /// The live session with this token hash.

@@ -646,7 +646,8 @@ public struct BookingWorkflow: Sendable {
 
     static func validatedNote(_ note: String?) throws(BookingError) -> String? {
         guard let note else { return nil }
-        let trimmed = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = try TypedText.checked(
+            note.trimmingCharacters(in: .whitespacesAndNewlines), field: "note", multiline: true)
         if trimmed.isEmpty { return nil }
         guard trimmed.count <= 2000 else { throw .invalidField(field: "note", reason: "at most 2000 characters") }
         return trimmed

@@ -121,6 +121,10 @@ public protocol BookingStoreTransaction: BookingStoreReader {
     func saveSetting(_ key: String, value: String) async throws
     func insert(_ admin: AdminAccount) async throws
     func insert(_ session: AdminSession) async throws
+    /// Ends one admin session (sign-out); nothing when there is none.
+    func deleteAdminSession(tokenHash: String) async throws
+    /// Deletes the sessions that expired at or before `now`; how many.
+    func deleteAdminSessions(expiredAt now: Date) async throws -> Int
 }
 
 /// Which bookings an admin list shows.

@@ -53,7 +53,7 @@ struct FakeStripeCommand: AsyncParsableCommand {
                 publicBaseURL: self.publicURL ?? "http://\(self.host):\(self.port)", webhookURL: self.webhookURL,
                 webhookSecret: self.webhookSecret, webhookRetryDeadline: .seconds(self.webhookDeadlineSeconds)))
         let router = Router()
-        fake.addRoutes(to: router)
+        fake.addRoutes(to: router, faultControls: true)
         var logger = Logger(label: "fake-stripe")
         logger.logLevel = .info
         let app = Application(

@@ -35,6 +35,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Practice setup loaded into an empty database (default Fixtures/demo-practice.json).")
     var setupPath = "Fixtures/demo-practice.json"
 
+    @Flag(
+        name: .customLong("fake-stripe-faults"),
+        help: "Expose the built-in fake provider's fault injection at /fake-stripe/_fake/faults (testing only).")
+    var fakeStripeFaults = false
+
     func run() async throws {
         let settings = try ServeSettings(
             environment: ProcessInfo.processInfo.environment, host: self.host, port: self.port,
@@ -83,7 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
                     secretKey: "sk_test_builtin_fake", apiBase: "\(settings.loopbackURL)/fake-stripe"))
             fake = fakeStripe
         }
-        let web = WebConfiguration(publicBaseURL: settings.publicURL, webhookSecrets: settings.webhookSecrets)
+        var web = WebConfiguration(publicBaseURL: settings.publicURL, webhookSecrets: settings.webhookSecrets)
+        web.fakeStripeFaultControls = fake != nil && self.fakeStripeFaults
+        web.trustForwardedFor = settings.trustForwardedFor
         let branding = EmailBranding(
             businessName: settings.businessName, signature: settings.emailSignature, from: settings.mailFrom,
             publicBaseURL: settings.publicURL)
@@ -97,6 +104,8 @@ struct ServeCommand: AsyncParsableCommand {
             mail = try .developmentMailbox(
                 directory: URL(fileURLWithPath: settings.mailboxDirectory), branding: branding, links: links)
         }
+        let mailboxAccess = mail.mailboxAccess
+        let faultControls = web.fakeStripeFaultControls
         let app = buildApplication(
             workflow: workflow, provider: provider, fakeStripe: fake, configuration: web, mail: mail,
             host: settings.host,
@@ -108,10 +117,14 @@ struct ServeCommand: AsyncParsableCommand {
                     fake == nil
                         ? "Payments: Stripe at \(settings.stripeAPIBase)."
                         : "Payments: the built-in FakeStripe at \(settings.publicURL)/fake-stripe (test mode).")
-                say(
-                    settings.smtp.map { "Emails: SMTP via \($0.host):\($0.port), from \(settings.mailFrom)." }
-                        ?? "Emails: the development mailbox at \(settings.publicURL)/dev/mailbox (set SMTP_URL to send)."
-                )
+                if let smtp = settings.smtp {
+                    say("Emails: SMTP via \(smtp.host):\(smtp.port), from \(settings.mailFrom).")
+                } else {
+                    say(ServeSettings.mailboxBanner(settings: settings, key: mailboxAccess.key))
+                }
+                if faultControls {
+                    say("Fault injection is ON at \(settings.publicURL)/fake-stripe/_fake/faults (--fake-stripe-faults).")
+                }
             })
         try await app.runService()
     }
@@ -138,6 +151,8 @@ struct ServeSettings: Sendable {
     var mailboxDirectory: String
     var businessName: String
     var emailSignature: String
+    /// RENDEZVOUS_TRUST_FORWARDED_FOR=1: behind a reverse proxy, the client is the last X-Forwarded-For entry.
+    var trustForwardedFor: Bool
 
     init(environment: [String: String], host: String?, port: Int?, database: String, publicURL: String?) throws {
         func value(_ key: String) -> String? {
@@ -219,12 +234,43 @@ struct ServeSettings: Sendable {
         self.emailSignature =
             (value("RENDEZVOUS_EMAIL_SIGNATURE") ?? "Kind regards,\n\(self.businessName)")
             .replacingOccurrences(of: "\\n", with: "\n")
+        switch value("RENDEZVOUS_TRUST_FORWARDED_FOR")?.lowercased() {
+        case nil, "0", "false", "no": self.trustForwardedFor = false
+        case "1", "true", "yes": self.trustForwardedFor = true
+        case let other?: throw ValidationError("RENDEZVOUS_TRUST_FORWARDED_FOR must be 1 or 0, not \(other)")
+        }
         let databaseFolder = URL(fileURLWithPath: database).deletingLastPathComponent().path
         self.mailboxDirectory =
             value("RENDEZVOUS_MAILBOX_DIR")
             ?? URL(fileURLWithPath: databaseFolder).appendingPathComponent(
                 "rendezvous-mailbox"
             ).path
+    }
+
+    /// Whether the public URL names this machine only (localhost, 127.0.0.0/8, ::1).
+    var publicURLIsLoopback: Bool {
+        guard let host = URL(string: self.publicURL)?.host?.lowercased() else { return false }
+        return host == "localhost" || host.hasSuffix(".localhost") || host.hasPrefix("127.") || host == "::1"
+            || host == "[::1]"
+    }
+
+    /// What `serve` says at start when no SMTP server is configured: loudly, with the mailbox's secret address,
+    /// and with a warning naming the risk when the service is public.
+    static func mailboxBanner(settings: ServeSettings, key: String) -> String {
+        var lines = [
+            "!! Emails are NOT being sent: no SMTP_URL is set. They are kept in the development mailbox,",
+            "!! readable by a signed-in admin or at this secret address (shown once; anyone who has it can read",
+            "!! every email, booking links included):",
+            "!!   \(settings.publicURL)/dev/mailbox?key=\(key)",
+        ]
+        if !settings.publicURLIsLoopback {
+            lines += [
+                "WARNING: RENDEZVOUS_PUBLIC_URL (\(settings.publicURL)) is not this machine, yet no SMTP_URL is set:",
+                "WARNING: clients receive no emails, and the development mailbox, reachable from the network, holds",
+                "WARNING: every booking's links and sign-in links. Set SMTP_URL before taking real bookings.",
+            ]
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// A random password of 20 characters.

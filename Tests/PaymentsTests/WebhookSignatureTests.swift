@@ -67,6 +67,17 @@ import Testing
             now: Date(timeIntervalSince1970: TimeInterval(vector.now)))
     }
 
+    @Test(arguments: [Int64.min, Int64.min + 1, -1, Int64.max, 253_402_300_800])
+    func aCorrectlySignedTimestampOutOfRangeIsMalformedNotACrash(_ timestamp: Int64) {
+        // Given a header whose signature matches, signed at an absurd time (before the fix, the age overflowed).
+        let payload = Array(#"{"id":"evt_1"}"#.utf8)
+        let signature = StripeWebhookSignature.signature(payload: payload, secret: "whsec_x", timestamp: timestamp)
+        #expect(throws: WebhookSignatureError.malformedHeader) {
+            try StripeWebhookSignature.verify(
+                payload: payload, header: "t=\(timestamp),v1=\(signature)", secrets: ["whsec_x"], now: Date())
+        }
+    }
+
     @Test func eachRefusalSaysWhy() {
         #expect(throws: WebhookSignatureError.missingHeader) {
             try self.verify(self.vector("valid"), header: .some(nil))

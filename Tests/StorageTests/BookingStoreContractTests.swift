@@ -32,6 +32,28 @@ import Workflow
     }
 
     @Test(arguments: StoreKind.allCases)
+    func adminSessionsEndOnSignOutAndExpiredOnesAreDeleted(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let admin = AdminAccount(
+            id: AdminID(rawValue: "adm_1"), email: try EmailAddress("a@example.com"), passwordHash: "x",
+            createdAt: self.now)
+        let live = AdminSession(tokenHash: "live", adminID: admin.id, expiresAt: self.now.addingTimeInterval(3600))
+        let other = AdminSession(tokenHash: "other", adminID: admin.id, expiresAt: self.now.addingTimeInterval(3600))
+        let old = AdminSession(tokenHash: "old", adminID: admin.id, expiresAt: self.now.addingTimeInterval(-1))
+        try await store.write { tx in
+            try await tx.insert(admin)
+            for session in [live, other, old] { try await tx.insert(session) }
+        }
+        // When expired sessions are deleted, Then only the expired one goes.
+        #expect(try await store.write { try await $0.deleteAdminSessions(expiredAt: self.now) } == 1)
+        #expect(try await store.read { try await $0.adminSession(tokenHash: "old", at: self.now.addingTimeInterval(-60)) } == nil)
+        // When one session signs out, Then the other stays.
+        try await store.write { try await $0.deleteAdminSession(tokenHash: "live") }
+        #expect(try await store.read { try await $0.adminSession(tokenHash: "live", at: self.now) } == nil)
+        #expect(try await store.read { try await $0.adminSession(tokenHash: "other", at: self.now) } == other)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func aThrowingTransactionLeavesNothingBehind(kind: StoreKind) async throws {
         let store = try await self.practice(kind).store
         struct Boom: Error {}
