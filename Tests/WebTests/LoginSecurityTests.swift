@@ -1,0 +1,206 @@
+import Booking
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Notifications
+import Payments
+import TestSupport
+import Testing
+import Web
+import Workflow
+
+/// Admin logins under attack: per-address limits, a growing per-account delay instead of a lock, one spelling of
+/// an email, attempts counted before the password check, no timing tell, sign-out; and the private mailbox.
+@Suite struct LoginSecurityTests {
+    static let email = "admin@practice.example"
+    static let password = "correct horse battery staple"
+
+    struct Harness {
+        let practice: TestPractice
+        let app: Application<RouterResponder<AppContext>>
+    }
+
+    static func harness(limit: Int = 5, cost: UInt8 = 4, mail: MailSetup? = nil) async throws -> Harness {
+        let practice = try await TestPractice(now: Date())
+        _ = try await practice.workflow.createAdmin(
+            email: Self.email, passwordHash: try await AdminPasswords(cost: cost).hash(Self.password))
+        var configuration = WebConfiguration(
+            publicBaseURL: "http://rendezvous.test", webhookSecrets: ["whsec_unit"], maxFailedLogins: limit,
+            bcryptCost: cost)
+        configuration.trustForwardedFor = true
+        let router = buildRouter(
+            workflow: practice.workflow,
+            provider: StripeClient(configuration: StripeConfiguration(secretKey: "sk_test_x", apiBase: "http://127.0.0.1:9")),
+            configuration: configuration, mail: mail)
+        return Harness(practice: practice, app: Application(router: router))
+    }
+
+    static func login(
+        _ client: some TestClientProtocol, email: String = Self.email, password: String, from address: String
+    ) async throws -> TestResponse {
+        let body = try JSONSerialization.data(withJSONObject: ["email": email, "password": password])
+        return try await client.execute(
+            uri: "/api/admin/login", method: .post,
+            headers: [.contentType: "application/json", HTTPField.Name("X-Forwarded-For")!: address],
+            body: ByteBuffer(bytes: body))
+    }
+
+    static func token(_ response: TestResponse) -> String? {
+        (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])?["token"]
+            as? String
+    }
+
+    @Test func anAttackerLocksOnlyThemselvesOutAndTheAdminGetsInAfterAShortDelay() async throws {
+        let harness = try await Self.harness()
+        try await harness.app.test(.router) { client in
+            // Given five wrong passwords from the attacker's address,
+            for _ in 0..<5 {
+                #expect(try await Self.login(client, password: "guess guess!", from: "198.51.100.7").status == .unauthorized)
+            }
+            // Then that address is refused, even with the right password,
+            let attacker = try await Self.login(client, password: Self.password, from: "198.51.100.7")
+            #expect(attacker.status == .tooManyRequests)
+            // and the account asks everyone to wait a little (not 15 minutes),
+            let early = try await Self.login(client, password: Self.password, from: "203.0.113.9")
+            #expect(early.status == .tooManyRequests)
+            let wait = try #require(early.headers[.retryAfter].flatMap(Int.init))
+            #expect((1...2).contains(wait))
+            // When the real admin tries from their own address after that delay, Then they are in.
+            harness.practice.clock.advance(by: TimeInterval(wait))
+            let admin = try await Self.login(client, password: Self.password, from: "203.0.113.9")
+            #expect(admin.status == .ok)
+            #expect(Self.token(admin) != nil)
+        }
+    }
+
+    @Test func theAccountDelayGrowsWithEachFailureButNeverBecomesALock() async throws {
+        let harness = try await Self.harness()
+        try await harness.app.test(.router) { client in
+            // Failures from many addresses (a botnet): each beyond the fifth must wait twice as long as the last.
+            var waits: [Int] = []
+            for index in 0..<9 {
+                let address = "192.0.2.\(index + 1)"
+                var answer = try await Self.login(client, password: "wrong \(index)!!", from: address)
+                if answer.status == .tooManyRequests, let wait = answer.headers[.retryAfter].flatMap(Int.init) {
+                    waits.append(wait)
+                    harness.practice.clock.advance(by: TimeInterval(wait))
+                    answer = try await Self.login(client, password: "wrong \(index)!!", from: address)
+                }
+                #expect(answer.status == .unauthorized)
+            }
+            #expect(waits == [1, 2, 4, 8])
+            harness.practice.clock.advance(by: 16)
+            #expect(try await Self.login(client, password: Self.password, from: "192.0.2.200").status == .ok)
+        }
+    }
+
+    @Test(arguments: [
+        "admin@practice.example\n", "\nadmin@practice.example", "admin@practice.example\r\n",
+        "admin@practice.example\u{2028}", "admin@practice.example\u{0085}", "admin@practice.example\u{000B}",
+        " ADMIN@Practice.Example ", "admin@practice.example\u{200E}",
+    ])
+    func everySpellingOfTheEmailCountsAgainstOneAccount(_ spelling: String) async throws {
+        let harness = try await Self.harness()
+        try await harness.app.test(.router) { client in
+            for index in 0..<5 {
+                _ = try await Self.login(client, password: "wrong!!!!!", from: "198.51.100.\(index + 1)")
+            }
+            // The same account, spelled otherwise, from a fresh address, at once: it waits like the others.
+            let answer = try await Self.login(client, email: spelling, password: Self.password, from: "203.0.113.50")
+            #expect(answer.status == .tooManyRequests)
+            // And after the delay the spelling signs in: it names the same account.
+            harness.practice.clock.advance(by: 2)
+            let later = try await Self.login(client, email: spelling, password: Self.password, from: "203.0.113.50")
+            #expect(later.status == .ok)
+        }
+    }
+
+    @Test func simultaneousGuessesCannotBeatTheLimit() async throws {
+        let harness = try await Self.harness()
+        try await harness.app.test(.router) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<30 {
+                    group.addTask { try await Self.login(client, password: "wrong guess!", from: "198.51.100.77").status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count == 5)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 25)
+        }
+    }
+
+    @Test func anUnknownEmailCostsABcryptCheckLikeAKnownOne() async throws {
+        // Cost 8: a few milliseconds per check, far above an unknown email's lookup without one.
+        let harness = try await Self.harness(limit: 1000, cost: 8)
+        try await harness.app.test(.router) { client in
+            func median(_ email: String) async throws -> Duration {
+                var times: [Duration] = []
+                for index in 0..<5 {
+                    let start = ContinuousClock.now
+                    let answer = try await Self.login(
+                        client, email: email, password: "wrong!!!!!", from: "198.51.100.\(index)")
+                    times.append(ContinuousClock.now - start)
+                    #expect(answer.status == .unauthorized)
+                }
+                return times.sorted()[2]
+            }
+            let known = try await median(Self.email)
+            let unknown = try await median("nobody@practice.example")
+            #expect(unknown > known / 3, "unknown \(unknown) vs known \(known)")
+        }
+    }
+
+    @Test func signingOutEndsTheSessionAndTheSchemeIsCaseInsensitive() async throws {
+        let harness = try await Self.harness()
+        try await harness.app.test(.router) { client in
+            let token = try #require(Self.token(try await Self.login(client, password: Self.password, from: "203.0.113.1")))
+            for scheme in ["bearer", "BEARER", "Bearer"] {
+                let answer = try await client.execute(
+                    uri: "/api/admin/rules", method: .get, headers: [.authorization: "\(scheme) \(token)"])
+                #expect(answer.status == .ok)
+            }
+            let logout = try await client.execute(
+                uri: "/api/admin/logout", method: .post, headers: [.authorization: "Bearer \(token)"])
+            #expect(logout.status == .noContent)
+            let after = try await client.execute(
+                uri: "/api/admin/rules", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(after.status == .unauthorized)
+        }
+    }
+
+    @Test func theDevelopmentMailboxIsPrivate() async throws {
+        let directory = try TemporaryDirectory.make()
+        let branding = EmailBranding(
+            businessName: "Practice", signature: "", from: Mailbox(address: "no-reply@practice.example"),
+            publicBaseURL: "http://rendezvous.test")
+        let mail = try MailSetup.developmentMailbox(
+            directory: directory, branding: branding, access: MailboxAccess(key: "the-secret-mailbox-key"))
+        let harness = try await Self.harness(mail: mail)
+        try await harness.app.test(.router) { client in
+            // Anonymous: nothing, whatever the route (the peer is loopback here, and that is not a pass).
+            for uri in ["/dev/mailbox", "/dev/mailbox.json", "/dev/mailbox/m1", "/dev/mailbox/m1/html",
+                "/dev/mailbox?key=wrong", "/dev/mailbox.json?key=the-secret",
+            ] {
+                let answer = try await client.execute(uri: uri, method: .get)
+                #expect(answer.status == .unauthorized, "\(uri)")
+            }
+            // The secret address sets a cookie and drops the key from the address.
+            let opened = try await client.execute(uri: "/dev/mailbox?key=the-secret-mailbox-key", method: .get)
+            #expect(opened.status == .seeOther)
+            #expect(opened.headers[.location] == "/dev/mailbox")
+            let cookie = try #require(opened.headers[.setCookie])
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+            let pair = String(cookie.split(separator: ";")[0])
+            #expect(try await client.execute(uri: "/dev/mailbox", method: .get, headers: [.cookie: pair]).status == .ok)
+            #expect(
+                try await client.execute(uri: "/dev/mailbox.json", method: .get, headers: [.cookie: pair]).status == .ok)
+            // A signed-in admin reads it too.
+            let token = try #require(Self.token(try await Self.login(client, password: Self.password, from: "203.0.113.1")))
+            let json = try await client.execute(
+                uri: "/dev/mailbox.json", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(json.status == .ok)
+        }
+    }
+}
