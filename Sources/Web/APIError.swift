@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// An error answer: `{"error":{"code","message"}}` with a status. Every error leaves the service in this shape.
 public struct APIError: Error, Sendable, Equatable {
@@ -72,6 +73,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError(error).response()
         } catch is NIOTooManyBytesError {
             return APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
+                .response()
+        } catch let error as HTTPParserError {
+            // A body the HTTP parser cannot read (a malformed chunk, say): the client's mistake, not ours.
+            context.logger.notice("unreadable request", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return APIError(.badRequest, code: "bad_request", message: "The request cannot be read: \(error).")
+                .response()
+        } catch let error as ChannelError {
+            // The client went away mid-request (or the connection broke): nobody is left to answer, and it is not
+            // an error of ours.
+            context.logger.debug("connection ended mid-request", metadata: ["error": "\(error)"])
+            return APIError(.badRequest, code: "connection_closed", message: "The connection ended mid-request.")
                 .response()
         } catch let error as HTTPError {
             let code: String =

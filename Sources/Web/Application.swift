@@ -1,7 +1,9 @@
 import FakeStripe
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import Notifications
 import Payments
 import ServiceLifecycle
@@ -84,7 +86,14 @@ public func buildApplication(
         services.append(FakeStripeWebhookDispatcher(fake: fakeStripe, pollInterval: intervals.webhookDispatch))
     }
     return Application(
-        router: router, configuration: .init(address: .hostname(host, port: port), serverName: "rendezvous"),
+        router: router,
+        // NB: a connection with no request under way (just opened, between keep-alive requests, or still sending
+        // its request head) is closed after `idleTimeout`, so slow or silent clients cannot hold sockets open; at
+        // most `maxConnections` are served at once, further ones wait in the listen backlog.
+        server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+        configuration: .init(
+            address: .hostname(host, port: port), serverName: "rendezvous",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
 }

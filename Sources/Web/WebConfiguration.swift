@@ -25,6 +25,11 @@ public struct WebConfiguration: Sendable {
     /// Whether the client's address is the last `X-Forwarded-For` entry (set behind a reverse proxy that appends it;
     /// otherwise every client would share the proxy's address). Off: the peer address.
     public var trustForwardedFor: Bool = false
+    /// How long a connection may sit without a request under way: opened and silent, idle between keep-alive
+    /// requests, or still sending its request head.
+    public var idleTimeout: Duration = .seconds(10)
+    /// Connections served at once; more wait in the listen backlog.
+    public var maxConnections: Int = 1024
 
     public init(
         publicBaseURL: String, webhookSecrets: [String], webhookTolerance: TimeInterval = 300,

@@ -147,7 +147,8 @@ func freePort() throws -> Int {
 
 /// Runs the service for the duration of `body`, then shuts it down gracefully.
 func withRunningService(
-    deliverWebhooks: Bool = true, _ body: @escaping @Sendable (RunningService) async throws -> Void
+    deliverWebhooks: Bool = true, configure: @Sendable (inout WebConfiguration) -> Void = { _ in },
+    _ body: @escaping @Sendable (RunningService) async throws -> Void
 ) async throws {
     let port = try freePort()
     let baseURL = "http://127.0.0.1:\(port)"
@@ -169,9 +170,10 @@ func withRunningService(
             initialRetryDelay: .milliseconds(20)))
     var logger = Logger(label: "e2e")
     logger.logLevel = .warning
+    var configuration = WebConfiguration(publicBaseURL: baseURL, webhookSecrets: [secret], bcryptCost: 4)
+    configure(&configuration)
     let app = buildApplication(
-        workflow: workflow, provider: provider, fakeStripe: fake,
-        configuration: WebConfiguration(publicBaseURL: baseURL, webhookSecrets: [secret], bcryptCost: 4),
+        workflow: workflow, provider: provider, fakeStripe: fake, configuration: configuration,
         host: "127.0.0.1", port: port,
         intervals: BackgroundIntervals(
             holdExpiry: .milliseconds(100), providerOutbox: .milliseconds(100), reconciliation: .seconds(3600),
