@@ -108,6 +108,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 enum JSONBody {
     /// Decodes the request body (at most `limit` bytes) as `T`, or throws a 400 naming what is wrong.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 64 * 1024) async throws -> T {
+        try Self.requireJSONContentType(request)
         let buffer = try await request.body.collect(upTo: limit)
         guard buffer.readableBytes > 0 else {
             throw APIError(.badRequest, code: "invalid_json", message: "A JSON body is required.")
@@ -118,6 +119,19 @@ enum JSONBody {
             throw Self.describe(error)
         } catch let error as BookingError {
             throw APIError(error)
+        }
+    }
+
+    /// A body must be sent as `application/json` (or a `+json` type), or with no `Content-Type` at all (scripts);
+    /// any other type is what a cross-site form or "simple request" would send, and is refused with 415.
+    static func requireJSONContentType(_ request: Request) throws {
+        guard let type = request.headers[.contentType] else { return }
+        let essence = type.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+        guard essence == "application/json" || (essence.hasPrefix("application/") && essence.hasSuffix("+json"))
+        else {
+            throw APIError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                message: "Send the body as JSON with Content-Type: application/json.")
         }
     }
 

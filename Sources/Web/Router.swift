@@ -16,6 +16,7 @@ public func buildRouter(
     fakeStripe: FakeStripe? = nil, mail: MailSetup? = nil
 ) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
+    router.add(middleware: BrowserSafetyMiddleware(publicBaseURL: configuration.publicBaseURL))
     router.add(middleware: ErrorMiddleware())
     let branding =
         mail?.composer.branding

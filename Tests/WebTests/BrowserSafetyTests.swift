@@ -1,0 +1,95 @@
+import Booking
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+import Workflow
+
+/// Cross-site state changes are refused, JSON must be JSON, and every answer carries the security headers.
+@Suite struct BrowserSafetyTests {
+    func booked(_ client: some TestClientProtocol) async throws -> String {
+        try await ClientPagesTests().book(client)["token"] as! String
+    }
+
+    func state(_ harness: APIContractTests.Harness, _ token: String) async throws -> BookingState {
+        try await harness.practice.workflow.booking(accessToken: AccessToken(rawValue: token)).state
+    }
+
+    @Test(arguments: [
+        ("Origin", "https://evil.example"), ("Origin", "null"), ("Origin", "http://rendezvous.test.evil.example"),
+        ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Site", "same-site"),
+    ])
+    func aCrossSiteFormCannotCancelABooking(_ header: String, _ value: String) async throws {
+        let harness = try await APIContractTests.harness()
+        try await harness.app.test(.router) { client in
+            let token = try await self.booked(client)
+            // Given a form on another site that posts to the booking page's cancel button,
+            let headers: HTTPFields = [
+                HTTPField.Name(header)!: value, .contentType: "application/x-www-form-urlencoded",
+            ]
+            for uri in ["/bookings/\(token)/cancel", "/api/bookings/\(token)/cancel"] {
+                let answer = try await client.execute(uri: uri, method: .post, headers: headers)
+                // Then it is refused and the booking stands.
+                #expect(answer.status == .forbidden)
+                #expect(APIContractTests.error(answer).code == "cross_site_request")
+            }
+            #expect(try await self.state(harness, token) == .awaitingPayment)
+        }
+    }
+
+    @Test func theSitesOwnPagesMayPost() async throws {
+        let harness = try await APIContractTests.harness()
+        try await harness.app.test(.router) { client in
+            let token = try await self.booked(client)
+            let answer = try await client.execute(
+                uri: "/bookings/\(token)/cancel", method: .post,
+                headers: [
+                    HTTPField.Name("Origin")!: "http://rendezvous.test", HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
+                ])
+            #expect(answer.status == .seeOther)
+            #expect(try await self.state(harness, token) == .canceled)
+        }
+    }
+
+    @Test func aJSONEndpointRefusesAnotherContentType() async throws {
+        let harness = try await APIContractTests.harness()
+        try await harness.app.test(.router) { client in
+            let token = try await self.booked(client)
+            for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+                let answer = try await client.execute(
+                    uri: "/api/bookings/\(token)/cancel", method: .post, headers: [.contentType: type],
+                    body: ByteBuffer(string: #"{"reason":"csrf"}"#))
+                #expect(answer.status == .unsupportedMediaType)
+                #expect(APIContractTests.error(answer).code == "unsupported_media_type")
+            }
+            #expect(try await self.state(harness, token) == .awaitingPayment)
+            let json = try await client.execute(
+                uri: "/api/bookings/\(token)/cancel", method: .post,
+                headers: [.contentType: "application/json; charset=utf-8"], body: ByteBuffer(string: #"{"reason":"x"}"#))
+            #expect(json.status == .ok)
+        }
+    }
+
+    @Test func pagesAndAnswersCarryTheSecurityHeaders() async throws {
+        let harness = try await APIContractTests.harness()
+        try await harness.app.test(.router) { client in
+            let token = try await self.booked(client)
+            let page = try await client.execute(uri: "/bookings/\(token)", method: .get)
+            let policy = try #require(page.headers[.contentSecurityPolicy])
+            #expect(policy.contains("default-src 'none'"))
+            #expect(policy.contains("frame-ancestors 'none'"))
+            #expect(!policy.contains("script-src"))
+            #expect(page.headers[.xContentTypeOptions] == "nosniff")
+            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            #expect(page.headers[.cacheControl] == "no-store")
+            let json = try await client.execute(uri: "/api/bookings/\(token)", method: .get)
+            #expect(json.headers[.cacheControl] == "no-store")
+            #expect(json.headers[.xContentTypeOptions] == "nosniff")
+            let missing = try await client.execute(uri: "/nothing-here", method: .get)
+            #expect(missing.headers[.xContentTypeOptions] == "nosniff")
+        }
+    }
+}
