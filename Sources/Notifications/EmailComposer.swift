@@ -35,6 +35,26 @@ public struct EmailBranding: Hashable, Sendable {
     /// The domain of Message-IDs: the sender's.
     var messageIDDomain: String { self.from.address.split(separator: "@").last.map(String.init) ?? "rendezvous.local" }
 
+    /// Add-to-calendar links for Google, Outlook and Yahoo, and the `.ics`. The event those sites receive names no
+    /// booking URL: the booking page's token lets whoever holds it act on the booking, and the text sent there is
+    /// kept by a third party. The site's public URL stands in its place; the `.ics` (fetched by the client's own
+    /// calendar) keeps the booking's link.
+    public func addToCalendarLinks(for booking: Booking, stamp: Date) -> AddToCalendarLinks {
+        var event = self.calendarEvent(for: booking, stamp: stamp)
+        let names = booking.lines.map(\.name).joined(separator: " + ")
+        event.description =
+            "\(names) with \(self.businessName).\n\(Self.joining(booking))\n"
+            + "Your booking page is linked from our emails. \(self.publicBaseURL)"
+        event.url = self.publicBaseURL
+        return AddToCalendarLinks(event: event, icsURL: self.icsURL(booking))
+    }
+
+    static func joining(_ booking: Booking) -> String {
+        booking.lines.first?.category == .call
+            ? "A call: join from your booking page at the start time, or we call the number you gave us."
+            : "A chat: join from your booking page at the start time."
+    }
+
     /// The booking as a calendar event, in the state it is in now.
     public func calendarEvent(for booking: Booking, stamp: Date) -> CalendarEvent {
         let status: CalendarEvent.Status =
@@ -45,10 +65,7 @@ public struct EmailBranding: Hashable, Sendable {
             }
         let category = booking.lines.first?.category ?? .chat
         let names = booking.lines.map(\.name).joined(separator: " + ")
-        let joining =
-            category == .call
-            ? "A call: join from your booking page at the start time, or we call the number you gave us."
-            : "A chat: join from your booking page at the start time."
+        let joining = Self.joining(booking)
         return CalendarEvent(
             uid: "\(booking.id)@rendezvous", sequence: booking.sequence, stamp: stamp, start: booking.start,
             end: booking.end, summary: "\(names) — \(self.businessName)",
@@ -160,7 +177,7 @@ public struct EmailComposer: Sendable {
                 attachments.append(self.calendarAttachment(event))
             }
             if [.bookingCreatedByAdmin, .approved, .rescheduled, .paymentReceived].contains(notice) {
-                let links = AddToCalendarLinks(event: event, icsURL: self.branding.icsURL(booking))
+                let links = self.branding.addToCalendarLinks(for: booking, stamp: now)
                 model["calendar"] = [
                     "google": links.google, "outlook": links.outlook, "yahoo": links.yahoo, "ics": links.ics,
                 ]

@@ -83,9 +83,7 @@ struct PublicAPI: Sendable {
     }
 
     func calendarLinks(_ booking: Booking) -> AddToCalendarLinks {
-        AddToCalendarLinks(
-            event: self.branding.calendarEvent(for: booking, stamp: booking.updatedAt),
-            icsURL: self.branding.icsURL(booking))
+        self.branding.addToCalendarLinks(for: booking, stamp: booking.updatedAt)
     }
 
     /// `GET /api/bookings/{token}.ics`: the booking as an iCalendar file, as it stands now.

@@ -92,4 +92,24 @@ import Workflow
             #expect(missing.headers[.xContentTypeOptions] == "nosniff")
         }
     }
+
+    @Test func addToCalendarLinksSendNoBookingTokenToOtherSites() async throws {
+        let harness = try await APIContractTests.harness()
+        try await harness.app.test(.router) { client in
+            let booking = try await ClientPagesTests().book(client)
+            let token = booking["token"] as! String
+            let calendar = try #require(booking["calendar"] as? [String: String])
+            for site in ["google", "outlook", "yahoo"] {
+                let link = try #require(calendar[site])
+                #expect(!link.contains(token), "\(site) link carries the booking token")
+                #expect(link.contains("rendezvous.test"), "\(site) link names the site instead")
+            }
+            #expect(calendar["ics"]?.contains(token) == true)
+            let page = String(buffer: try await client.execute(uri: "/bookings/\(token)", method: .get).body)
+            for host in ["calendar.google.com", "outlook.live.com", "calendar.yahoo.com"] {
+                let line = try #require(page.split(separator: "\"").first { $0.contains(host) })
+                #expect(!line.contains(token))
+            }
+        }
+    }
 }
