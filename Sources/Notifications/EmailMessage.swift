@@ -27,6 +27,9 @@ public struct Mailbox: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     /// One `@`, something on each side, no spaces, angle brackets or line breaks (which could inject SMTP commands).
+    /// The address as it goes on the wire (headers, SMTP): an international domain in its ASCII (`xn--`) form.
+    public var wireAddress: String { IDNA.asciiAddress(self.address) }
+
     static func isPlausibleAddress(_ address: String) -> Bool {
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
@@ -35,8 +38,8 @@ public struct Mailbox: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// The header form: an encoded word for a non-ASCII name, a quoted string otherwise.
     public var headerValue: String {
-        guard let name, !name.isEmpty else { return "<\(self.address)>" }
-        return "\(MIME.phrase(name)) <\(self.address)>"
+        guard let name, !name.isEmpty else { return "<\(self.wireAddress)>" }
+        return "\(MIME.phrase(name)) <\(self.wireAddress)>"
     }
 
     public var description: String { self.headerValue }

@@ -170,9 +170,9 @@ public struct SMTPTransport: MailTransport {
         for address in [message.from.address] + message.to.map(\.address) where !Mailbox.isPlausibleAddress(address) {
             throw MailDeliveryError(permanent: true, "not a deliverable address: \(address)")
         }
-        try await session.command("MAIL FROM:<\(message.from.address)>", expect: 250)
+        try await session.command("MAIL FROM:<\(message.from.wireAddress)>", expect: 250)
         for recipient in message.to {
-            try await session.command("RCPT TO:<\(recipient.address)>", expect: 250, 251)
+            try await session.command("RCPT TO:<\(recipient.wireAddress)>", expect: 250, 251)
         }
         try await session.command("DATA", expect: 354)
         try await session.send(Self.dotStuffed(message.rendered()) + ".\r\n")
