@@ -51,8 +51,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def call(url, method="GET", body=None, token=None, follow=True):
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+def call(url, method="GET", body=None, token=None, follow=True, headers=None):
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers=headers or {})
     if body is not None:
         request.add_header("Content-Type", "application/json")
     if token:
@@ -69,6 +70,17 @@ def serve(folder, port, extra):
     return start_serve(
         folder, port, "mail.sqlite",
         {"RENDEZVOUS_ADMIN_EMAIL": ADMIN[0], "RENDEZVOUS_ADMIN_PASSWORD": ADMIN[1], **extra})
+
+
+def mailbox_key(process):
+    """The development mailbox's secret address, as `serve` printed it at start."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        line = process.stdout.readline().decode(errors="replace")
+        found = re.search(r"/dev/mailbox\?key=(\S+)", line)
+        if found:
+            return found.group(1)
+    raise AssertionError("serve printed no development mailbox address")
 
 
 def stop(process):
@@ -175,22 +187,34 @@ def test_without_smtp_the_emails_wait_in_the_development_mailbox():
     with tempfile.TemporaryDirectory() as folder:
         process = serve(folder, port, {})
         try:
+            # The mailbox holds booking links: closed to anyone without its secret address or an admin's token.
+            key = mailbox_key(process)
+            for path in ["/dev/mailbox.json", "/dev/mailbox", "/dev/mailbox?key=guess"]:
+                assert call(base + path)[0] == 401, path
+            status, headers, _ = call(f"{base}/dev/mailbox?key={key}", follow=False)
+            assert status == 303 and headers["Location"] == "/dev/mailbox"
+            cookie = {"Cookie": headers["Set-Cookie"].split(";")[0]}
+
+            def mailbox_messages():
+                return json.loads(call(f"{base}/dev/mailbox.json", headers=cookie)[2])["messages"]
+
             booking = book(base, email_address="ana@example.com")
             deadline, messages = time.time() + 15, []
             while time.time() < deadline and not messages:
-                messages = json.loads(call(f"{base}/dev/mailbox.json")[2])["messages"]
+                messages = mailbox_messages()
                 time.sleep(0.1)
             assert len(messages) == 1
             message = messages[0]
             assert message["to"] == ["ana@example.com"]
             assert f"{base}/pay/{booking['token']}" in message["text"]
-            status, _, page = call(f"{base}/dev/mailbox")
+            status, _, page = call(f"{base}/dev/mailbox", headers=cookie)
             assert status == 200 and message["subject"].encode() in page
-            status, _, page = call(base + message["url"])
+            status, _, page = call(base + message["url"], headers=cookie)
             assert status == 200 and b"<iframe" in page
-            status, _, html = call(base + message["url"] + "/html")
+            assert call(base + message["url"])[0] == 401
+            status, _, html = call(base + message["url"] + "/html", headers=cookie)
             assert status == 200 and f'href="{base}/pay/{booking["token"]}"'.encode() in html
-            status, _, raw = call(base + message["url"] + ".eml")
+            status, _, raw = call(base + message["url"] + ".eml", headers=cookie)
             parsed = email.message_from_bytes(raw, policy=email.policy.default)
             assert parsed["Subject"] == message["subject"]
             status, _, page = call(f"{base}/bookings/{booking['token']}")
@@ -208,7 +232,7 @@ def test_without_smtp_the_emails_wait_in_the_development_mailbox():
             assert status == 201, body
             deadline, invitation = time.time() + 15, None
             while time.time() < deadline and invitation is None:
-                messages = json.loads(call(f"{base}/dev/mailbox.json")[2])["messages"]
+                messages = json.loads(call(f"{base}/dev/mailbox.json", token=admin)[2])["messages"]
                 invitation = next((m for m in messages if m["subject"].startswith("Your client area")), None)
                 time.sleep(0.1)
             assert invitation and invitation["to"] == ["lea@example.com"]
@@ -234,10 +258,9 @@ def test_without_smtp_the_emails_wait_in_the_development_mailbox():
             def latest_calendar(subject_start):
                 deadline = time.time() + 15
                 while time.time() < deadline:
-                    found = [m for m in json.loads(call(f"{base}/dev/mailbox.json")[2])["messages"]
-                             if m["subject"].startswith(subject_start)]
+                    found = [m for m in mailbox_messages() if m["subject"].startswith(subject_start)]
                     if found:
-                        status, _, ics = call(base + found[0]["url"] + "/attachments/0")
+                        status, _, ics = call(base + found[0]["url"] + "/attachments/0", headers=cookie)
                         assert status == 200
                         calendar = icalendar.Calendar.from_ical(ics)
                         return calendar, next(iter(calendar.walk("VEVENT")))
