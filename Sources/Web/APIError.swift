@@ -13,6 +13,8 @@ public struct APIError: Error, Sendable, Equatable {
     public var message: String
     /// Sent as `Retry-After` (429, 503).
     public var retryAfterSeconds: Int?
+    /// Sent as `Allow` (405): the methods the path takes.
+    public var allow: [String]?
 
     public init(_ status: HTTPResponse.Status, code: String, message: String) {
         self.status = status
@@ -55,6 +57,7 @@ public struct APIError: Error, Sendable, Equatable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if let retryAfter = self.retryAfterSeconds { headers[.retryAfter] = String(retryAfter) }
+        if let allow = self.allow { headers[.allow] = allow.joined(separator: ", ") }
         return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -18,6 +18,8 @@ public func buildRouter(
     let router = Router(context: AppContext.self)
     router.add(middleware: BrowserSafetyMiddleware(publicBaseURL: configuration.publicBaseURL))
     router.add(middleware: ErrorMiddleware())
+    let routeMethods = RouteMethods()
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
     let branding =
         mail?.composer.branding
         ?? EmailBranding(
@@ -59,6 +61,7 @@ public func buildRouter(
     if let links = mail?.composer.links {
         ClientAreaPage(workflow: workflow, links: links, branding: branding).addRoutes(to: router)
     }
+    routeMethods.load(from: router)
     return router
 }
 

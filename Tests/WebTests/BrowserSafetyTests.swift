@@ -112,4 +112,22 @@ import Workflow
             }
         }
     }
+
+    @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
+        let harness = try await APIContractTests.harness()
+        try await harness.app.test(.router) { client in
+            let cases: [(String, HTTPRequest.Method, String)] = [
+                ("/api/services", .put, "GET, HEAD"), ("/api/bookings", .delete, "POST"),
+                ("/api/bookings/tok_x/cancel", .get, "POST"), ("/api/admin/rules", .post, "GET, HEAD, PUT"),
+                ("/health", .patch, "GET, HEAD"),
+            ]
+            for (uri, method, allow) in cases {
+                let answer = try await client.execute(uri: uri, method: method)
+                #expect(answer.status == .methodNotAllowed, "\(method) \(uri)")
+                #expect(answer.headers[.allow] == allow, "\(method) \(uri)")
+                #expect(APIContractTests.error(answer).code == "method_not_allowed", "\(APIContractTests.error(answer).message ?? "")")
+            }
+            #expect(try await client.execute(uri: "/no/such/path", method: .put).status == .notFound)
+        }
+    }
 }
