@@ -154,7 +154,9 @@ struct PublicAPI: Sendable {
     }
 
     private func followPaymentLink(_ context: AppContext) async throws -> Response {
-        let token = try Self.token(context)
+        guard let raw = context.parameters.get("token"), let token = AccessToken(validating: raw) else {
+            return Page.html(.notFound, title: "Unknown link", message: "This payment link does not exist.")
+        }
         let outcome: PaymentLinkOutcome
         do {
             outcome = try await self.workflow.followPaymentLink(

@@ -61,7 +61,7 @@ public struct BookingWorkflow: Sendable {
         let phone = try Client.validatedPhone(request.phone)
         let note = try Self.validatedNote(request.note)
         let timeZone = try Client.validatedTimeZone(request.timeZone)
-        if let idempotencyKey, !(1...255).contains(idempotencyKey.utf8.count) {
+        if let idempotencyKey, !(1...255).contains(idempotencyKey.unicodeScalars.count) {
             throw BookingError.invalidField(field: "Idempotency-Key", reason: "must be 1 to 255 characters")
         }
         let now = self.clock.now()
