@@ -159,7 +159,8 @@ public enum TypedText {
         for scalar in text.unicodeScalars {
             if Self.isAllowed(scalar, multiline: false) {
                 scalars.append(scalar)
-            } else if scalar.properties.generalCategory == .control || scalar.value == 0x2028 || scalar.value == 0x2029 {
+            } else if scalar.properties.generalCategory == .control || scalar.value == 0x2028 || scalar.value == 0x2029
+            {
                 scalars.append(" ")
             }
         }

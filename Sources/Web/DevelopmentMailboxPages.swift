@@ -182,7 +182,8 @@ public struct MailboxAccess: Sendable {
     public init(key: String) {
         self.key = key
         self.codeKey = Data(AdminPasswords.newToken().utf8)
-        self.keyCode = Data(HMAC<SHA256>.authenticationCode(for: Data(key.utf8), using: SymmetricKey(data: self.codeKey)))
+        self.keyCode = Data(
+            HMAC<SHA256>.authenticationCode(for: Data(key.utf8), using: SymmetricKey(data: self.codeKey)))
     }
 
     /// NB: a constant-time comparison of authentication codes, so response times say nothing about how much of a

@@ -123,7 +123,9 @@ struct ServeCommand: AsyncParsableCommand {
                     say(ServeSettings.mailboxBanner(settings: settings, key: mailboxAccess.key))
                 }
                 if faultControls {
-                    say("Fault injection is ON at \(settings.publicURL)/fake-stripe/_fake/faults (--fake-stripe-faults).")
+                    say(
+                        "Fault injection is ON at \(settings.publicURL)/fake-stripe/_fake/faults (--fake-stripe-faults)."
+                    )
                 }
             })
         try await app.runService()

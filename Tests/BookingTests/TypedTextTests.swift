@@ -35,7 +35,10 @@ import Testing
         "Eve\u{2028}Bcc", "Eve\tTab",
     ])
     func namesRefuseLineBreaksControlsAndOverrides(_ name: String) {
-        #expect(throws: BookingError.invalidField(field: "name", reason: "must not contain line breaks, control characters or direction overrides")) {
+        #expect(
+            throws: BookingError.invalidField(
+                field: "name", reason: "must not contain line breaks, control characters or direction overrides")
+        ) {
             try Client.validatedName(name)
         }
     }
@@ -47,7 +50,9 @@ import Testing
     }
 
     @Test func notesKeepTheirLineBreaksButNoOtherControls() throws {
-        #expect(try TypedText.checked("First line\r\nSecond\tline", field: "note", multiline: true) == "First line\nSecond\tline")
+        #expect(
+            try TypedText.checked("First line\r\nSecond\tline", field: "note", multiline: true)
+                == "First line\nSecond\tline")
         #expect(throws: BookingError.self) { try TypedText.checked("Bell\u{7}", field: "note", multiline: true) }
         #expect(throws: BookingError.self) { try TypedText.checked("\u{202E}reversed", field: "note", multiline: true) }
     }

@@ -18,7 +18,8 @@ import Testing
         }
     }
 
-    private static func blockingExchange(port: Int, _ bytes: [UInt8], wait: Duration) -> (answer: String, closed: Bool) {
+    private static func blockingExchange(port: Int, _ bytes: [UInt8], wait: Duration) -> (answer: String, closed: Bool)
+    {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -41,7 +42,9 @@ import Testing
             let count = recv(fd, &buffer, buffer.count, 0)
             if count == 0 { return (String(decoding: answer, as: UTF8.self), true) }
             if count > 0 { answer += buffer[0..<count] }
-            if count < 0, errno != EAGAIN, errno != EWOULDBLOCK { return (String(decoding: answer, as: UTF8.self), true) }
+            if count < 0, errno != EAGAIN, errno != EWOULDBLOCK {
+                return (String(decoding: answer, as: UTF8.self), true)
+            }
         }
         return (String(decoding: answer, as: UTF8.self), false)
     }
@@ -49,7 +52,7 @@ import Testing
     static func port(_ service: RunningService) -> Int { Int(service.baseURL.split(separator: ":").last!)! }
 
     @Test func aClientThatNeverFinishesItsHeadersIsDisconnected() async throws {
-        try await withRunningService(configure: { $0.idleTimeout = .seconds(1) }) { service in
+        try await withRunningService(idleTimeout: .seconds(1)) { service in
             // Given a client that sends half a request head and then nothing,
             let (answer, closed) = await Self.exchange(
                 port: Self.port(service), "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", wait: .seconds(6))
@@ -60,7 +63,7 @@ import Testing
     }
 
     @Test func anIdleKeepAliveConnectionIsClosedAfterItsRequest() async throws {
-        try await withRunningService(configure: { $0.idleTimeout = .seconds(1) }) { service in
+        try await withRunningService(idleTimeout: .seconds(1)) { service in
             let (answer, closed) = await Self.exchange(
                 port: Self.port(service), "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", wait: .seconds(6))
             #expect(answer.hasPrefix("HTTP/1.1 200"))

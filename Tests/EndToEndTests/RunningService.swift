@@ -147,7 +147,7 @@ func freePort() throws -> Int {
 
 /// Runs the service for the duration of `body`, then shuts it down gracefully.
 func withRunningService(
-    deliverWebhooks: Bool = true, configure: @Sendable (inout WebConfiguration) -> Void = { _ in },
+    deliverWebhooks: Bool = true, idleTimeout: Duration? = nil,
     _ body: @escaping @Sendable (RunningService) async throws -> Void
 ) async throws {
     let port = try freePort()
@@ -171,7 +171,7 @@ func withRunningService(
     var logger = Logger(label: "e2e")
     logger.logLevel = .warning
     var configuration = WebConfiguration(publicBaseURL: baseURL, webhookSecrets: [secret], bcryptCost: 4)
-    configure(&configuration)
+    if let idleTimeout { configuration.idleTimeout = idleTimeout }
     let app = buildApplication(
         workflow: workflow, provider: provider, fakeStripe: fake, configuration: configuration,
         host: "127.0.0.1", port: port,

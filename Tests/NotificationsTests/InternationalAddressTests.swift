@@ -18,7 +18,9 @@ import Testing
     @Test func rfc3492SampleStrings() {
         // RFC 3492, section 7.1: (A) Arabic (Egyptian) and (B) Chinese (simplified).
         #expect(
-            Punycode.encode("\u{0644}\u{064A}\u{0647}\u{0645}\u{0627}\u{0628}\u{062A}\u{0643}\u{0644}\u{0645}\u{0648}\u{0634}\u{0639}\u{0631}\u{0628}\u{064A}\u{061F}")
+            Punycode.encode(
+                "\u{0644}\u{064A}\u{0647}\u{0645}\u{0627}\u{0628}\u{062A}\u{0643}\u{0644}\u{0645}\u{0648}\u{0634}\u{0639}\u{0631}\u{0628}\u{064A}\u{061F}"
+            )
                 == "egbpdaj6bu4bxfgehfvwxn")
         #expect(Punycode.encode("他们为什么不说中文") == "ihqwcrb4cv8a8dqg056pqjye")
     }

@@ -46,7 +46,9 @@ import Workflow
         }
         // When expired sessions are deleted, Then only the expired one goes.
         #expect(try await store.write { try await $0.deleteAdminSessions(expiredAt: self.now) } == 1)
-        #expect(try await store.read { try await $0.adminSession(tokenHash: "old", at: self.now.addingTimeInterval(-60)) } == nil)
+        #expect(
+            try await store.read { try await $0.adminSession(tokenHash: "old", at: self.now.addingTimeInterval(-60)) }
+                == nil)
         // When one session signs out, Then the other stays.
         try await store.write { try await $0.deleteAdminSession(tokenHash: "live") }
         #expect(try await store.read { try await $0.adminSession(tokenHash: "live", at: self.now) } == nil)

@@ -47,7 +47,8 @@ import Workflow
             let answer = try await client.execute(
                 uri: "/bookings/\(token)/cancel", method: .post,
                 headers: [
-                    HTTPField.Name("Origin")!: "http://rendezvous.test", HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
+                    HTTPField.Name("Origin")!: "http://rendezvous.test",
+                    HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
                 ])
             #expect(answer.status == .seeOther)
             #expect(try await self.state(harness, token) == .canceled)
@@ -68,7 +69,8 @@ import Workflow
             #expect(try await self.state(harness, token) == .awaitingPayment)
             let json = try await client.execute(
                 uri: "/api/bookings/\(token)/cancel", method: .post,
-                headers: [.contentType: "application/json; charset=utf-8"], body: ByteBuffer(string: #"{"reason":"x"}"#))
+                headers: [.contentType: "application/json; charset=utf-8"], body: ByteBuffer(string: #"{"reason":"x"}"#)
+            )
             #expect(json.status == .ok)
         }
     }
@@ -125,7 +127,9 @@ import Workflow
                 let answer = try await client.execute(uri: uri, method: method)
                 #expect(answer.status == .methodNotAllowed, "\(method) \(uri)")
                 #expect(answer.headers[.allow] == allow, "\(method) \(uri)")
-                #expect(APIContractTests.error(answer).code == "method_not_allowed", "\(APIContractTests.error(answer).message ?? "")")
+                #expect(
+                    APIContractTests.error(answer).code == "method_not_allowed",
+                    "\(APIContractTests.error(answer).message ?? "")")
             }
             #expect(try await client.execute(uri: "/no/such/path", method: .put).status == .notFound)
         }

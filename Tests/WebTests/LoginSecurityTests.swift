@@ -32,7 +32,8 @@ import Workflow
         configuration.trustForwardedFor = true
         let router = buildRouter(
             workflow: practice.workflow,
-            provider: StripeClient(configuration: StripeConfiguration(secretKey: "sk_test_x", apiBase: "http://127.0.0.1:9")),
+            provider: StripeClient(
+                configuration: StripeConfiguration(secretKey: "sk_test_x", apiBase: "http://127.0.0.1:9")),
             configuration: configuration, mail: mail)
         return Harness(practice: practice, app: Application(router: router))
     }
@@ -57,7 +58,9 @@ import Workflow
         try await harness.app.test(.router) { client in
             // Given five wrong passwords from the attacker's address,
             for _ in 0..<5 {
-                #expect(try await Self.login(client, password: "guess guess!", from: "198.51.100.7").status == .unauthorized)
+                #expect(
+                    try await Self.login(client, password: "guess guess!", from: "198.51.100.7").status == .unauthorized
+                )
             }
             // Then that address is refused, even with the right password,
             let attacker = try await Self.login(client, password: Self.password, from: "198.51.100.7")
@@ -122,7 +125,9 @@ import Workflow
         try await harness.app.test(.router) { client in
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<30 {
-                    group.addTask { try await Self.login(client, password: "wrong guess!", from: "198.51.100.77").status }
+                    group.addTask {
+                        try await Self.login(client, password: "wrong guess!", from: "198.51.100.77").status
+                    }
                 }
                 return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
             }
@@ -144,7 +149,11 @@ import Workflow
                     let answer = try await Self.login(
                         client, email: email, password: "wrong!!!!!", from: "198.51.100.\(index)")
                     #expect(answer.status == .unauthorized)
-                    if times == 0 { known.append(ContinuousClock.now - start) } else { unknown.append(ContinuousClock.now - start) }
+                    if times == 0 {
+                        known.append(ContinuousClock.now - start)
+                    } else {
+                        unknown.append(ContinuousClock.now - start)
+                    }
                 }
             }
             let fastestKnown = known.min()!
@@ -156,7 +165,8 @@ import Workflow
     @Test func signingOutEndsTheSessionAndTheSchemeIsCaseInsensitive() async throws {
         let harness = try await Self.harness()
         try await harness.app.test(.router) { client in
-            let token = try #require(Self.token(try await Self.login(client, password: Self.password, from: "203.0.113.1")))
+            let token = try #require(
+                Self.token(try await Self.login(client, password: Self.password, from: "203.0.113.1")))
             for scheme in ["bearer", "BEARER", "Bearer"] {
                 let answer = try await client.execute(
                     uri: "/api/admin/rules", method: .get, headers: [.authorization: "\(scheme) \(token)"])
@@ -181,7 +191,8 @@ import Workflow
         let harness = try await Self.harness(mail: mail)
         try await harness.app.test(.router) { client in
             // Anonymous: nothing, whatever the route (the peer is loopback here, and that is not a pass).
-            for uri in ["/dev/mailbox", "/dev/mailbox.json", "/dev/mailbox/m1", "/dev/mailbox/m1/html",
+            for uri in [
+                "/dev/mailbox", "/dev/mailbox.json", "/dev/mailbox/m1", "/dev/mailbox/m1/html",
                 "/dev/mailbox?key=wrong", "/dev/mailbox.json?key=the-secret",
             ] {
                 let answer = try await client.execute(uri: uri, method: .get)
@@ -196,9 +207,11 @@ import Workflow
             let pair = String(cookie.split(separator: ";")[0])
             #expect(try await client.execute(uri: "/dev/mailbox", method: .get, headers: [.cookie: pair]).status == .ok)
             #expect(
-                try await client.execute(uri: "/dev/mailbox.json", method: .get, headers: [.cookie: pair]).status == .ok)
+                try await client.execute(uri: "/dev/mailbox.json", method: .get, headers: [.cookie: pair]).status == .ok
+            )
             // A signed-in admin reads it too.
-            let token = try #require(Self.token(try await Self.login(client, password: Self.password, from: "203.0.113.1")))
+            let token = try #require(
+                Self.token(try await Self.login(client, password: Self.password, from: "203.0.113.1")))
             let json = try await client.execute(
                 uri: "/dev/mailbox.json", method: .get, headers: [.authorization: "Bearer \(token)"])
             #expect(json.status == .ok)
