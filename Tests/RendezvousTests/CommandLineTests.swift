@@ -72,6 +72,26 @@ import Workflow
         try ServeSettings(environment: environment, host: nil, port: nil, database: "x.sqlite", publicURL: nil)
     }
 
+    @Test func withoutSMTPServeSaysLoudlyWhereEmailsGoAndWarnsWhenPublic() throws {
+        let local = try self.settings([:])
+        let banner = ServeSettings.mailboxBanner(settings: local, key: "k3y")
+        #expect(banner.contains("Emails are NOT being sent"))
+        #expect(banner.contains("http://127.0.0.1:8080/dev/mailbox?key=k3y"))
+        #expect(!banner.contains("WARNING"))
+        let remote = try self.settings(["RENDEZVOUS_PUBLIC_URL": "https://booking.practice.example"])
+        let warning = ServeSettings.mailboxBanner(settings: remote, key: "k3y")
+        #expect(
+            warning.contains("WARNING: RENDEZVOUS_PUBLIC_URL (https://booking.practice.example) is not this machine"))
+        #expect(warning.contains("Set SMTP_URL"))
+        #expect(try self.settings(["RENDEZVOUS_PUBLIC_URL": "http://localhost:9000"]).publicURLIsLoopback)
+    }
+
+    @Test func forwardedForIsTrustedOnlyWhenAsked() throws {
+        #expect(try self.settings([:]).trustForwardedFor == false)
+        #expect(try self.settings(["RENDEZVOUS_TRUST_FORWARDED_FOR": "1"]).trustForwardedFor)
+        #expect(throws: (any Error).self) { try self.settings(["RENDEZVOUS_TRUST_FORWARDED_FOR": "maybe"]) }
+    }
+
     @Test func noConfigurationAtAllMeansTheLocalDemo() throws {
         let settings = try self.settings([:])
         #expect(settings.host == "127.0.0.1")
