@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Resources/demo-practice.json")],
             swiftSettings: strictSettings
         ),
         // BookingStore implementations (SQLite through GRDB).

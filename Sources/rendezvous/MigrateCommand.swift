@@ -15,7 +15,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Load this practice setup (catalog, staff, rules) into an empty database.")
     var setup: String?
 
-    @Flag(name: .long, help: "Load the demo practice from Fixtures/demo-practice.json into an empty database.")
+    @Flag(name: .long, help: "Load the demo practice (built in) into an empty database.")
     var demo = false
 
     func run() async throws {
@@ -24,12 +24,13 @@ struct MigrateCommand: AsyncParsableCommand {
         print(
             "Database \(self.database.database) is at migration \(migrations.last ?? "none") (\(migrations.count) applied)."
         )
-        guard let path = self.setup ?? (self.demo ? "Fixtures/demo-practice.json" : nil) else { return }
+        guard self.setup != nil || self.demo else { return }
+        let path = self.setup ?? "the demo practice"
         let setup: PracticeSetup
         do {
-            setup = try PracticeSetup.load(from: URL(fileURLWithPath: path))
+            setup = try self.setup.map { try PracticeSetup.load(from: URL(fileURLWithPath: $0)) } ?? .demo()
         } catch {
-            throw ValidationError("cannot read the practice setup \(path): \(error)")
+            throw StartupFailure("Cannot load: \(error).")
         }
         let installed = try await BookingWorkflow(store: store).installIfEmpty(setup)
         print(

@@ -32,8 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("setup"),
-        help: "Practice setup loaded into an empty database (default Fixtures/demo-practice.json).")
-    var setupPath = "Fixtures/demo-practice.json"
+        help: "Practice document loaded into an empty database (default: the demo practice built in).")
+    var setupPath: String?
 
     @Flag(
         name: .customLong("fake-stripe-faults"),
@@ -50,10 +50,16 @@ struct ServeCommand: AsyncParsableCommand {
 
         let store = try SQLiteBookingStore(path: settings.database)
         let workflow = BookingWorkflow(store: store)
-        if FileManager.default.fileExists(atPath: self.setupPath),
-            try await workflow.installIfEmpty(try PracticeSetup.load(from: URL(fileURLWithPath: self.setupPath)))
-        {
-            say("Loaded the practice setup \(self.setupPath) into \(settings.database).")
+        let setup: PracticeSetup
+        do {
+            setup = try self.setupPath.map { try PracticeSetup.load(from: URL(fileURLWithPath: $0)) } ?? .demo()
+        } catch {
+            throw StartupFailure("Cannot start: \(error).")
+        }
+        if try await workflow.installIfEmpty(setup) {
+            say(
+                "Loaded \(self.setupPath.map { "the practice setup \($0)" } ?? "the demo practice") into \(settings.database)."
+            )
         }
         let passwords = AdminPasswords()
         if try await workflow.adminCount() == 0 || settings.adminEmail != nil,
@@ -281,6 +287,12 @@ struct ServeSettings: Sendable {
         var generator = SystemRandomNumberGenerator()
         return String((0..<20).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
     }
+}
+
+/// A reason the service cannot start, said as it is (without the usage text a `ValidationError` adds).
+struct StartupFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Writes a line to standard output at once (not buffered), so startup lines show in a pipe too.

@@ -155,7 +155,7 @@ func withRunningService(
     let secret = "whsec_e2e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
     let clock = ManualClock(Date())
     let workflow = BookingWorkflow(store: try StoreKind.sqlite.makeStore(), clock: clock)
-    try await workflow.installIfEmpty(try PracticeSetup.load(from: Fixtures.url("demo-practice.json")))
+    try await workflow.installIfEmpty(try PracticeSetup.demo())
     _ = try await workflow.createAdmin(
         email: RunningService.adminEmail,
         passwordHash: try await AdminPasswords(cost: 4).hash(RunningService.adminPassword))

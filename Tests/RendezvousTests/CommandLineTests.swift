@@ -31,9 +31,7 @@ import Workflow
     @Test func migrateLoadsAPracticeSetupOnce() async throws {
         let path = try TemporaryDirectory.make().appendingPathComponent("demo.sqlite").path
         let command = try #require(
-            try Rendezvous.parseAsRoot([
-                "migrate", "--database", path, "--setup", Fixtures.url("demo-practice.json").path,
-            ]) as? MigrateCommand)
+            try Rendezvous.parseAsRoot(["migrate", "--database", path, "--demo"]) as? MigrateCommand)
         try await command.run()
         try await command.run()
         let workflow = BookingWorkflow(store: try SQLiteBookingStore(path: path))
@@ -44,6 +42,36 @@ import Workflow
         let schedules = try await workflow.schedules()
         #expect(schedules.count == 1)
         #expect(schedules.first?.bufferMinutes == 60)
+    }
+
+    @Test func aSetupFileIsReadFromThePathGivenAndABadOneIsNamed() async throws {
+        let folder = try TemporaryDirectory.make()
+        let database = folder.appendingPathComponent("setup.sqlite").path
+        // A practice document of one's own, at a path outside any checkout.
+        let own = folder.appendingPathComponent("practice.json")
+        var setup = try PracticeSetup.demo()
+        setup.services = Array(setup.services.prefix(2))
+        try JSONEncoder().encode(setup).write(to: own)
+        let command = try #require(
+            try Rendezvous.parseAsRoot(["migrate", "--database", database, "--setup", own.path]) as? MigrateCommand)
+        try await command.run()
+        let services = try await BookingWorkflow(store: try SQLiteBookingStore(path: database)).services()
+        #expect(services.count == 2)
+        // A missing file and a file that is not a practice document stop with the path and the problem.
+        let missing = folder.appendingPathComponent("nowhere.json").path
+        let broken = folder.appendingPathComponent("broken.json")
+        try Data(#"{"services": 3}"#.utf8).write(to: broken)
+        for (path, problem) in [(missing, "cannot be read"), (broken.path, "is not a practice document")] {
+            let failing = try #require(
+                try Rendezvous.parseAsRoot(["migrate", "--database", database, "--setup", path]) as? MigrateCommand)
+            do {
+                try await failing.run()
+                Issue.record("\(path) was accepted")
+            } catch {
+                #expect("\(error)".contains(path))
+                #expect("\(error)".contains(problem))
+            }
+        }
     }
 
     @Test func aPostgresURLIsRefusedWithTheKeyNamed() {

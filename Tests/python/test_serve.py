@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from rendezvous_support import BINARY, ROOT, clean_environment, free_port, start_serve
+from rendezvous_support import BINARY, clean_environment, free_port, start_serve
 
 
 
@@ -20,8 +20,7 @@ def test_serve_starts_with_no_configuration_and_stops_on_sigterm():
     with tempfile.TemporaryDirectory() as folder:
         env = clean_environment()
         process = subprocess.Popen(
-            [binary, "serve", "--port", str(port), "--database", f"{folder}/demo.sqlite",
-             "--setup", str(ROOT / "Fixtures" / "demo-practice.json")],
+            [binary, "serve", "--port", str(port), "--database", f"{folder}/demo.sqlite"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=folder)
         try:
             deadline = time.time() + 30
@@ -38,6 +37,8 @@ def test_serve_starts_with_no_configuration_and_stops_on_sigterm():
                 services = json.load(answer)["services"]
             assert {s["category"] for s in services} == {"chat", "call"}
             assert {s["kind"] for s in services} == {"initial", "additionalTime"}
+            # ...and a booking can be made and paid there, from a folder that holds nothing of the checkout.
+            assert _book_and_follow_payment_link(f"http://127.0.0.1:{port}") == 303
         finally:
             process.send_signal(signal.SIGTERM)
             output = process.communicate(timeout=20)[0].decode(errors="replace")
@@ -115,3 +116,16 @@ def test_with_fault_controls_every_status_is_checked_and_nothing_crashes():
             output = process.communicate(timeout=20)[0].decode(errors="replace")
         assert process.returncode == 0, output
         assert "Fault injection is ON" in output
+
+
+def test_a_bad_setup_path_stops_startup_naming_the_path_and_the_problem():
+    with tempfile.TemporaryDirectory() as folder:
+        broken = Path(folder, "broken.json")
+        broken.write_text('{"services": 3}')
+        for path, problem in [(f"{folder}/nowhere.json", "cannot be read"), (str(broken), "is not a practice document")]:
+            run = subprocess.run(
+                [BINARY, "serve", "--port", str(free_port()), "--database", f"{folder}/x.sqlite", "--setup", path],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=clean_environment(), cwd=folder, timeout=30)
+            said = run.stdout.decode(errors="replace")
+            assert run.returncode != 0, said
+            assert path in said and problem in said, said
