@@ -73,6 +73,12 @@ public struct Booking: Hashable, Sendable, Codable, Identifiable {
         return false
     }
 
+    /// When a new hold ends: the payment window from `now`, but never after the session starts, so nothing can be
+    /// paid after it took place and a slot is never held past its own start.
+    public static func holdDeadline(now: Date, windowMinutes: Int, start: Date) -> Date {
+        min(now.addingTimeInterval(TimeInterval(windowMinutes * 60)), start)
+    }
+
     /// Whether the hold lapsed: still waiting for payment or confirmation after its deadline.
     public func holdLapsed(at now: Date) -> Bool {
         guard self.state.holdsSlotUntilDeadline, !self.payment.isSettled, let holdUntil = self.holdUntil else {

@@ -312,6 +312,8 @@ public struct BookingWorkflow: Sendable {
             let busy = try await tx.busyTimes(
                 staffIDs: [booking.staffID], overlapping: blocked, at: now, excluding: booking.id)
             guard busy.isEmpty else { throw BookingError.slotTaken }
+            // A hold never outlasts the session's (new) start.
+            if let holdUntil = booking.holdUntil, holdUntil > start { booking.holdUntil = start }
             booking.sequence += 1
             let reason = ["from \(Self.iso(old)) to \(Self.iso(start))", note].compactMap { $0 }.joined(separator: "; ")
             return try await self.transition(
@@ -545,7 +547,8 @@ public struct BookingWorkflow: Sendable {
             staffID: slot.slot.staffID, lines: selection.lines, start: slot.slot.start, end: slot.slot.end,
             rules: rules,
             bufferMinutes: buffer, origin: origin, lifecycle: lifecycle,
-            holdUntil: holds ? now.addingTimeInterval(TimeInterval(holdMinutes * 60)) : nil, clientNote: note,
+            holdUntil: holds ? Booking.holdDeadline(now: now, windowMinutes: holdMinutes, start: slot.slot.start) : nil,
+            clientNote: note,
             createdAt: now, updatedAt: now
         )
     }
