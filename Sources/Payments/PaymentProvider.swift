@@ -219,3 +219,48 @@ public struct ProviderPayment: Hashable, Sendable {
         self.paymentIntentID = paymentIntentID
     }
 }
+
+/// What a payment provider's failure means to us, whatever the provider: the port's own error. Providers map their
+/// errors onto it (`StripeError.failure`); the workflow matches on it, never on a provider's type.
+public struct ProviderFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable {
+        /// Try again later (with the same idempotency key): no answer, rate limited, the provider's own trouble.
+        case retryable
+        /// Refused: waiting will not change it.
+        case permanent
+        /// The object does not exist at the provider.
+        case notFound
+    }
+
+    /// Situations the workflow handles on their own.
+    public enum Reason: String, Hashable, Sendable {
+        /// The idempotency key was used with other parameters, or is in use by a concurrent request.
+        case idempotencyConflict
+        /// The payment is refunded already.
+        case alreadyRefunded
+        /// The request is invalid for the object as it is now (a checkout no longer open, say).
+        case invalidRequest
+    }
+
+    public var kind: Kind
+    public var reason: Reason?
+    /// The provider's own words, for logs and for an admin.
+    public var message: String
+
+    public init(_ kind: Kind, reason: Reason? = nil, message: String) {
+        self.kind = kind
+        self.reason = reason
+        self.message = message
+    }
+
+    public var description: String { self.message }
+}
+
+/// An error a payment provider throws that says what it means as a `ProviderFailure`.
+public protocol PaymentProviderError: Error {
+    var failure: ProviderFailure { get }
+}
+
+extension ProviderFailure: PaymentProviderError {
+    public var failure: ProviderFailure { self }
+}

@@ -38,8 +38,8 @@ public struct StripeConfiguration: Sendable {
     }
 }
 
-/// A failure talking to Stripe.
-public enum StripeError: Error, Hashable, Sendable, CustomStringConvertible {
+/// A failure talking to Stripe; `failure` says what it means to the port.
+public enum StripeError: PaymentProviderError, Hashable, Sendable, CustomStringConvertible {
     /// Stripe answered with its error envelope.
     case api(status: Int, type: String, code: String?, message: String, param: String?, requestID: String?)
     /// Stripe answered something that is not the JSON we expect.
@@ -59,6 +59,23 @@ public enum StripeError: Error, Hashable, Sendable, CustomStringConvertible {
     public var isRetryable: Bool {
         guard let status = self.status else { return true }
         return status == 409 || status == 429 || status >= 500
+    }
+
+    /// Stripe's error, mapped onto the provider port's.
+    public var failure: ProviderFailure {
+        var reason: ProviderFailure.Reason?
+        if case .api(let status, let type, let code, _, _, _) = self {
+            if type == "idempotency_error" {
+                reason = .idempotencyConflict
+            } else if code == "charge_already_refunded" {
+                reason = .alreadyRefunded
+            } else if status == 400, type == "invalid_request_error" {
+                reason = .invalidRequest
+            }
+        }
+        let kind: ProviderFailure.Kind =
+            self.isRetryable ? .retryable : self.status == 404 ? .notFound : .permanent
+        return ProviderFailure(kind, reason: reason, message: self.description)
     }
 
     public var description: String {

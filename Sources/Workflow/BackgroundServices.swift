@@ -83,7 +83,7 @@ public struct ProviderOutboxWorker: ServiceLifecycle.Service {
                 updated.deliveredAt = self.workflow.clock.now()
                 updated.lastError = nil
                 delivered += 1
-            } catch let error as StripeError where !error.isRetryable {
+            } catch let error as any PaymentProviderError where error.failure.kind != .retryable {
                 // A refusal that will not change by waiting: an admin must look.
                 updated.lastError = "refused: \(error)"
                 updated.availableAt = now.addingTimeInterval(86_400 * 365)
@@ -108,25 +108,20 @@ public struct ProviderOutboxWorker: ServiceLifecycle.Service {
         switch effect {
         case .refund(let order, let key):
             guard let intent = order.paymentIntentID else {
-                throw StripeError.api(
-                    status: 400, type: "invalid_request_error", code: "parameter_missing",
-                    message: "no payment to refund", param: "payment_intent",
-                    requestID: nil)
+                throw ProviderFailure(.permanent, message: "no payment to refund: the order names no payment")
             }
             do {
                 _ = try await self.provider.refund(
                     RefundRequest(
                         paymentIntentID: intent, amountMinorUnits: order.minorUnits, idempotencyKey: key,
                         bookingReference: bookingID.rawValue))
-            } catch let error as StripeError {
-                // Refunded already (by an earlier attempt whose answer was lost under another key, or by hand).
-                if case .api(_, _, "charge_already_refunded", _, _, _) = error { return }
-                throw error
+            } catch let error as any PaymentProviderError where error.failure.reason == .alreadyRefunded {
+                return  // Refunded already (by an earlier attempt whose answer was lost under another key, or by hand).
             }
         case .expireCheckout(let sessionID):
             do {
                 _ = try await self.provider.expireCheckout(id: sessionID, idempotencyKey: "rdv-expire-\(sessionID)")
-            } catch let error as StripeError where error.status == 400 {
+            } catch let error as any PaymentProviderError where error.failure.reason == .invalidRequest {
                 return  // Not open any more: paid or expired already, which the webhooks report.
             }
         case .emailClient, .emailAdmins:

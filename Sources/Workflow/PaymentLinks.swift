@@ -85,9 +85,9 @@ extension BookingWorkflow {
         let session: CheckoutSession
         do {
             session = try await provider.createCheckout(request)
-        } catch let error as StripeError {
+        } catch let error as any PaymentProviderError {
             // A concurrent click under the same key with other parameters: use the checkout it attached, if any.
-            guard case .api(_, "idempotency_error", _, _, _, _) = error,
+            guard error.failure.reason == .idempotencyConflict,
                 let attached = try await self.store.read({ try await $0.booking(booking.id) })?.payment
                     .checkoutSessionID
             else { throw error }
