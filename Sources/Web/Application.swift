@@ -1,4 +1,3 @@
-import FakeStripe
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -14,19 +13,16 @@ public struct BackgroundIntervals: Sendable {
     public var holdExpiry: Duration
     public var providerOutbox: Duration
     public var reconciliation: Duration
-    public var webhookDispatch: Duration
     public var emailOutbox: Duration
 
     public init(
         holdExpiry: Duration = .seconds(5), providerOutbox: Duration = .seconds(1),
-        reconciliation: Duration = .seconds(60),
-        webhookDispatch: Duration = .milliseconds(100), emailOutbox: Duration = .seconds(1)
+        reconciliation: Duration = .seconds(60), emailOutbox: Duration = .seconds(1)
     ) {
         self.emailOutbox = emailOutbox
         self.holdExpiry = holdExpiry
         self.providerOutbox = providerOutbox
         self.reconciliation = reconciliation
-        self.webhookDispatch = webhookDispatch
     }
 }
 
@@ -60,17 +56,32 @@ public struct MailSetup: Sendable {
     }
 }
 
-/// Builds the whole service: the HTTP server with its router, and the background services (hold expiry, the
-/// provider outbox worker, reconciliation, and the fake provider's webhook dispatcher when the fake is built in).
+/// Routes and long-running services the composition root adds to the service — the built-in fake payment
+/// provider, say — so that Web need not know what they are (and the production module links no test double).
+public struct Mount: Sendable {
+    /// Adds the mount's routes to the service's router.
+    public var addRoutes: @Sendable (Router<AppContext>) -> Void
+    /// Services run beside the server, started and stopped with it.
+    public var services: [any Service]
+
+    public init(addRoutes: @escaping @Sendable (Router<AppContext>) -> Void, services: [any Service] = []) {
+        self.addRoutes = addRoutes
+        self.services = services
+    }
+}
+
+/// Builds the whole service: the HTTP server with its router, the background services (hold expiry, the provider
+/// outbox worker, reconciliation, the email outbox worker), and whatever `mounts` bring.
 /// `runService()` on the result runs them together and shuts them down gracefully on SIGTERM or SIGINT.
 public func buildApplication(
-    workflow: BookingWorkflow, provider: any PaymentProvider, fakeStripe: FakeStripe?, configuration: WebConfiguration,
-    mail: MailSetup? = nil, host: String, port: Int, intervals: BackgroundIntervals = BackgroundIntervals(),
+    workflow: BookingWorkflow, provider: any PaymentProvider, configuration: WebConfiguration,
+    mail: MailSetup? = nil, mounts: [Mount] = [], host: String, port: Int,
+    intervals: BackgroundIntervals = BackgroundIntervals(),
     logger: Logger = Logger(label: "rendezvous"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(
-        workflow: workflow, provider: provider, configuration: configuration, fakeStripe: fakeStripe, mail: mail)
+        workflow: workflow, provider: provider, configuration: configuration, mail: mail, mounts: mounts)
     var services: [any Service] = [
         HoldExpiryService(workflow: workflow, interval: intervals.holdExpiry),
         ProviderOutboxWorker(workflow: workflow, provider: provider, interval: intervals.providerOutbox),
@@ -82,9 +93,7 @@ public func buildApplication(
                 workflow: workflow, composer: mail.composer, transport: mail.transport, interval: intervals.emailOutbox)
         )
     }
-    if let fakeStripe {
-        services.append(FakeStripeWebhookDispatcher(fake: fakeStripe, pollInterval: intervals.webhookDispatch))
-    }
+    services += mounts.flatMap(\.services)
     return Application(
         router: router,
         // NB: a connection with no request under way (just opened, between keep-alive requests, or still sending

@@ -1,5 +1,4 @@
 import Booking
-import FakeStripe
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,10 +9,10 @@ import Payments
 import Workflow
 
 /// Builds the service's router: the JSON API, payment links, the webhook intake, health, the OpenAPI document,
-/// and (when given) the built-in fake provider under `/fake-stripe`.
+/// the development mailbox and client area when mail is set up, and the routes of `mounts`.
 public func buildRouter(
     workflow: BookingWorkflow, provider: any PaymentProvider, configuration: WebConfiguration,
-    fakeStripe: FakeStripe? = nil, mail: MailSetup? = nil
+    mail: MailSetup? = nil, mounts: [Mount] = []
 ) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     router.add(middleware: BrowserSafetyMiddleware(publicBaseURL: configuration.publicBaseURL))
@@ -48,10 +47,7 @@ public func buildRouter(
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
-    if let fakeStripe {
-        fakeStripe.addRoutes(
-            to: router.group("fake-stripe"), faultControls: configuration.fakeStripeFaultControls)
-    }
+    for mount in mounts { mount.addRoutes(router) }
     if let mail, let mailbox = mail.mailbox {
         DevelopmentMailboxPages(
             mailbox: mailbox, access: mail.mailboxAccess, workflow: workflow,

@@ -19,9 +19,6 @@ public struct WebConfiguration: Sendable {
     public var loginThrottleWindow: TimeInterval
     /// bcrypt cost for admin passwords (12 in production; tests may lower it).
     public var bcryptCost: UInt8
-    /// Whether the built-in fake provider exposes `/fake-stripe/_fake/faults` (unauthenticated fault injection: a
-    /// testing tool, off unless asked for).
-    public var fakeStripeFaultControls: Bool = false
     /// Whether the client's address is the last `X-Forwarded-For` entry (set behind a reverse proxy that appends it;
     /// otherwise every client would share the proxy's address). Off: the peer address.
     public var trustForwardedFor: Bool = false

@@ -95,7 +95,6 @@ struct ServeCommand: AsyncParsableCommand {
             fake = fakeStripe
         }
         var web = WebConfiguration(publicBaseURL: settings.publicURL, webhookSecrets: settings.webhookSecrets)
-        web.fakeStripeFaultControls = fake != nil && self.fakeStripeFaults
         web.trustForwardedFor = settings.trustForwardedFor
         let branding = EmailBranding(
             businessName: settings.businessName, signature: settings.emailSignature, from: settings.mailFrom,
@@ -111,9 +110,18 @@ struct ServeCommand: AsyncParsableCommand {
                 directory: URL(fileURLWithPath: settings.mailboxDirectory), branding: branding, links: links)
         }
         let mailboxAccess = mail.mailboxAccess
-        let faultControls = web.fakeStripeFaultControls
+        let faultControls = fake != nil && self.fakeStripeFaults
+        // The built-in fake provider: its routes under /fake-stripe and its webhook dispatcher, mounted here.
+        let mounts =
+            fake.map { fake in
+                [
+                    Mount(
+                        addRoutes: { fake.addRoutes(to: $0.group("fake-stripe"), faultControls: faultControls) },
+                        services: [FakeStripeWebhookDispatcher(fake: fake, pollInterval: .milliseconds(100))])
+                ]
+            } ?? []
         let app = buildApplication(
-            workflow: workflow, provider: provider, fakeStripe: fake, configuration: web, mail: mail,
+            workflow: workflow, provider: provider, configuration: web, mail: mail, mounts: mounts,
             host: settings.host,
             port: settings.port,
             logger: logger,

@@ -52,7 +52,7 @@ struct BenchmarkService {
             configuration: StripeConfiguration(secretKey: "sk_test_bench", apiBase: "http://127.0.0.1:9"),
             logger: logger)
         let app = buildApplication(
-            workflow: workflow, provider: provider, fakeStripe: nil,
+            workflow: workflow, provider: provider,
             configuration: WebConfiguration(publicBaseURL: baseURL, webhookSecrets: ["whsec_benchmark_secret"]),
             host: "127.0.0.1", port: port,
             intervals: BackgroundIntervals(

@@ -173,11 +173,15 @@ func withRunningService(
     var configuration = WebConfiguration(publicBaseURL: baseURL, webhookSecrets: [secret], bcryptCost: 4)
     if let idleTimeout { configuration.idleTimeout = idleTimeout }
     let app = buildApplication(
-        workflow: workflow, provider: provider, fakeStripe: fake, configuration: configuration,
+        workflow: workflow, provider: provider, configuration: configuration,
+        mounts: [
+            Mount(
+                addRoutes: { fake.addRoutes(to: $0.group("fake-stripe")) },
+                services: [FakeStripeWebhookDispatcher(fake: fake, pollInterval: .milliseconds(20))])
+        ],
         host: "127.0.0.1", port: port,
         intervals: BackgroundIntervals(
-            holdExpiry: .milliseconds(100), providerOutbox: .milliseconds(100), reconciliation: .seconds(3600),
-            webhookDispatch: .milliseconds(20)),
+            holdExpiry: .milliseconds(100), providerOutbox: .milliseconds(100), reconciliation: .seconds(3600)),
         logger: logger)
     let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
     let running = Task { try await group.run() }
