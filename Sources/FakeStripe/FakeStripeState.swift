@@ -245,6 +245,10 @@ public actor FakeStripe {
         let session: JSONValue = .object([
             ("id", .string(id)), ("object", "checkout.session"), ("after_expiration", nil),
             ("allow_promotion_codes", nil),
+            // Required by Stripe's published schema of checkout.session, with the values of a session that uses
+            // none of those features.
+            ("automatic_tax", .object([("enabled", false), ("status", nil)])), ("custom_fields", .array([])),
+            ("custom_text", .object([("shipping_address", nil), ("submit", nil)])), ("shipping_options", .array([])),
             ("amount_subtotal", .int(total)), ("amount_total", .int(total)), ("billing_address_collection", nil),
             ("cancel_url", .string(form["cancel_url"])), ("client_reference_id", .string(form["client_reference_id"])),
             ("created", .int(created)), ("currency", .string(currency)), ("customer", nil),
@@ -349,15 +353,22 @@ public actor FakeStripe {
         let chargeID = "ch_" + Self.randomToken(24)
         self.paymentIntents[intentID] = .object([
             ("id", .string(intentID)), ("object", "payment_intent"), ("amount", .int(amount)),
-            ("amount_received", .int(amount)),
+            ("amount_received", .int(amount)), ("capture_method", "automatic"), ("confirmation_method", "automatic"),
             ("created", .int(created)), ("currency", currency), ("latest_charge", .string(chargeID)),
             ("livemode", false),
-            ("metadata", metadata), ("status", "succeeded"),
+            ("metadata", metadata), ("payment_method_types", .array(["card"])), ("status", "succeeded"),
         ])
         self.charges[chargeID] = .object([
             ("id", .string(chargeID)), ("object", "charge"), ("amount", .int(amount)),
             ("amount_captured", .int(amount)),
-            ("amount_refunded", 0), ("captured", true), ("created", .int(created)), ("currency", currency),
+            ("amount_refunded", 0),
+            (
+                "billing_details",
+                .object([
+                    ("address", nil), ("email", session["customer_email"] ?? .null), ("name", nil), ("phone", nil),
+                ])
+            ),
+            ("captured", true), ("created", .int(created)), ("currency", currency), ("disputed", false),
             ("livemode", false),
             ("metadata", metadata), ("paid", true), ("payment_intent", .string(intentID)), ("refunded", false),
             ("status", "succeeded"),

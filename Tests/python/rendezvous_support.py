@@ -44,3 +44,22 @@ def start_serve(folder, port, database, extra_env=None, output=subprocess.PIPE, 
                 raise AssertionError(f"the service exited before it was ready: {said}")
             assert time.time() < deadline, "the service did not become ready"
             time.sleep(0.1)
+
+
+def start_fake_stripe(port, webhook_url=None, secret="whsec_fake_stripe_tests"):
+    """The standalone fake provider (`rendezvous fake-stripe`) on `port`; returns the process once it accepts."""
+    import socket as _socket
+    arguments = [BINARY, "fake-stripe", "--port", str(port), "--webhook-secret", secret]
+    if webhook_url:
+        arguments += ["--webhook-url", webhook_url]
+    process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while True:
+        try:
+            _socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process
+        except OSError:
+            if time.time() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the fake did not start: " + process.stdout.read().decode(errors="replace"))
+            time.sleep(0.1)

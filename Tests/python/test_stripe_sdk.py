@@ -6,8 +6,6 @@ that the SDK's calls succeed with Stripe's shapes and that every webhook verifie
 """
 
 import http.server
-import socket
-import subprocess
 import threading
 import time
 import urllib.error
@@ -16,7 +14,7 @@ import urllib.request
 import pytest
 import stripe
 
-from rendezvous_support import BINARY, free_port
+from rendezvous_support import free_port, start_fake_stripe
 
 SECRET = "whsec_sdk_test_0123456789abcdef"
 
@@ -41,21 +39,7 @@ def fake():
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     port = free_port()
-    binary = BINARY
-    process = subprocess.Popen(
-        [binary, "fake-stripe", "--port", str(port), "--webhook-url",
-         f"http://127.0.0.1:{receiver.server_address[1]}/webhooks/stripe", "--webhook-secret", SECRET],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.time() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.time() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("the fake did not start: " + process.stdout.read().decode(errors="replace"))
-            time.sleep(0.1)
+    process = start_fake_stripe(port, f"http://127.0.0.1:{receiver.server_address[1]}/webhooks/stripe", SECRET)
     stripe.api_key = "sk_test_sdk"
     stripe.api_base = f"http://127.0.0.1:{port}"
     stripe.max_network_retries = 0
