@@ -73,6 +73,10 @@ public struct Booking: Hashable, Sendable, Codable, Identifiable {
         return false
     }
 
+    /// The longest a booking can last: five services of at most twelve hours each. Interval queries bound a
+    /// booking's start from below with it, so their cost does not grow with the years of history before them.
+    public static let maximumLength: TimeInterval = 5 * 12 * 3600
+
     /// When a new hold ends: the payment window from `now`, but never after the session starts, so nothing can be
     /// paid after it took place and a slot is never held past its own start.
     public static func holdDeadline(now: Date, windowMinutes: Int, start: Date) -> Date {

@@ -252,12 +252,16 @@ struct SQLiteAccess: BookingStoreTransaction {
             let ids = staffIDs.map(\.rawValue)
             var arguments = StatementArguments(ids)
             arguments += [
-                Millis.from(interval.end), Millis.from(interval.start), Millis.from(now), excluding?.rawValue,
+                Millis.from(interval.start.addingTimeInterval(-Booking.maximumLength)), Millis.from(interval.end),
+                Millis.from(interval.start), Millis.from(now), excluding?.rawValue,
             ]
-            // NB: this predicate is the definition of "occupies its slot" (Booking.occupiesSlot) in SQL.
+            // NB: this predicate is the definition of "occupies its slot" (Booking.occupiesSlot) in SQL. The start
+            // is bounded from both sides (no booking is longer than Booking.maximumLength), so the index on
+            // (staff_id, start_at) reads only the bookings near the interval, never the whole history before it.
             let sql = """
                 SELECT staff_id, start_at, end_at FROM bookings
-                WHERE staff_id IN (\(databaseQuestionMarks(count: ids.count))) AND start_at < ? AND end_at > ?
+                WHERE staff_id IN (\(databaseQuestionMarks(count: ids.count))) AND start_at > ? AND start_at < ?
+                  AND end_at > ?
                   AND (state IN ('awaitingApproval', 'approved', 'completed', 'noShow')
                        OR (state IN ('awaitingPayment', 'awaitingClientConfirmation') AND hold_until > ?))
                   AND id IS NOT ?

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and latency (use a release build: swift run -c release rendezvous bench ...).",
-        subcommands: [SlotsBenchmark.self, WebhooksBenchmark.self, BookingsBenchmark.self]
+        subcommands: [SlotsBenchmark.self, WebhooksBenchmark.self, BookingsBenchmark.self, HistoryBenchmark.self]
     )
 }
 
