@@ -255,18 +255,8 @@ struct SQLiteAccess: BookingStoreTransaction {
                 Millis.from(interval.start.addingTimeInterval(-Booking.maximumLength)), Millis.from(interval.end),
                 Millis.from(interval.start), Millis.from(now), excluding?.rawValue,
             ]
-            // NB: this predicate is the definition of "occupies its slot" (Booking.occupiesSlot) in SQL. The start
-            // is bounded from both sides (no booking is longer than Booking.maximumLength), so the index on
-            // (staff_id, start_at) reads only the bookings near the interval, never the whole history before it.
-            let sql = """
-                SELECT staff_id, start_at, end_at FROM bookings
-                WHERE staff_id IN (\(databaseQuestionMarks(count: ids.count))) AND start_at > ? AND start_at < ?
-                  AND end_at > ?
-                  AND (state IN ('awaitingApproval', 'approved', 'completed', 'noShow')
-                       OR (state IN ('awaitingPayment', 'awaitingClientConfirmation') AND hold_until > ?))
-                  AND id IS NOT ?
-                """
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            return try Row.fetchAll(db, sql: HotStatements.busyTimes(staffCount: ids.count), arguments: arguments).map {
+                row in
                 BusyTime(staffID: StaffID(rawValue: row[0]), start: Millis.date(row[1]), end: Millis.date(row[2]))
             }
         }
@@ -276,13 +266,7 @@ struct SQLiteAccess: BookingStoreTransaction {
         try await self.access { db in
             try BookingRecord.fetchAll(
                 db,
-                sql: """
-                    SELECT * FROM bookings
-                    WHERE hold_until IS NOT NULL AND hold_until <= ?
-                      AND state IN ('awaitingPayment', 'awaitingClientConfirmation')
-                      AND payment_status NOT IN ('paid', 'notRequired')
-                    ORDER BY hold_until LIMIT ?
-                    """,
+                sql: HotStatements.lapsedHolds,
                 arguments: [Millis.from(now), limit]
             ).map { try $0.domain() }
         }
@@ -366,11 +350,10 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func bookingsAwaitingPaymentWithCheckout(limit: Int) async throws -> [Booking] {
         try await self.access { db in
-            try BookingRecord.filter(
-                [BookingState.awaitingPayment.rawValue, BookingState.awaitingClientConfirmation.rawValue].contains(
-                    Column("state"))
-                    && Column("checkout_session_id") != nil
-            ).order(Column("created_at")).limit(limit).fetchAll(db).map { try $0.domain() }
+            try BookingRecord.fetchAll(
+                db,
+                sql: HotStatements.awaitingCheckout, arguments: [limit]
+            ).map { try $0.domain() }
         }
     }
 
@@ -543,5 +526,69 @@ struct SQLiteAccess: BookingStoreTransaction {
             key: record.key, fingerprint: record.fingerprint, bookingId: record.bookingID.rawValue,
             createdAt: Millis.from(record.createdAt))
         try await self.mutate { db in try row.insert(db) }
+    }
+}
+
+extension HotStatements {
+    /// Busy times of some staff members: the bookings that occupy their slot and overlap an interval.
+    /// NB: this predicate is the definition of "occupies its slot" (Booking.occupiesSlot) in SQL. The start is
+    /// bounded from both sides (no booking is longer than Booking.maximumLength), so the index on (staff_id,
+    /// start_at) reads only the bookings near the interval, never the whole history before it.
+    static func busyTimes(staffCount: Int) -> String {
+        """
+        SELECT staff_id, start_at, end_at FROM bookings
+        WHERE staff_id IN (\(databaseQuestionMarks(count: staffCount))) AND start_at > ? AND start_at < ?
+          AND end_at > ?
+          AND (state IN ('awaitingApproval', 'approved', 'completed', 'noShow')
+               OR (state IN ('awaitingPayment', 'awaitingClientConfirmation') AND hold_until > ?))
+          AND id IS NOT ?
+        """
+    }
+
+    /// Holds whose deadline passed, unpaid, oldest deadline first.
+    static let lapsedHolds = """
+        SELECT * FROM bookings
+        WHERE hold_until IS NOT NULL AND hold_until <= ?
+          AND state IN ('awaitingPayment', 'awaitingClientConfirmation')
+          AND payment_status NOT IN ('paid', 'notRequired')
+        ORDER BY hold_until LIMIT ?
+        """
+
+    /// Unpaid bookings with a provider checkout, for reconciliation.
+    /// NB: literal states, not bound parameters: only then can SQLite prove that this WHERE implies the partial
+    /// index bookings_awaiting_checkout's, and read that index instead of every booking.
+    static let awaitingCheckout = """
+        SELECT * FROM bookings
+        WHERE "state" IN ('awaitingPayment', 'awaitingClientConfirmation')
+          AND "checkout_session_id" IS NOT NULL
+        ORDER BY created_at LIMIT ?
+        """
+
+    /// The hot statements whose plans must use an index on `bookings` (tests read them with `queryPlan`).
+    static var indexedReads: [(name: String, sql: String)] {
+        [
+            ("busy times", Self.busyTimes(staffCount: 2)), ("lapsed holds", Self.lapsedHolds),
+            ("awaiting checkout", Self.awaitingCheckout), ("booking placement", Self.bookingPlacement),
+            ("booking by token", "SELECT * FROM bookings WHERE access_token = ?"),
+            ("booking by payment", "SELECT * FROM bookings WHERE payment_intent_id = ?"),
+            ("bookings of a client", "SELECT * FROM bookings WHERE client_id = ? ORDER BY created_at, id"),
+            ("client by email", "SELECT * FROM clients WHERE email_normalized = ?"),
+            (
+                "due outbox",
+                "SELECT * FROM outbox WHERE delivered_at IS NULL AND available_at <= ? ORDER BY available_at, seq LIMIT ?"
+            ),
+        ]
+    }
+}
+
+extension SQLiteBookingStore {
+    /// SQLite's plan for `sql` (the detail column of `EXPLAIN QUERY PLAN`), for tests that check hot queries.
+    func queryPlan(_ sql: String) async throws -> [String] {
+        try await self.pool.read { db in
+            let statement = try db.makeStatement(sql: "EXPLAIN QUERY PLAN " + sql)
+            // The plan does not depend on the values: every parameter (these statements quote no "?") is NULL.
+            let nulls = StatementArguments(Array(repeating: nil as String?, count: sql.filter { $0 == "?" }.count))
+            return try Row.fetchAll(statement, arguments: nulls).map { row in row["detail"] as String }
+        }
     }
 }

@@ -162,6 +162,16 @@ enum SQLiteSchema {
             // Every foreign key's child column is indexed, so checks against bookings(id) never scan.
             try db.execute(sql: "CREATE INDEX idempotency_keys_by_booking ON idempotency_keys(booking_id)")
         }
+        migrator.registerMigration("2026-11-25-unpaid-checkouts") { db in
+            // Reconciliation's every-minute read of unpaid bookings with a checkout reads those rows only, not
+            // the whole history (the query's WHERE implies this index's, term for term).
+            try db.execute(
+                sql: """
+                    CREATE INDEX bookings_awaiting_checkout ON bookings(created_at)
+                    WHERE "state" IN ('awaitingPayment', 'awaitingClientConfirmation')
+                      AND "checkout_session_id" IS NOT NULL
+                    """)
+        }
         return migrator
     }
 }

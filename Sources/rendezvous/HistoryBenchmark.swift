@@ -78,7 +78,8 @@ struct HistoryBenchmark: AsyncParsableCommand {
 
         let seeding = ContinuousClock.now
         try await Self.seed(past: past, before: now, service: service, staff: staff, into: store)
-        print("history of \(past) past bookings seeded in \(LatencySummary.milliseconds(ContinuousClock.now - seeding))")
+        print(
+            "history of \(past) past bookings seeded in \(LatencySummary.milliseconds(ContinuousClock.now - seeding))")
 
         // Booking creation: one new client each, at successive free starts (back to back, 48 a day).
         let length = TimeInterval(service.durationMinutes * 60)
@@ -151,10 +152,12 @@ struct HistoryBenchmark: AsyncParsableCommand {
                     ).lifecycle
                     _ = try opened.apply(.completed)
                     let booking = Booking(
-                        id: BookingID(rawValue: "bk_past_\(index)"), accessToken: AccessToken(rawValue: "tok_past_\(index)"),
+                        id: BookingID(rawValue: "bk_past_\(index)"),
+                        accessToken: AccessToken(rawValue: "tok_past_\(index)"),
                         clientID: clients[index % clients.count].id, staffID: staff, lines: [BookingLine(service)],
                         start: start, end: start.addingTimeInterval(length), rules: .standard, bufferMinutes: 0,
-                        origin: .client, lifecycle: opened, holdUntil: nil, createdAt: start.addingTimeInterval(-86_400),
+                        origin: .client, lifecycle: opened, holdUntil: nil,
+                        createdAt: start.addingTimeInterval(-86_400),
                         updatedAt: start.addingTimeInterval(length))
                     try await tx.insert(booking)
                 }
