@@ -21,7 +21,7 @@ struct AdminAPI: Sendable {
         self.throttle = LoginThrottle(
             policy: .init(limit: configuration.maxFailedLogins, window: configuration.loginThrottleWindow))
         self.passwords = AdminPasswords(cost: configuration.bcryptCost)
-        self.dummyHash = Bcrypt.hash(AdminPasswords.newToken(), cost: configuration.bcryptCost)
+        self.dummyHash = Bcrypt.hash(workflow.ids.token(length: 52), cost: configuration.bcryptCost)
     }
 
     struct LoginBody: Decodable, Sendable {
@@ -130,7 +130,7 @@ struct AdminAPI: Sendable {
             throw APIError(.unauthorized, code: "invalid_credentials", message: "Wrong email or password.")
         }
         await self.throttle.succeeded(ticket)
-        let token = AdminPasswords.newToken()
+        let token = self.workflow.ids.token(length: 52)
         let expiresAt = self.workflow.clock.now().addingTimeInterval(self.configuration.adminSessionLifetime)
         try await self.workflow.startAdminSession(
             AdminSession(tokenHash: AdminPasswords.tokenHash(token), adminID: account.id, expiresAt: expiresAt))

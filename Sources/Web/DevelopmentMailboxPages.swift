@@ -177,11 +177,11 @@ public struct MailboxAccess: Sendable {
     public let key: String
 
     /// A new random key (256 bits).
-    public init() { self.init(key: AdminPasswords.newToken()) }
+    public init() { self.init(key: RandomIdentifierGenerator().token(length: 52)) }
 
     public init(key: String) {
         self.key = key
-        self.codeKey = Data(AdminPasswords.newToken().utf8)
+        self.codeKey = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         self.keyCode = Data(
             HMAC<SHA256>.authenticationCode(for: Data(key.utf8), using: SymmetricKey(data: self.codeKey)))
     }

@@ -90,7 +90,7 @@ public struct ProviderOutboxWorker: ServiceLifecycle.Service {
                 self.logger.error(
                     "provider refused an outbox call", metadata: ["message": "\(message.id)", "error": "\(error)"])
                 let notice = OutboxMessage(
-                    id: "msg_\(RandomIdentifierGenerator.randomBase32(length: 26))", bookingID: message.bookingID,
+                    id: "msg_\(self.workflow.ids.token(length: 26))", bookingID: message.bookingID,
                     effect: .emailAdmins(.paymentNeedsAttention), createdAt: now)
                 try await self.workflow.store.write { tx in try await tx.enqueue(notice) }
             } catch {

@@ -487,7 +487,7 @@ public struct BookingWorkflow: Sendable {
         var booking = booking
         for action in actions {
             var effect: OutboxEffect?
-            let messageID = "msg_\(RandomIdentifierGenerator.randomBase32(length: 26))"
+            let messageID = "msg_\(self.ids.token(length: 26))"
             switch action {
             case .notifyClient(let notice):
                 if notifyClient { effect = .emailClient(notice) }

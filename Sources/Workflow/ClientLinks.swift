@@ -8,7 +8,7 @@ extension BookingWorkflow {
     /// valid across restarts and instances.
     public func linkSigningKey() async throws -> String {
         if let key = try await self.store.read({ try await $0.setting(Self.linkKeySetting) }) { return key }
-        let fresh = RandomIdentifierGenerator.randomBase32(length: 52)
+        let fresh = self.ids.token(length: 52)
         return try await self.store.write { tx in
             // Another instance may have made one meanwhile: the first stored wins.
             if let key = try await tx.setting(Self.linkKeySetting) { return key }

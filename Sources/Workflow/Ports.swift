@@ -17,6 +17,8 @@ public struct SystemWallClock: WallClock {
 public protocol IdentifierGenerator: Sendable {
     /// A new random identifier with the type's prefix and at least 128 random bits.
     func make<ID: TypedIdentifier>(_ type: ID.Type) -> ID
+    /// A random secret of `length` base-32 characters (5 bits each): keys, session tokens, message ids.
+    func token(length: Int) -> String
 }
 
 /// Identifiers from the system's cryptographically secure generator: `bk_` + 26 base-32 characters (130 bits);
@@ -28,6 +30,8 @@ public struct RandomIdentifierGenerator: IdentifierGenerator {
         let length = ID.self == AccessToken.self ? 52 : 26
         return ID(rawValue: "\(ID.prefix)_\(Self.randomBase32(length: length))")
     }
+
+    public func token(length: Int) -> String { Self.randomBase32(length: length) }
 
     /// Lower-case Crockford base 32, 5 bits a character, from `SystemRandomNumberGenerator` (getrandom on Linux).
     static func randomBase32(length: Int) -> String {
