@@ -1,0 +1,47 @@
+import Booking
+import Foundation
+import GRDB
+import Workflow
+
+// Rows of admin accounts and their sessions.
+
+/// A row of `admins`.
+struct AdminRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "admins"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var id: String
+    var email: String
+    var emailNormalized: String
+    var passwordHash: String
+    var createdAt: Int64
+
+    init(_ admin: AdminAccount) {
+        self.id = admin.id.rawValue
+        self.email = admin.email.value
+        self.emailNormalized = admin.email.normalized
+        self.passwordHash = admin.passwordHash
+        self.createdAt = Millis.from(admin.createdAt)
+    }
+
+    func domain() throws -> AdminAccount {
+        guard let email = try? EmailAddress(self.email) else {
+            throw StorageError.corruptRow(table: Self.databaseTableName, id: self.id)
+        }
+        return AdminAccount(
+            id: AdminID(rawValue: self.id), email: email, passwordHash: self.passwordHash,
+            createdAt: Millis.date(self.createdAt))
+    }
+}
+
+/// A row of `admin_sessions`.
+struct AdminSessionRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "admin_sessions"
+    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    var tokenHash: String
+    var adminId: String
+    var expiresAt: Int64
+}

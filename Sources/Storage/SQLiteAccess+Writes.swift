@@ -1,0 +1,141 @@
+import Booking
+import Foundation
+import GRDB
+import Workflow
+
+// What the workflow may write, on the writer connection inside the current transaction.
+extension SQLiteAccess {
+    // MARK: Writes
+
+    func saveSetting(_ key: String, value: String) async throws {
+        // NB: settings hold JSON; a plain string is stored as a JSON string.
+        let json = try ColumnJSON.encode(value)
+        try await self.mutate { db in try SettingRecord(key: key, valueJson: json).save(db) }
+    }
+
+    func insert(_ admin: AdminAccount) async throws {
+        let record = AdminRecord(admin)
+        try await self.mutate { db in try record.insert(db) }
+    }
+
+    func insert(_ session: AdminSession) async throws {
+        let record = AdminSessionRecord(
+            tokenHash: session.tokenHash, adminId: session.adminID.rawValue, expiresAt: Millis.from(session.expiresAt))
+        try await self.mutate { db in try record.insert(db) }
+    }
+
+    func deleteAdminSession(tokenHash: String) async throws {
+        try await self.mutate { db in
+            _ = try AdminSessionRecord.filter(Column("token_hash") == tokenHash).deleteAll(db)
+        }
+    }
+
+    func deleteAdminSessions(expiredAt now: Date) async throws -> Int {
+        guard self.writable else { throw StorageError.readOnly }
+        return try WriterConnection.run(self.pool) { db in
+            try AdminSessionRecord.filter(Column("expires_at") <= Millis.from(now)).deleteAll(db)
+        }
+    }
+
+    func insert(_ booking: Booking) async throws {
+        let record = try BookingRecord(booking)
+        try await self.mutate { db in
+            try HotStatements.execute(db, HotStatements.insertBooking, record.insertArguments)
+        }
+    }
+
+    func update(_ booking: Booking) async throws {
+        let record = try BookingRecord(booking)
+        try await self.mutate { db in
+            guard
+                let placement = try Row.fetchOne(
+                    db.cachedStatement(sql: HotStatements.bookingPlacement), arguments: [record.id])
+            else {
+                throw StorageError.corruptRow(table: "bookings", id: record.id)
+            }
+            let staffID: String = placement[0]
+            let start: Int64 = placement[1]
+            let end: Int64 = placement[2]
+            if staffID == record.staffId, start == record.startAt, end == record.endAt {
+                try HotStatements.execute(db, HotStatements.updateBookingInPlace, record.inPlaceArguments)
+            } else {
+                try HotStatements.execute(db, HotStatements.updateBooking, record.updateArguments)
+            }
+            guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "bookings", id: record.id) }
+        }
+    }
+
+    func insert(_ client: Client) async throws {
+        let record = ClientRecord(client)
+        try await self.mutate { db in try record.insert(db) }
+    }
+
+    func update(_ client: Client) async throws {
+        let record = ClientRecord(client)
+        try await self.mutate { db in try record.update(db) }
+    }
+
+    func append(_ entry: HistoryEntry) async throws {
+        let record = HistoryRecord(entry)
+        try await self.mutate { db in
+            try HotStatements.execute(db, HotStatements.insertHistory, record.insertArguments)
+        }
+    }
+
+    func enqueue(_ message: OutboxMessage) async throws {
+        let record = try OutboxRecord(message)
+        try await self.mutate { db in
+            try HotStatements.execute(db, HotStatements.insertOutbox, record.insertArguments)
+        }
+    }
+
+    func updateOutbox(_ message: OutboxMessage) async throws {
+        let record = try OutboxRecord(message)
+        try await self.mutate { db in
+            try HotStatements.execute(
+                db, "UPDATE outbox SET available_at = ?, attempts = ?, last_error = ?, delivered_at = ? WHERE id = ?",
+                [record.availableAt, record.attempts, record.lastError, record.deliveredAt, record.id])
+            guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "outbox", id: record.id) }
+        }
+    }
+
+    func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool {
+        guard self.writable else { throw StorageError.readOnly }
+        let record = ProviderEventRecord(id: id, type: type, receivedAt: Millis.from(receivedAt))
+        return try WriterConnection.run(self.pool) { db in
+            try HotStatements.execute(db, HotStatements.insertProviderEvent, record.insertArguments)
+            return db.changesCount == 1
+        }
+    }
+
+    func save(_ service: Service) async throws {
+        try await self.mutate { db in
+            let position =
+                try ServiceRecord.fetchOne(db, key: service.id.rawValue)?.position
+                ?? (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM services") ?? 0)
+            try ServiceRecord(service, position: position).save(db)
+        }
+    }
+
+    func save(_ staff: StaffMember, schedule: StaffSchedule) async throws {
+        let json = try ColumnJSON.encode(schedule)
+        try await self.mutate { db in
+            let position =
+                try StaffRecord.fetchOne(db, key: staff.id.rawValue)?.position
+                ?? (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM staff") ?? 0)
+            try StaffRecord(id: staff.id.rawValue, name: staff.name, scheduleJson: json, position: position).save(db)
+        }
+    }
+
+    func save(_ rules: BookingRules) async throws {
+        let json = try ColumnJSON.encode(rules)
+        try await self.mutate { db in try SettingRecord(key: SettingRecord.rulesKey, valueJson: json).save(db) }
+    }
+
+    func remember(_ record: IdempotencyRecord) async throws {
+        let row = IdempotencyKeyRecord(
+            key: record.key, fingerprint: record.fingerprint, bookingId: record.bookingID.rawValue,
+            createdAt: Millis.from(record.createdAt))
+        try await self.mutate { db in try row.insert(db) }
+    }
+}

@@ -1,0 +1,225 @@
+import Booking
+import Foundation
+import GRDB
+import Workflow
+
+struct SQLiteAccess: BookingStoreTransaction {
+    let pool: DatabasePool
+    let writable: Bool
+
+    func access<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if self.writable { return try WriterConnection.run(self.pool, work) }
+        return try await self.pool.read(work)
+    }
+
+    func mutate(_ work: @escaping @Sendable (Database) throws -> Void) async throws {
+        guard self.writable else { throw StorageError.readOnly }
+        try WriterConnection.run(self.pool, work)
+    }
+
+    // MARK: Reads
+
+    func booking(_ id: BookingID) async throws -> Booking? {
+        try await self.access { db in
+            try BookingRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM bookings WHERE id = ?"), arguments: [id.rawValue])?.domain()
+        }
+    }
+
+    func booking(accessToken: AccessToken) async throws -> Booking? {
+        try await self.access { db in
+            try BookingRecord.filter(Column("access_token") == accessToken.rawValue).fetchOne(db)?.domain()
+        }
+    }
+
+    func bookings(of clientID: ClientID) async throws -> [Booking] {
+        try await self.access { db in
+            try BookingRecord.filter(Column("client_id") == clientID.rawValue).order(Column("created_at"), Column("id"))
+                .fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    func bookings(matching filter: BookingFilter) async throws -> [Booking] {
+        try await self.access { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            switch filter.view {
+            case .active:
+                conditions.append("b.archived_at IS NULL AND c.is_banned = 0")
+            case .archived:
+                conditions.append("b.archived_at IS NOT NULL")
+            case .banned:
+                conditions.append("c.is_banned = 1")
+            }
+            if let states = filter.states {
+                let sorted = states.map(\.rawValue).sorted()
+                conditions.append("b.state IN (\(databaseQuestionMarks(count: sorted.count)))")
+                arguments += StatementArguments(sorted)
+            }
+            if let from = filter.from {
+                conditions.append("b.start_at >= ?")
+                arguments += [Millis.from(from)]
+            }
+            if let to = filter.to {
+                conditions.append("b.start_at < ?")
+                arguments += [Millis.from(to)]
+            }
+            arguments += [filter.limit]
+            let sql = """
+                SELECT b.* FROM bookings b JOIN clients c ON c.id = b.client_id
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY b.start_at, b.id LIMIT ?
+                """
+            return try BookingRecord.fetchAll(db, sql: sql, arguments: arguments).map { try $0.domain() }
+        }
+    }
+
+    func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?)
+        async throws -> [BusyTime]
+    {
+        guard !staffIDs.isEmpty else { return [] }
+        return try await self.access { db in
+            let ids = staffIDs.map(\.rawValue)
+            var arguments = StatementArguments(ids)
+            arguments += [
+                Millis.from(interval.start.addingTimeInterval(-Booking.maximumLength)), Millis.from(interval.end),
+                Millis.from(interval.start), Millis.from(now), excluding?.rawValue,
+            ]
+            return try Row.fetchAll(db, sql: HotStatements.busyTimes(staffCount: ids.count), arguments: arguments).map {
+                row in
+                BusyTime(staffID: StaffID(rawValue: row[0]), start: Millis.date(row[1]), end: Millis.date(row[2]))
+            }
+        }
+    }
+
+    func lapsedHolds(at now: Date, limit: Int) async throws -> [Booking] {
+        try await self.access { db in
+            try BookingRecord.fetchAll(
+                db,
+                sql: HotStatements.lapsedHolds,
+                arguments: [Millis.from(now), limit]
+            ).map { try $0.domain() }
+        }
+    }
+
+    func client(_ id: ClientID) async throws -> Client? {
+        try await self.access { db in try ClientRecord.fetchOne(db, key: id.rawValue)?.domain() }
+    }
+
+    func client(email: EmailAddress) async throws -> Client? {
+        try await self.access { db in
+            try ClientRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain()
+        }
+    }
+
+    func services() async throws -> [Service] {
+        try await self.access { db in
+            try ServiceRecord.order(Column("position"), Column("id")).fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    func staff() async throws -> [StaffMember] {
+        try await self.access { db in try StaffRecord.order(Column("position"), Column("id")).fetchAll(db).map(\.member)
+        }
+    }
+
+    func schedules() async throws -> [StaffSchedule] {
+        try await self.access { db in
+            try StaffRecord.order(Column("position"), Column("id")).fetchAll(db).map { try $0.schedule() }
+        }
+    }
+
+    func rules() async throws -> BookingRules {
+        try await self.access { db in
+            guard let record = try SettingRecord.fetchOne(db, key: SettingRecord.rulesKey) else { return .standard }
+            return try ColumnJSON.decode(BookingRules.self, from: record.valueJson)
+        }
+    }
+
+    func history(of bookingID: BookingID) async throws -> [HistoryEntry] {
+        try await self.access { db in
+            try HistoryRecord.filter(Column("booking_id") == bookingID.rawValue).order(Column("id")).fetchAll(db).map {
+                try $0.domain()
+            }
+        }
+    }
+
+    func pendingOutbox(topic: OutboxTopic?, at now: Date, limit: Int) async throws -> [OutboxMessage] {
+        try await self.access { db in
+            var request = OutboxRecord.filter(
+                Column("delivered_at") == nil && Column("available_at") <= Millis.from(now))
+            if let topic { request = request.filter(Column("topic") == topic.rawValue) }
+            return try request.order(Column("available_at"), Column("seq")).limit(limit).fetchAll(db).map {
+                try $0.domain()
+            }
+        }
+    }
+
+    func outbox(of bookingID: BookingID) async throws -> [OutboxMessage] {
+        try await self.access { db in
+            try OutboxRecord.filter(Column("booking_id") == bookingID.rawValue).order(Column("seq"))
+                .fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    func idempotencyRecord(key: String) async throws -> IdempotencyRecord? {
+        try await self.access { db in
+            try IdempotencyKeyRecord.fetchOne(db, key: key).map {
+                IdempotencyRecord(
+                    key: $0.key, fingerprint: $0.fingerprint, bookingID: BookingID(rawValue: $0.bookingId),
+                    createdAt: Millis.date($0.createdAt))
+            }
+        }
+    }
+
+    func booking(paymentIntentID: String) async throws -> Booking? {
+        try await self.access { db in
+            try BookingRecord.filter(Column("payment_intent_id") == paymentIntentID).fetchOne(db)?.domain()
+        }
+    }
+
+    func bookingsAwaitingPaymentWithCheckout(limit: Int) async throws -> [Booking] {
+        try await self.access { db in
+            try BookingRecord.fetchAll(
+                db,
+                sql: HotStatements.awaitingCheckout, arguments: [limit]
+            ).map { try $0.domain() }
+        }
+    }
+
+    func setting(_ key: String) async throws -> String? {
+        try await self.access { db in
+            try SettingRecord.fetchOne(db, key: key).map { try ColumnJSON.decode(String.self, from: $0.valueJson) }
+        }
+    }
+
+    func admin(email: EmailAddress) async throws -> AdminAccount? {
+        try await self.access { db in
+            try AdminRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain()
+        }
+    }
+
+    func admin(_ id: AdminID) async throws -> AdminAccount? {
+        try await self.access { db in try AdminRecord.fetchOne(db, key: id.rawValue)?.domain() }
+    }
+
+    func adminCount() async throws -> Int {
+        try await self.access { db in try AdminRecord.fetchCount(db) }
+    }
+
+    func admins() async throws -> [AdminAccount] {
+        try await self.access { db in
+            try AdminRecord.order(Column("created_at"), Column("id")).fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession? {
+        try await self.access { db in
+            try AdminSessionRecord.filter(Column("token_hash") == tokenHash && Column("expires_at") > Millis.from(now))
+                .fetchOne(db).map {
+                    AdminSession(
+                        tokenHash: $0.tokenHash, adminID: AdminID(rawValue: $0.adminId),
+                        expiresAt: Millis.date($0.expiresAt))
+                }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Booking
+import Foundation
+
+// The admin side: bookings by hand and every decision on a booking or a client.
+extension BookingWorkflow {
+    // MARK: - Admin side
+
+    /// An admin books by hand, for a known client or a new one, with the options of `AdminBookingRequest`.
+    /// Admins are not bound by lead time, advance window, caps or working hours, but never double-book.
+    public func createByHand(_ request: AdminBookingRequest, by admin: AdminID) async throws -> BookingReceipt {
+        let now = self.clock.now()
+        guard request.start > now else { throw BookingError.outsideBookingWindow(reason: "the start is in the past") }
+        let override = try Self.validatedNote(request.eligibilityOverrideReason)
+        let note = try Self.validatedNote(request.note)
+        let newClient: (name: String, email: EmailAddress, phone: String?)? =
+            if case .new(let name, let email, let phone) = request.client {
+                (try Client.validatedName(name), try EmailAddress(email), try Client.validatedPhone(phone))
+            } else {
+                nil
+            }
+        return try await self.store.write { tx in
+            let rules = try await tx.rules()
+            let selection = try await Self.selection(request.serviceIDs, from: tx)
+            var client: Client
+            var createdClient = false
+            switch request.client {
+            case .existing(let id):
+                client = try Self.require(await tx.client(id), "client")
+            case .new:
+                let details = newClient!
+                if let known = try await tx.client(email: details.email) {
+                    client = known
+                } else {
+                    client = Client(
+                        id: self.ids.make(ClientID.self), name: details.name, email: details.email,
+                        phone: details.phone, createdAt: now)
+                    createdClient = true
+                }
+            }
+            if client.isBanned { throw BookingError.clientBanned }
+            let history = createdClient ? [] : try await tx.bookings(of: client.id)
+            if override == nil { try Eligibility.check(selection, history: history, now: now) }
+            let slot = try await Self.claim(
+                selection, at: request.start, staffID: request.staffID, rules: rules, clientBookings: nil, now: now,
+                anyTime: true, in: tx)
+            if createdClient { try await tx.insert(client) }
+
+            var method: PaymentMethod =
+                switch request.payment {
+                case .link: .link
+                case .offline: .offline
+                case .free: .free
+                }
+            if selection.price.minorUnits == 0 { method = .free }
+            let approval: ApprovalMode = request.approval == .preApproved ? .automatic : rules.approvalMode
+            var price = selection.price
+            if method == .free { price.minorUnits = 0 }
+            let opened = BookingLifecycle.open(
+                confirmation: request.confirmation, payment: method, approval: approval, price: price)
+            let booking = self.newBooking(
+                client: client, slot: slot, selection: selection, rules: rules, buffer: slot.bufferMinutes,
+                origin: .admin,
+                lifecycle: opened.lifecycle, holdMinutes: rules.adminPaymentWindowMinutes, note: note, now: now
+            )
+            try await tx.insert(booking)
+            var reasons = [
+                "made by hand: confirmation \(request.confirmation.rawValue), payment \(method.rawValue), approval \(request.approval.rawValue)"
+            ]
+            if let override { reasons.append("eligibility override: \(override)") }
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: booking.id, at: now, actor: .admin(admin), from: nil, to: booking.state,
+                    event: "created",
+                    reason: reasons.joined(separator: "; ")))
+            var notices = opened.actions
+            if booking.state != .approved && booking.state != .awaitingClientConfirmation {
+                notices.insert(.notifyClient(.bookingCreatedByAdmin), at: 0)
+            }
+            if createdClient { notices.append(.notifyClient(.accountInvitation)) }
+            _ = try await self.perform(notices, on: booking, notifyClient: request.notifyClient, now: now, in: tx)
+            return BookingReceipt(booking: booking, client: client, replayed: false)
+        }
+    }
+
+    /// Approves a paid booking.
+    public func approve(_ id: BookingID, _ decision: AdminDecision) async throws -> Booking {
+        try await self.decide(id, .approved, decision)
+    }
+
+    /// Rejects a booking; paid money is refunded through the provider.
+    public func reject(_ id: BookingID, _ decision: AdminDecision) async throws -> Booking {
+        try await self.decide(id, .rejected, decision)
+    }
+
+    /// Cancels a booking; paid money is refunded through the provider.
+    public func cancel(_ id: BookingID, _ decision: AdminDecision) async throws -> Booking {
+        try await self.decide(id, .canceled, decision)
+    }
+
+    /// Marks a session as having taken place (only once it has started).
+    public func complete(_ id: BookingID, _ decision: AdminDecision) async throws -> Booking {
+        try await self.decide(id, .completed, decision, onlyAfterStart: true)
+    }
+
+    /// Marks that the client did not come (only once the session has started).
+    public func markNoShow(_ id: BookingID, _ decision: AdminDecision) async throws -> Booking {
+        try await self.decide(id, .markedNoShow, decision, onlyAfterStart: true)
+    }
+
+    /// Records a payment made by other means.
+    public func markPaidOffline(_ id: BookingID, _ decision: AdminDecision) async throws -> Booking {
+        try await self.decide(id, .markedPaidOffline, decision)
+    }
+
+    /// Moves a booking to another start on the same staff member. Never onto a taken time.
+    public func reschedule(_ id: BookingID, to start: Date, _ decision: AdminDecision) async throws -> Booking {
+        let now = self.clock.now()
+        guard start > now else { throw BookingError.outsideBookingWindow(reason: "the new start is in the past") }
+        let note = try Self.validatedNote(decision.note)
+        return try await self.store.write { tx in
+            var booking = try Self.require(await tx.booking(id))
+            let duration = booking.end.timeIntervalSince(booking.start)
+            let old = booking.start
+            booking.start = start
+            booking.end = start.addingTimeInterval(duration)
+            // The state machine decides first whether the booking may move at all.
+            var probe = booking.lifecycle
+            _ = try probe.apply(.rescheduled)
+            let blocked = booking.blockedInterval
+            let busy = try await tx.busyTimes(
+                staffIDs: [booking.staffID], overlapping: blocked, at: now, excluding: booking.id)
+            guard busy.isEmpty else { throw BookingError.slotTaken }
+            // A hold never outlasts the session's (new) start.
+            if let holdUntil = booking.holdUntil, holdUntil > start { booking.holdUntil = start }
+            booking.sequence += 1
+            let reason = ["from \(Self.iso(old)) to \(Self.iso(start))", note].compactMap { $0 }.joined(separator: "; ")
+            return try await self.transition(
+                booking, .rescheduled, actor: .admin(decision.admin), reason: reason,
+                notifyClient: decision.notifyClient, now: now, in: tx
+            ).booking
+        }
+    }
+
+    /// Archives a closed booking: it leaves the active list but keeps its history.
+    public func archive(_ id: BookingID, by admin: AdminID) async throws -> Booking {
+        let now = self.clock.now()
+        return try await self.store.write { tx in
+            var booking = try Self.require(await tx.booking(id))
+            guard booking.state.isClosed else {
+                throw BookingError.tooEarlyOrLate(
+                    reason: "only closed bookings can be archived; this one is \(booking.state.rawValue)")
+            }
+            guard booking.archivedAt == nil else { return booking }
+            booking.archivedAt = now
+            booking.updatedAt = now
+            try await tx.update(booking)
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: id, at: now, actor: .admin(admin), from: booking.state, to: booking.state,
+                    event: "archived"))
+            return booking
+        }
+    }
+
+    /// Bans a client: they can no longer book; their bookings show under the banned view.
+    public func ban(_ id: ClientID, by admin: AdminID) async throws -> Client {
+        try await self.setBanned(id, true)
+    }
+
+    /// Lifts a ban.
+    public func unban(_ id: ClientID, by admin: AdminID) async throws -> Client {
+        try await self.setBanned(id, false)
+    }
+
+    private func decide(
+        _ id: BookingID, _ event: BookingEvent, _ decision: AdminDecision, onlyAfterStart: Bool = false
+    ) async throws -> Booking {
+        let now = self.clock.now()
+        let note = try Self.validatedNote(decision.note)
+        return try await self.store.write { tx in
+            let booking = try Self.require(await tx.booking(id))
+            if onlyAfterStart, booking.start > now, booking.state == .approved {
+                throw BookingError.tooEarlyOrLate(reason: "the session has not started yet")
+            }
+            return try await self.transition(
+                booking, event, actor: .admin(decision.admin), reason: note, notifyClient: decision.notifyClient,
+                now: now, in: tx
+            ).booking
+        }
+    }
+
+    private func setBanned(_ id: ClientID, _ banned: Bool) async throws -> Client {
+        try await self.store.write { tx in
+            var client = try Self.require(await tx.client(id), "client")
+            guard client.isBanned != banned else { return client }
+            client.isBanned = banned
+            try await tx.update(client)
+            return client
+        }
+    }
+}

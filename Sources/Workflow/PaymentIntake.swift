@@ -1,0 +1,92 @@
+import Booking
+import Foundation
+
+// The provider and the system: payment events applied once, lapsed holds expired.
+extension BookingWorkflow {
+    // MARK: - Provider and system
+
+    /// Applies a payment fact from the provider, once per event id, in one transaction with recording that id.
+    public func applyPaymentEvent(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
+        let now = self.clock.now()
+        return try await self.store.write { tx in
+            guard try await tx.recordProviderEvent(id: event.id, type: event.type, receivedAt: now) else {
+                return .duplicate
+            }
+            var found: Booking?
+            if let bookingID = event.bookingID {
+                found = try await tx.booking(bookingID)
+            } else if case .refunded(_, let intent?) = event.kind {
+                found = try await tx.booking(paymentIntentID: intent)
+            }
+            guard var booking = found else { return .unknownBooking }
+            let bookingID = booking.id
+            let domainEvent: BookingEvent
+            switch event.kind {
+            case .ignored:
+                return .ignored(reason: "event type \(event.type) is not acted on")
+            case .checkoutExpired(let sessionID):
+                // Our own hold decides; forget the dead session so the payment link opens a new one.
+                if booking.payment.checkoutSessionID == sessionID, !booking.payment.isSettled {
+                    booking.lifecycle.attachCheckout(sessionID: nil)
+                    booking.updatedAt = now
+                    try await tx.update(booking)
+                }
+                return .ignored(reason: "checkout session expired")
+            case .failed(let reason):
+                domainEvent = .paymentFailed(reason: reason)
+            case .pending:
+                return .ignored(reason: "payment pending at the provider")
+            case .refunded(let total, let paymentIntentID):
+                // Deliveries are unordered and repeated: only the part not yet counted is new.
+                let surplus = paymentIntentID != nil && paymentIntentID != booking.payment.paymentIntentID
+                let counted = surplus ? booking.lifecycle.surplusRefundedMinorUnits : booking.payment.refundedMinorUnits
+                guard total > counted else { return .ignored(reason: "refund already counted") }
+                domainEvent = .refunded(minorUnits: total - counted, paymentIntentID: paymentIntentID)
+            case .succeeded(let receipt):
+                if booking.holdLapsed(at: now) {
+                    // The hold ran out before the expiry job saw it: expire first, then treat the money as late.
+                    booking = try await self.transition(booking, .paymentWindowLapsed, actor: .system, now: now, in: tx)
+                        .booking
+                }
+                var slotStillFree = true
+                if booking.state == .expired {
+                    let busy = try await tx.busyTimes(
+                        staffIDs: [booking.staffID], overlapping: booking.blockedInterval, at: now,
+                        excluding: booking.id)
+                    slotStillFree = busy.isEmpty && booking.start > now
+                }
+                domainEvent = .paymentSucceeded(receipt, slotStillFree: slotStillFree)
+            }
+            let from = booking.state
+            do {
+                let result = try await self.transition(
+                    booking, domainEvent, actor: .provider, providerEventID: event.id, now: now, in: tx)
+                guard result.transition.changedAnything else { return .ignored(reason: "already applied") }
+                return .applied(bookingID, from: from, to: result.booking.state)
+            } catch let error as BookingError {
+                guard case .illegalTransition = error else { throw error }
+                // NB: the provider's facts are not ours to refuse; a webhook that cannot apply is acknowledged
+                // (and kept in the history) rather than retried for days.
+                try await tx.append(
+                    HistoryEntry(
+                        bookingID: bookingID, at: now, actor: .provider, from: from, to: from,
+                        event: domainEvent.kind.rawValue,
+                        reason: "not applied: \(error.message)", providerEventID: event.id))
+                return .ignored(reason: error.message)
+            }
+        }
+    }
+
+    /// Expires every booking whose payment (or confirmation) window lapsed, freeing its slot. Returns their ids.
+    public func expireLapsedHolds(limit: Int = 200) async throws -> [BookingID] {
+        let now = self.clock.now()
+        return try await self.store.write { tx in
+            var expired: [BookingID] = []
+            for booking in try await tx.lapsedHolds(at: now, limit: limit) {
+                _ = try await self.transition(booking, .paymentWindowLapsed, actor: .system, now: now, in: tx)
+                expired.append(booking.id)
+            }
+            return expired
+        }
+    }
+}
