@@ -124,7 +124,8 @@ struct AdminAPI: Sendable {
             error.retryAfterSeconds = max(1, Int(retryAfter.rounded(.up)))
             throw error
         }
-        let account = try await email.asyncFlatMap { try await self.workflow.adminAccount(email: $0) }
+        var account: AdminAccount?
+        if let email { account = try await self.workflow.adminAccount(email: email) }
         let matches = try await self.passwords.verify(body.password, hash: account?.passwordHash ?? self.dummyHash)
         guard let account, matches else {
             throw APIError(.unauthorized, code: "invalid_credentials", message: "Wrong email or password.")
@@ -270,13 +271,5 @@ struct AdminAPI: Sendable {
             return Date(timeIntervalSince1970: TimeInterval((day.daysSinceEpoch + (endOfDay ? 1 : 0)) * 86_400))
         }
         throw APIError.invalid(field, "must be a date YYYY-MM-DD or an ISO 8601 instant")
-    }
-}
-
-extension Optional where Wrapped: Sendable {
-    /// `flatMap` for an async transform.
-    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

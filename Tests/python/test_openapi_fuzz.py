@@ -5,6 +5,7 @@ reason, in schemathesis.toml beside this file), 405 with Allow for other methods
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -42,7 +43,9 @@ def test_the_api_holds_to_its_openapi_document_under_fuzzing():
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900, cwd=folder)
             report = run.stdout.decode(errors="replace")
             assert run.returncode == 0, f"schemathesis (seed {seed}) found problems:\n{report[-20000:]}"
-            assert " passed" in report and "0 passed" not in report.split("Test cases:")[-1], report[-3000:]
+            # It really ran: the summary counts the generated cases that passed, and there are some.
+            counted = re.search(r"(\d+) generated, (\d+) passed", report)
+            assert counted and int(counted.group(2)) > 0, report[-3000:]
         finally:
             process.send_signal(signal.SIGTERM)
             output = process.communicate(timeout=30)[0].decode(errors="replace")
