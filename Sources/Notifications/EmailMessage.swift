@@ -43,6 +43,12 @@ public struct Mailbox: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public var description: String { self.headerValue }
+
+    /// For people to read: `Name <address>`, the name as written (not encoded for a header).
+    public var displayText: String {
+        guard let name, !name.isEmpty else { return self.address }
+        return "\(name) <\(self.address)>"
+    }
 }
 
 /// A file attached to an email.

@@ -93,7 +93,17 @@ struct DevelopmentMailboxPages: Sendable {
             async throws -> Response
         {
             guard try await self.pages.allowed(request) else { return DevelopmentMailboxPages.refusal(html: true) }
-            return try await next(request, context)
+            var response: Response
+            do {
+                response = try await next(request, context)
+            } catch let error as APIError {
+                response = error.response()
+            }
+            // Opened with the key in the address: the page's frame, attachments and links need the cookie too.
+            if let key = request.uri.queryParameters.get("key"), self.pages.access.accepts(String(key)) {
+                response.headers[.setCookie] = self.pages.access.cookie(secure: self.pages.secureCookies)
+            }
+            return response
         }
     }
 
@@ -106,8 +116,8 @@ struct DevelopmentMailboxPages: Sendable {
 
     static func refusal(html: Bool) -> Response {
         let message =
-            "The development mailbox is private: open the address `rendezvous serve` printed at start, "
-            + "or send an admin's Authorization: Bearer token."
+            "The development mailbox is private. Open the secret mailbox address that rendezvous serve printed "
+            + "when it started, or send an admin's token (Authorization: Bearer)."
         guard html else { return APIError(.unauthorized, code: "unauthorized", message: message).response() }
         return Page.html(.unauthorized, title: "Private mailbox", message: message)
     }
@@ -146,8 +156,8 @@ struct DevelopmentMailboxPages: Sendable {
         let body = """
             <p><a href="/dev/mailbox">← All emails</a> · <a href="/dev/mailbox/\(Page.escape(message.id)).eml">Raw message</a></p>
             <table>
-            <tr><th>From</th><td>\(Page.escape(message.from.description))</td></tr>
-            <tr><th>To</th><td>\(Page.escape(message.to.map(\.description).joined(separator: ", ")))</td></tr>
+            <tr><th>From</th><td>\(Page.escape(message.from.displayText))</td></tr>
+            <tr><th>To</th><td>\(Page.escape(message.to.map(\.displayText).joined(separator: ", ")))</td></tr>
             <tr><th>Date</th><td>\(Page.escape(message.date.formatted(.iso8601)))</td></tr>
             <tr><th>Message-ID</th><td>\(Page.escape(message.messageID))</td></tr>
             \(attachments.isEmpty ? "" : "<tr><th>Attachments</th><td>\(attachments)</td></tr>")

@@ -89,7 +89,7 @@ enum Page {
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(escape(title))</title>
             <style>body{font-family:system-ui,sans-serif;max-width:\(wide ? "60rem" : "32rem");margin:3rem auto;padding:0 1rem}
-            table{border-collapse:collapse}th,td{text-align:left;padding:.3rem .8rem .3rem 0;vertical-align:top}
+            table{border-collapse:collapse}th,td{text-align:left;padding:.3rem .8rem .3rem 0;vertical-align:top}td{overflow-wrap:anywhere}
             .button{display:inline-block;padding:.5rem 1rem;background:#0f766e;color:#fff;text-decoration:none;border-radius:.3rem;border:0;font:inherit;cursor:pointer}
             form{display:inline}</style></head>
             <body><h1>\(escape(title))</h1>\(body)</body></html>

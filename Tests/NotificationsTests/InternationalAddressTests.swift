@@ -30,5 +30,7 @@ import Testing
         #expect(mailbox.wireAddress == "anna@xn--bcher-kva.example")
         #expect(mailbox.headerValue.hasSuffix("<anna@xn--bcher-kva.example>"))
         #expect(mailbox.headerValue.unicodeScalars.allSatisfy { $0.isASCII })
+        // People read it as written.
+        #expect(mailbox.displayText == "Anna Müller <anna@bücher.example>")
     }
 }

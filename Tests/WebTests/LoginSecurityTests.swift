@@ -209,6 +209,10 @@ import Workflow
             #expect(
                 try await client.execute(uri: "/dev/mailbox.json", method: .get, headers: [.cookie: pair]).status == .ok
             )
+            // An inner page opened with the key hands out the cookie too, so its frame and attachments load.
+            let inner = try await client.execute(uri: "/dev/mailbox/m1?key=the-secret-mailbox-key", method: .get)
+            #expect(inner.status == .notFound)
+            #expect(inner.headers[.setCookie]?.hasPrefix("rendezvous_mailbox=") == true)
             // A signed-in admin reads it too.
             let token = try #require(
                 Self.token(try await Self.login(client, password: Self.password, from: "203.0.113.1")))
