@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "BookingTests", dependencies: ["Booking", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "WorkflowTests",
-            dependencies: ["Booking", "Workflow", "Storage", "TestSupport"],
+            dependencies: ["Booking", "Workflow", "Storage", "Payments", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

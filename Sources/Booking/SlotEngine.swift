@@ -46,11 +46,17 @@ public struct SlotEngine: Sendable {
     public let schedules: [StaffSchedule]
     /// The client's own bookings that count towards the per-client caps (nil: no client known, no caps).
     public let clientBookings: [Booking]?
+    /// Who takes a start several staff members could take.
+    public let assignment: StaffAssignment
     private let busyByStaff: [StaffID: BusyIndex]
 
-    public init(schedules: [StaffSchedule], busy: [BusyTime], clientBookings: [Booking]? = nil) {
+    public init(
+        schedules: [StaffSchedule], busy: [BusyTime], clientBookings: [Booking]? = nil,
+        assignment: StaffAssignment = .firstInScheduleOrder
+    ) {
         self.schedules = schedules
         self.clientBookings = clientBookings
+        self.assignment = assignment
         self.busyByStaff = Dictionary(grouping: busy, by: \.staffID).mapValues(BusyIndex.init)
     }
 
@@ -64,15 +70,15 @@ public struct SlotEngine: Sendable {
         let earliest = max(windowStart, now.addingTimeInterval(TimeInterval(rules.minimumLeadTimeMinutes * 60)))
         let latest = min(windowEnd, now.addingTimeInterval(TimeInterval(rules.maximumAdvanceDays * 86_400)))
         guard earliest < latest else { return [] }
-        var byStart: [Date: Slot] = [:]
+        var byStart: [Date: [Slot]] = [:]
         for schedule in self.schedules where schedule.offers(selection.serviceIDs) {
             for slot in self.candidates(
                 for: selection, schedule: schedule, from: earliest, to: latest, rules: rules, now: now, checkBusy: true)
-            where byStart[slot.start] == nil {
-                byStart[slot.start] = slot
+            {
+                byStart[slot.start, default: []].append(slot)
             }
         }
-        return byStart.values.sorted { $0.start < $1.start }
+        return byStart.values.compactMap(self.assignment.choose).sorted { $0.start < $1.start }
     }
 
     /// Whether one start can be booked, ignoring lead time and advance window (the caller checks those, to give a
@@ -82,15 +88,29 @@ public struct SlotEngine: Sendable {
     ) -> SlotAvailability {
         let end = start.addingTimeInterval(1)
         var sawFreeTime = false
+        var free: [Slot] = []
         for schedule in self.schedules
         where schedule.offers(selection.serviceIDs) && (staffID == nil || staffID == schedule.staffID) {
-            let free = self.candidates(
+            let working = self.candidates(
                 for: selection, schedule: schedule, from: start, to: end, rules: rules, now: now, checkBusy: false)
-            guard let slot = free.first(where: { $0.start == start }) else { continue }
+            guard let slot = working.first(where: { $0.start == start }) else { continue }
             sawFreeTime = true
-            if !self.isBusy(schedule: schedule, start: slot.start, end: slot.end) { return .available(slot) }
+            if !self.isBusy(schedule: schedule, start: slot.start, end: slot.end) { free.append(slot) }
         }
+        if let slot = self.assignment.choose(free) { return .available(slot) }
         return sawFreeTime ? .taken : .unavailable
+    }
+
+    /// A start an admin books by hand: working hours do not matter, only that the staff member (and the buffers
+    /// around their other bookings) is free. Nil when every staff member offering the services is taken.
+    public func freeAtAnyHour(_ selection: ServiceSelection, at start: Date, staffID: StaffID? = nil) -> Slot? {
+        let end = start.addingTimeInterval(selection.duration)
+        let free = self.schedules.filter { schedule in
+            schedule.offers(selection.serviceIDs) && (staffID == nil || staffID == schedule.staffID)
+                && !self.isBusy(schedule: schedule, start: start, end: end)
+        }
+        return self.assignment.choose(
+            free.map { Slot(start: start, end: end, staffID: $0.staffID, location: .office) })
     }
 
     /// Whether the per-client caps of `rules` leave room for one more booking on `start`'s local day and week.

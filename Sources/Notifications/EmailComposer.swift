@@ -11,25 +11,14 @@ public struct EmailBranding: Hashable, Sendable {
     public var signature: String
     /// `MAIL_FROM`.
     public var from: Mailbox
-    /// Base of every link (`RENDEZVOUS_PUBLIC_URL`), without a trailing slash.
-    public var publicBaseURL: String
+    /// Every link the emails carry, built on `RENDEZVOUS_PUBLIC_URL`.
+    public var links: PublicLinks
 
-    public init(businessName: String, signature: String, from: Mailbox, publicBaseURL: String) {
+    public init(businessName: String, signature: String, from: Mailbox, links: PublicLinks) {
         self.businessName = businessName
         self.signature = signature
         self.from = from
-        self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
-    }
-
-    /// The link a client pays by: stable, and never waits on the provider to be made.
-    public func paymentURL(_ booking: Booking) -> String { "\(self.publicBaseURL)/pay/\(booking.accessToken)" }
-    /// The client's page of the booking.
-    public func bookingURL(_ booking: Booking) -> String { "\(self.publicBaseURL)/bookings/\(booking.accessToken)" }
-    /// The booking's calendar file.
-    public func icsURL(_ booking: Booking) -> String { "\(self.publicBaseURL)/api/bookings/\(booking.accessToken).ics" }
-    /// Where an admin sees the booking.
-    public func adminBookingURL(_ booking: Booking) -> String {
-        "\(self.publicBaseURL)/api/admin/bookings/\(booking.id)"
+        self.links = links
     }
 
     /// The domain of Message-IDs: the sender's.
@@ -44,9 +33,9 @@ public struct EmailBranding: Hashable, Sendable {
         let names = booking.lines.map(\.name).joined(separator: " + ")
         event.description =
             "\(names) with \(self.businessName).\n\(Self.joining(booking))\n"
-            + "Your booking page is linked from our emails. \(self.publicBaseURL)"
-        event.url = self.publicBaseURL
-        return AddToCalendarLinks(event: event, icsURL: self.icsURL(booking))
+            + "Your booking page is linked from our emails. \(self.links.site)"
+        event.url = self.links.site
+        return AddToCalendarLinks(event: event, icsURL: self.links.calendarFile(booking.accessToken))
     }
 
     static func joining(_ booking: Booking) -> String {
@@ -69,8 +58,10 @@ public struct EmailBranding: Hashable, Sendable {
         return CalendarEvent(
             uid: "\(booking.id)@rendezvous", sequence: booking.sequence, stamp: stamp, start: booking.start,
             end: booking.end, summary: "\(names) — \(self.businessName)",
-            description: "\(names) with \(self.businessName).\n\(joining)\nYour booking: \(self.bookingURL(booking))",
-            location: category == .call ? "Phone or video call" : "Online chat", url: self.bookingURL(booking),
+            description:
+                "\(names) with \(self.businessName).\n\(joining)\nYour booking: \(self.links.bookingPage(booking.accessToken))",
+            location: category == .call ? "Phone or video call" : "Online chat",
+            url: self.links.bookingPage(booking.accessToken),
             organizerName: self.businessName, organizerEmail: self.from.address, status: status)
     }
 }
@@ -151,23 +142,23 @@ public struct EmailComposer: Sendable {
         case .client(let notice):
             switch notice {
             case .bookingReceived, .paymentRequested, .paymentFailed:
-                action = ["label": "Pay \(booking.price)", "url": self.branding.paymentURL(booking)]
+                action = ["label": "Pay \(booking.price)", "url": self.branding.links.payment(booking.accessToken)]
             case .bookingCreatedByAdmin:
                 action =
                     model["needsPayment"] as? Bool == true
-                    ? ["label": "Pay \(booking.price)", "url": self.branding.paymentURL(booking)]
-                    : ["label": "See your booking", "url": self.branding.bookingURL(booking)]
+                    ? ["label": "Pay \(booking.price)", "url": self.branding.links.payment(booking.accessToken)]
+                    : ["label": "See your booking", "url": self.branding.links.bookingPage(booking.accessToken)]
             case .confirmationRequested:
-                action = ["label": "Confirm your booking", "url": self.branding.bookingURL(booking)]
+                action = ["label": "Confirm your booking", "url": self.branding.links.bookingPage(booking.accessToken)]
             case .paymentReceived, .approved, .rejected, .canceled, .rescheduled, .paymentLapsed,
                 .latePaymentRefunded:
-                action = ["label": "See your booking", "url": self.branding.bookingURL(booking)]
+                action = ["label": "See your booking", "url": self.branding.links.bookingPage(booking.accessToken)]
             case .accountInvitation:
                 guard let links = self.links else { throw ComposerError.noLinkSigner }
                 let expiry = now.addingTimeInterval(Self.signInLinkLifetime)
                 let token = links.token(
                     for: .init(purpose: .signIn, clientID: client.id.rawValue, expiresAt: expiry, nonce: id))
-                let url = "\(self.branding.publicBaseURL)/account/sign-in?token=\(token)"
+                let url = self.branding.links.clientSignIn(token: token)
                 model["accountURL"] = url
                 model["linkExpiry"] = Self.format(
                     expiry, "EEEE d MMMM yyyy 'at' HH:mm", TimeZone(identifier: timeZone) ?? .gmt)
@@ -183,7 +174,7 @@ public struct EmailComposer: Sendable {
                 ]
             }
         case .admins:
-            action = ["label": "Open the booking", "url": self.branding.adminBookingURL(booking)]
+            action = ["label": "Open the booking", "url": self.branding.links.adminBooking(booking.id)]
         }
         model["action"] = action
 
@@ -238,8 +229,8 @@ public struct EmailComposer: Sendable {
             "timeZone": zone.identifier,
             "duration": "\(minutes) minutes",
             "amount": booking.price.description,
-            "paymentURL": self.branding.paymentURL(booking),
-            "bookingURL": self.branding.bookingURL(booking),
+            "paymentURL": self.branding.links.payment(booking.accessToken),
+            "bookingURL": self.branding.links.bookingPage(booking.accessToken),
             "reference": booking.id.rawValue,
             "state": booking.state.rawValue,
             // Money is still due (the same test decides between the Pay and the See-your-booking button).

@@ -264,3 +264,21 @@ public protocol PaymentProviderError: Error {
 extension ProviderFailure: PaymentProviderError {
     public var failure: ProviderFailure { self }
 }
+
+/// The provider of a process that takes no payments (`rendezvous migrate`, a benchmark of the booking path, a test
+/// of another use case): every call is refused with a permanent `ProviderFailure` that says so.
+public struct NoPaymentProvider: PaymentProvider {
+    public init() {}
+
+    private var refusal: ProviderFailure {
+        ProviderFailure(.permanent, message: "no payment provider is configured in this process")
+    }
+
+    public func createCheckout(_ request: CheckoutRequest) async throws -> CheckoutSession { throw self.refusal }
+    public func checkout(id: String) async throws -> CheckoutSession { throw self.refusal }
+    public func expireCheckout(id: String, idempotencyKey: String) async throws -> CheckoutSession {
+        throw self.refusal
+    }
+    public func refund(_ request: RefundRequest) async throws -> ProviderRefund { throw self.refusal }
+    public func events(_ query: EventQuery) async throws -> EventPage { throw self.refusal }
+}

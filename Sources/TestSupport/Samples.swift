@@ -1,5 +1,6 @@
 import Booking
 import Foundation
+import Payments
 import Storage
 import Synchronization
 import Workflow
@@ -119,14 +120,20 @@ public enum TemporaryDirectory {
 public struct TestPractice: Sendable {
     public let workflow: BookingWorkflow
     public let clock: ManualClock
-    public var store: any BookingStore { self.workflow.store }
+    /// The store under the workflow, for checking what was written.
+    public let store: any BookingStore
 
-    public init(kind: StoreKind = .sqlite, now: Date = Instants.mondayMorning, setup: PracticeSetup = .sample())
-        async throws
-    {
+    /// The links of a practice at `http://rendezvous.test`.
+    public static let links = PublicLinks(base: "http://rendezvous.test")
+
+    public init(
+        kind: StoreKind = .sqlite, now: Date = Instants.mondayMorning, setup: PracticeSetup = .sample(),
+        provider: any PaymentProvider = NoPaymentProvider()
+    ) async throws {
         self.clock = ManualClock(now)
-        self.workflow = BookingWorkflow(store: try kind.makeStore(), clock: self.clock)
-        try await self.workflow.installIfEmpty(setup)
+        self.store = try kind.makeStore()
+        self.workflow = BookingWorkflow(store: self.store, provider: provider, links: Self.links, clock: self.clock)
+        try await self.workflow.practice.installIfEmpty(setup)
     }
 
     /// A client request for the sample services.
@@ -174,5 +181,15 @@ extension Client {
         id: String = "cl_zoe", email: String = "zoe@example.com", now: Date = Instants.mondayMorning
     ) -> Client {
         Client(id: ClientID(rawValue: id), name: "Zoë Dupré", email: try! EmailAddress(email), createdAt: now)
+    }
+}
+
+extension BookingWorkflow {
+    /// A workflow on `store` that takes no payments, with the test practice's links.
+    public static func testing(
+        store: any BookingStore, clock: any WallClock = ManualClock(Instants.mondayMorning),
+        ids: any IdentifierGenerator = RandomIdentifierGenerator()
+    ) -> BookingWorkflow {
+        BookingWorkflow(store: store, provider: NoPaymentProvider(), links: TestPractice.links, clock: clock, ids: ids)
     }
 }

@@ -15,11 +15,10 @@ struct AdminAPI: Sendable {
     /// (otherwise the answer's time tells which emails are admins).
     let dummyHash: String
 
-    init(workflow: BookingWorkflow, configuration: WebConfiguration) {
+    init(workflow: BookingWorkflow, configuration: WebConfiguration, throttle: LoginThrottle) {
         self.workflow = workflow
         self.configuration = configuration
-        self.throttle = LoginThrottle(
-            policy: .init(limit: configuration.maxFailedLogins, window: configuration.loginThrottleWindow))
+        self.throttle = throttle
         self.passwords = AdminPasswords(cost: configuration.bcryptCost)
         self.dummyHash = Bcrypt.hash(workflow.ids.token(length: 52), cost: configuration.bcryptCost)
     }
@@ -65,7 +64,9 @@ struct AdminAPI: Sendable {
         router.post("api/admin/login") { request, context in try await self.login(request, context) }
         let admin = router.group("api/admin").add(middleware: AdminAuthenticator(workflow: self.workflow))
         admin.post("logout") { _, context -> Response in
-            if let tokenHash = context.adminTokenHash { try await self.workflow.endAdminSession(tokenHash: tokenHash) }
+            if let tokenHash = context.adminTokenHash {
+                try await self.workflow.accounts.endAdminSession(tokenHash: tokenHash)
+            }
             return Response(status: .noContent)
         }
         admin.get("bookings") { request, _ in try await self.list(request) }
@@ -76,19 +77,20 @@ struct AdminAPI: Sendable {
         admin.post("bookings") { request, context in try await self.create(request, context) }
         admin.post("bookings/:id/:action") { request, context in try await self.decide(request, context) }
         admin.post("clients/:id/ban") { _, context in
-            ClientAdminView(try await self.workflow.ban(try Self.clientID(context), by: try Self.admin(context)))
+            ClientAdminView(try await self.workflow.admin.ban(try Self.clientID(context), by: try Self.admin(context)))
         }
         admin.post("clients/:id/unban") { _, context in
-            ClientAdminView(try await self.workflow.unban(try Self.clientID(context), by: try Self.admin(context)))
+            ClientAdminView(
+                try await self.workflow.admin.unban(try Self.clientID(context), by: try Self.admin(context)))
         }
         admin.get("clients/:id") { _, context in
-            ClientAdminView(try await self.workflow.client(try Self.clientID(context)))
+            ClientAdminView(try await self.workflow.admin.client(try Self.clientID(context)))
         }
         admin.get("staff/:id/schedule") { _, context in
             let id = try Self.staffID(context)
-            let staff = try await self.workflow.store.read { try await $0.staff() }
+            let staff = try await self.workflow.practice.staff()
             guard let member = staff.first(where: { $0.id == id }),
-                let schedule = try await self.workflow.schedules().first(where: { $0.staffID == id })
+                let schedule = try await self.workflow.practice.schedules().first(where: { $0.staffID == id })
             else { throw APIError(BookingError.notFound(what: "staff member")) }
             return ScheduleDocument(staffId: id.rawValue, name: member.name, schedule: schedule)
         }
@@ -96,14 +98,14 @@ struct AdminAPI: Sendable {
             let id = try Self.staffID(context)
             let body = try await JSONBody.decode(ScheduleBody.self, from: request)
             guard body.schedule.staffID == id else { throw APIError.invalid("schedule.staffID", "must be \(id)") }
-            try await self.workflow.saveSchedule(body.schedule, name: body.name)
+            try await self.workflow.practice.saveSchedule(body.schedule, name: body.name)
             return ScheduleDocument(staffId: id.rawValue, name: body.name, schedule: body.schedule)
         }
-        admin.get("rules") { _, _ in RulesDocument(rules: try await self.workflow.rules()) }
+        admin.get("rules") { _, _ in RulesDocument(rules: try await self.workflow.practice.rules()) }
         admin.put("rules") { request, _ in
             let body = try await JSONBody.decode(RulesDocument.self, from: request)
-            try await self.workflow.saveRules(body.rules)
-            return RulesDocument(rules: try await self.workflow.rules())
+            try await self.workflow.practice.saveRules(body.rules)
+            return RulesDocument(rules: try await self.workflow.practice.rules())
         }
     }
 
@@ -125,7 +127,7 @@ struct AdminAPI: Sendable {
             throw error
         }
         var account: AdminAccount?
-        if let email { account = try await self.workflow.adminAccount(email: email) }
+        if let email { account = try await self.workflow.accounts.adminAccount(email: email) }
         let matches = try await self.passwords.verify(body.password, hash: account?.passwordHash ?? self.dummyHash)
         guard let account, matches else {
             throw APIError(.unauthorized, code: "invalid_credentials", message: "Wrong email or password.")
@@ -133,7 +135,7 @@ struct AdminAPI: Sendable {
         await self.throttle.succeeded(ticket)
         let token = self.workflow.ids.token(length: 52)
         let expiresAt = self.workflow.clock.now().addingTimeInterval(self.configuration.adminSessionLifetime)
-        try await self.workflow.startAdminSession(
+        try await self.workflow.accounts.startAdminSession(
             AdminSession(tokenHash: AdminPasswords.tokenHash(token), adminID: account.id, expiresAt: expiresAt))
         return LoginAnswer(token: token, expiresAt: expiresAt)
     }
@@ -159,21 +161,21 @@ struct AdminAPI: Sendable {
         }
         filter.from = try query.get("from").map { try Self.instant($0, field: "from") }
         filter.to = try query.get("to").map { try Self.instant($0, field: "to", endOfDay: true) }
-        let bookings = try await self.workflow.bookings(matching: filter)
+        let bookings = try await self.workflow.admin.bookings(matching: filter)
         var views: [BookingView] = []
         for booking in bookings {
             views.append(
                 BookingView(
-                    booking, urls: self.configuration.urls, token: true,
-                    admin: try await self.workflow.client(booking.clientID)))
+                    booking, links: self.workflow.links, token: true,
+                    admin: try await self.workflow.admin.client(booking.clientID)))
         }
         return BookingListView(bookings: views)
     }
 
     private func view(_ booking: Booking) async throws -> BookingView {
-        let client = try await self.workflow.client(booking.clientID)
+        let client = try await self.workflow.admin.client(booking.clientID)
         let history = try await self.workflow.history(of: booking.id)
-        return BookingView(booking, urls: self.configuration.urls, token: true, history: history, admin: client)
+        return BookingView(booking, links: self.workflow.links, token: true, history: history, admin: client)
     }
 
     private func create(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -198,7 +200,7 @@ struct AdminAPI: Sendable {
             guard let id = StaffID(validating: raw) else { throw APIError.invalid("staffId", "unknown staff member") }
             staffID = id
         }
-        let receipt = try await self.workflow.createByHand(
+        let receipt = try await self.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: client, serviceIDs: try PublicAPI.serviceIDs(single: body.serviceId, many: body.serviceIds),
                 start: body.start,
@@ -220,16 +222,16 @@ struct AdminAPI: Sendable {
         let decision = AdminDecision(admin: admin, note: body?.note, notifyClient: body?.notifyClient ?? true)
         let booking: Booking
         switch action {
-        case "approve": booking = try await self.workflow.approve(id, decision)
-        case "reject": booking = try await self.workflow.reject(id, decision)
-        case "cancel": booking = try await self.workflow.cancel(id, decision)
-        case "complete": booking = try await self.workflow.complete(id, decision)
-        case "no-show": booking = try await self.workflow.markNoShow(id, decision)
-        case "mark-paid": booking = try await self.workflow.markPaidOffline(id, decision)
-        case "archive": booking = try await self.workflow.archive(id, by: admin)
+        case "approve": booking = try await self.workflow.admin.approve(id, decision)
+        case "reject": booking = try await self.workflow.admin.reject(id, decision)
+        case "cancel": booking = try await self.workflow.admin.cancel(id, decision)
+        case "complete": booking = try await self.workflow.admin.complete(id, decision)
+        case "no-show": booking = try await self.workflow.admin.markNoShow(id, decision)
+        case "mark-paid": booking = try await self.workflow.admin.markPaidOffline(id, decision)
+        case "archive": booking = try await self.workflow.admin.archive(id, by: admin)
         case "reschedule":
             guard let start = body?.start else { throw APIError.invalid("start", "is required") }
-            booking = try await self.workflow.reschedule(id, to: start, decision)
+            booking = try await self.workflow.admin.reschedule(id, to: start, decision)
         default:
             throw APIError(.notFound, code: "not_found", message: "Unknown action \(action).")
         }

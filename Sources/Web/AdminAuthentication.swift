@@ -43,7 +43,7 @@ struct AdminAuthenticator: RouterMiddleware {
         async throws -> Response
     {
         guard let token = Self.bearerToken(request),
-            let session = try await self.workflow.adminSession(tokenHash: AdminPasswords.tokenHash(token))
+            let session = try await self.workflow.accounts.adminSession(tokenHash: AdminPasswords.tokenHash(token))
         else { throw APIError.unauthorized }
         var context = context
         context.adminID = session.adminID
@@ -64,6 +64,6 @@ struct AdminAuthenticator: RouterMiddleware {
     /// The signed-in admin of a request, when it carries a live session token (for pages that also open otherwise).
     static func admin(of request: Request, workflow: BookingWorkflow) async throws -> AdminID? {
         guard let token = Self.bearerToken(request) else { return nil }
-        return try await workflow.adminSession(tokenHash: AdminPasswords.tokenHash(token))?.adminID
+        return try await workflow.accounts.adminSession(tokenHash: AdminPasswords.tokenHash(token))?.adminID
     }
 }

@@ -8,24 +8,6 @@ import Payments
 import ServiceLifecycle
 import Workflow
 
-/// How often the background services run.
-public struct BackgroundIntervals: Sendable {
-    public var holdExpiry: Duration
-    public var providerOutbox: Duration
-    public var reconciliation: Duration
-    public var emailOutbox: Duration
-
-    public init(
-        holdExpiry: Duration = .seconds(5), providerOutbox: Duration = .seconds(1),
-        reconciliation: Duration = .seconds(60), emailOutbox: Duration = .seconds(1)
-    ) {
-        self.emailOutbox = emailOutbox
-        self.holdExpiry = holdExpiry
-        self.providerOutbox = providerOutbox
-        self.reconciliation = reconciliation
-    }
-}
-
 /// How emails are written and where they go.
 public struct MailSetup: Sendable {
     public var composer: EmailComposer
@@ -70,30 +52,17 @@ public struct Mount: Sendable {
     }
 }
 
-/// Builds the whole service: the HTTP server with its router, the background services (hold expiry, the provider
-/// outbox worker, reconciliation, the email outbox worker), and whatever `mounts` bring.
-/// `runService()` on the result runs them together and shuts them down gracefully on SIGTERM or SIGINT.
+/// Builds the HTTP server with its router, and runs beside it the `services` the composition root built (the
+/// background workers) and whatever `mounts` bring. `runService()` on the result runs them together and shuts them
+/// down gracefully on SIGTERM or SIGINT.
 public func buildApplication(
-    workflow: BookingWorkflow, provider: any PaymentProvider, configuration: WebConfiguration,
-    mail: MailSetup? = nil, mounts: [Mount] = [], host: String, port: Int,
-    intervals: BackgroundIntervals = BackgroundIntervals(),
+    workflow: BookingWorkflow, configuration: WebConfiguration, loginThrottle: LoginThrottle, mail: MailSetup? = nil,
+    mounts: [Mount] = [], services: [any Service] = [], host: String, port: Int,
     logger: Logger = Logger(label: "rendezvous"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(
-        workflow: workflow, provider: provider, configuration: configuration, mail: mail, mounts: mounts)
-    var services: [any Service] = [
-        HoldExpiryService(workflow: workflow, interval: intervals.holdExpiry),
-        ProviderOutboxWorker(workflow: workflow, provider: provider, interval: intervals.providerOutbox),
-        ReconciliationService(workflow: workflow, provider: provider, interval: intervals.reconciliation),
-    ]
-    if let mail {
-        services.append(
-            EmailOutboxWorker(
-                workflow: workflow, composer: mail.composer, transport: mail.transport, interval: intervals.emailOutbox)
-        )
-    }
-    services += mounts.flatMap(\.services)
+        workflow: workflow, configuration: configuration, loginThrottle: loginThrottle, mail: mail, mounts: mounts)
     return Application(
         router: router,
         // NB: a connection with no request under way (just opened, between keep-alive requests, or still sending
@@ -103,6 +72,6 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(host, port: port), serverName: "rendezvous",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
-        services: services,
+        services: services + mounts.flatMap(\.services),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
 }

@@ -16,7 +16,7 @@ struct ClientAreaPage: Sendable {
     func addRoutes(to router: Router<AppContext>) {
         router.get("account/sign-in") { request, _ in
             try await self.checked(request) { token, claims in
-                let client = try? await self.workflow.client(ClientID(rawValue: claims.clientID))
+                let client = try? await self.workflow.admin.client(ClientID(rawValue: claims.clientID))
                 let action = "/account/sign-in?token=\(Page.escape(token))"
                 return Page.document(
                     .ok, title: "Sign in to \(self.branding.businessName)",
@@ -28,7 +28,7 @@ struct ClientAreaPage: Sendable {
         }
         router.post("account/sign-in") { request, _ in
             try await self.checked(request) { _, claims in
-                guard try await self.workflow.redeemOnce(linkNonce: claims.nonce) else { return Self.used }
+                guard try await self.workflow.accounts.redeemOnce(linkNonce: claims.nonce) else { return Self.used }
                 return try await self.area(claims)
             }
         }
@@ -58,7 +58,7 @@ struct ClientAreaPage: Sendable {
         } catch {
             return Page.html(.badRequest, title: "Invalid link", message: "This sign-in link is not valid.")
         }
-        if try await self.workflow.linkWasUsed(nonce: claims.nonce) { return Self.used }
+        if try await self.workflow.accounts.linkWasUsed(nonce: claims.nonce) { return Self.used }
         return try await body(String(token), claims)
     }
 
@@ -66,7 +66,7 @@ struct ClientAreaPage: Sendable {
     private func area(_ claims: SignedLink.Claims) async throws -> Response {
         let area: (client: Client, bookings: [Booking])
         do {
-            area = try await self.workflow.clientArea(ClientID(rawValue: claims.clientID))
+            area = try await self.workflow.clients.clientArea(ClientID(rawValue: claims.clientID))
         } catch BookingError.notFound {
             return Page.html(.notFound, title: "Unknown client", message: "This client record no longer exists.")
         }

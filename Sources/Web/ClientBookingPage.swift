@@ -15,10 +15,10 @@ struct ClientBookingPage: Sendable {
             return try await self.page(booking, notice: nil)
         }
         router.post("bookings/:token/confirm") { _, context in
-            try await self.act(context) { try await self.api.workflow.confirmByClient(token: $0) }
+            try await self.act(context) { try await self.api.workflow.clients.confirmByClient(token: $0) }
         }
         router.post("bookings/:token/cancel") { _, context in
-            try await self.act(context) { try await self.api.workflow.cancelByClient(token: $0) }
+            try await self.act(context) { try await self.api.workflow.clients.cancelByClient(token: $0) }
         }
     }
 

@@ -9,7 +9,7 @@ import Foundation
 /// - **per account**, from every address: past `limit` failures, each further attempt must wait a delay that
 ///   doubles with every failure (`baseDelay`, ×2, … up to `maxDelay`), then goes through. No hard lock: the real
 ///   admin from their own address gets in after at most `maxDelay`.
-actor LoginThrottle {
+public actor LoginThrottle {
     struct Policy: Sendable {
         var limit: Int
         var window: TimeInterval
@@ -35,6 +35,12 @@ actor LoginThrottle {
     private var admissions = 0
 
     init(policy: Policy) { self.policy = policy }
+
+    /// A throttle allowing `limit` failures per address within `window` (then 429), and past `limit` failures per
+    /// account a delay doubling from one second to a minute.
+    public init(limit: Int = 5, window: TimeInterval = 15 * 60) {
+        self.init(policy: Policy(limit: limit, window: window))
+    }
 
     /// Counts an attempt for `account` (a normalized email) from `address`, or refuses it with the seconds to wait.
     func admit(account: String, address: String, now: Date) -> Admission {

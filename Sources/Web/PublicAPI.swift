@@ -9,7 +9,6 @@ import Workflow
 /// The client side: catalog, slots, bookings, and the payment link.
 struct PublicAPI: Sendable {
     let workflow: BookingWorkflow
-    let provider: any PaymentProvider
     let configuration: WebConfiguration
     /// Names the practice in calendar files and builds the client's links.
     let branding: EmailBranding
@@ -35,7 +34,7 @@ struct PublicAPI: Sendable {
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("api/services") { _, _ in
-            ServiceList(services: try await self.workflow.services().filter(\.isActive).map(ServiceView.init))
+            ServiceList(services: try await self.workflow.practice.services().filter(\.isActive).map(ServiceView.init))
         }
         router.get("api/services/:id/slots") { request, context in try await self.slots(request, context) }
         router.post("api/bookings") { request, _ in try await self.book(request) }
@@ -49,12 +48,13 @@ struct PublicAPI: Sendable {
             return try JSONCoding.encoder.encodeAsResponse(self.clientView(booking, history: history), status: .ok)
         }
         router.post("api/bookings/:token/confirm") { _, context in
-            let booking = try await self.workflow.confirmByClient(token: try Self.token(context))
+            let booking = try await self.workflow.clients.confirmByClient(token: try Self.token(context))
             return self.clientView(booking)
         }
         router.post("api/bookings/:token/cancel") { request, context in
             let body = try await Self.optionalBody(CancelBody.self, request)
-            let booking = try await self.workflow.cancelByClient(token: try Self.token(context), reason: body?.reason)
+            let booking = try await self.workflow.clients.cancelByClient(
+                token: try Self.token(context), reason: body?.reason)
             return self.clientView(booking)
         }
         ClientBookingPage(api: self).addRoutes(to: router)
@@ -77,7 +77,7 @@ struct PublicAPI: Sendable {
 
     /// The client's view of a booking, with its add-to-calendar links.
     func clientView(_ booking: Booking, history: [HistoryEntry]? = nil) -> BookingView {
-        var view = BookingView(booking, urls: self.configuration.urls, token: false, history: history)
+        var view = BookingView(booking, links: self.workflow.links, token: false, history: history)
         view.calendar = self.calendarLinks(booking)
         return view
     }
@@ -131,10 +131,11 @@ struct PublicAPI: Sendable {
         guard let to = LocalDate(iso: toText) else { throw APIError.invalid("to", "must be a date YYYY-MM-DD") }
         let dates = try DateRange(first: from, last: to)
         let timeZone = query.get("timeZone") ?? "UTC"
-        guard try await self.workflow.services().contains(where: { $0.id == serviceID && $0.isActive }) else {
+        guard try await self.workflow.practice.services().contains(where: { $0.id == serviceID && $0.isActive }) else {
             throw APIError(BookingError.notFound(what: "service"))
         }
-        let slots = try await self.workflow.availableSlots(serviceIDs: [serviceID], dates: dates, timeZone: timeZone)
+        let slots = try await self.workflow.clients.availableSlots(
+            serviceIDs: [serviceID], dates: dates, timeZone: timeZone)
         return SlotList(
             timeZone: timeZone, slots: slots.map { .init(start: $0.start, end: $0.end, staffId: $0.staffID.rawValue) })
     }
@@ -143,12 +144,12 @@ struct PublicAPI: Sendable {
         let body = try await JSONBody.decode(BookingBody.self, from: request)
         let ids = try Self.serviceIDs(single: body.serviceId, many: body.serviceIds)
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
-        let receipt = try await self.workflow.book(
+        let receipt = try await self.workflow.clients.book(
             ClientBookingRequest(
                 serviceIDs: ids, start: body.start, name: body.client.name, email: body.client.email,
                 phone: body.client.phone, note: body.note, timeZone: body.client.timeZone),
             idempotencyKey: key)
-        var view = BookingView(receipt.booking, urls: self.configuration.urls, token: true)
+        var view = BookingView(receipt.booking, links: self.workflow.links, token: true)
         view.calendar = self.calendarLinks(receipt.booking)
         return try JSONCoding.encoder.encodeAsResponse(view, status: receipt.replayed ? .ok : .created)
     }
@@ -159,8 +160,8 @@ struct PublicAPI: Sendable {
         }
         let outcome: PaymentLinkOutcome
         do {
-            outcome = try await self.workflow.followPaymentLink(
-                token: token, provider: self.provider, urls: self.configuration.urls)
+            outcome = try await self.workflow.payments.followPaymentLink(
+                token: token)
         } catch let error as BookingError {
             if case .notFound = error {
                 return Page.html(.notFound, title: "Unknown link", message: "This payment link does not exist.")

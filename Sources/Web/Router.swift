@@ -11,11 +11,11 @@ import Workflow
 /// Builds the service's router: the JSON API, payment links, the webhook intake, health, the OpenAPI document,
 /// the development mailbox and client area when mail is set up, and the routes of `mounts`.
 public func buildRouter(
-    workflow: BookingWorkflow, provider: any PaymentProvider, configuration: WebConfiguration,
-    mail: MailSetup? = nil, mounts: [Mount] = []
+    workflow: BookingWorkflow, configuration: WebConfiguration, loginThrottle: LoginThrottle, mail: MailSetup? = nil,
+    mounts: [Mount] = []
 ) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
-    router.add(middleware: BrowserSafetyMiddleware(publicBaseURL: configuration.publicBaseURL))
+    router.add(middleware: BrowserSafetyMiddleware(publicBaseURL: workflow.links.base))
     router.add(middleware: ErrorMiddleware())
     let routeMethods = RouteMethods()
     router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
@@ -23,15 +23,15 @@ public func buildRouter(
         mail?.composer.branding
         ?? EmailBranding(
             businessName: "Rendezvous", signature: "", from: Mailbox(address: "no-reply@rendezvous.localhost"),
-            publicBaseURL: configuration.publicBaseURL)
-    let api = PublicAPI(workflow: workflow, provider: provider, configuration: configuration, branding: branding)
+            links: workflow.links)
+    let api = PublicAPI(workflow: workflow, configuration: configuration, branding: branding)
     api.addRoutes(to: router)
     WebhookIntake(workflow: workflow, configuration: configuration).addRoutes(to: router)
-    AdminAPI(workflow: workflow, configuration: configuration).addRoutes(to: router)
+    AdminAPI(workflow: workflow, configuration: configuration, throttle: loginThrottle).addRoutes(to: router)
     router.get("health") { _, _ in ["status": "ok"] }
     router.get("ready") { _, _ -> Response in
         do {
-            _ = try await workflow.rules()
+            _ = try await workflow.practice.rules()
             return try JSONCoding.encoder.encodeAsResponse(["status": "ready"], status: .ok)
         } catch {
             throw APIError(.serviceUnavailable, code: "not_ready", message: "The database cannot be reached.")
@@ -51,7 +51,7 @@ public func buildRouter(
     if let mail, let mailbox = mail.mailbox {
         DevelopmentMailboxPages(
             mailbox: mailbox, access: mail.mailboxAccess, workflow: workflow,
-            secureCookies: configuration.publicBaseURL.hasPrefix("https:")
+            secureCookies: workflow.links.isSecure
         ).addRoutes(to: router)
     }
     if let links = mail?.composer.links {

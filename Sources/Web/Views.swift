@@ -125,7 +125,7 @@ struct BookingView: ResponseEncodable, Sendable {
     var calendar: AddToCalendarLinks?
 
     init(
-        _ booking: Booking, urls: PaymentReturnURLs, token: Bool, history: [HistoryEntry]? = nil,
+        _ booking: Booking, links: PublicLinks, token: Bool, history: [HistoryEntry]? = nil,
         admin client: Client? = nil
     ) {
         self.id = booking.id.rawValue
@@ -141,7 +141,7 @@ struct BookingView: ResponseEncodable, Sendable {
         }
         self.price = MoneyView(booking.price)
         let payable = booking.state == .awaitingPayment && !booking.payment.isSettled
-        self.paymentUrl = payable ? urls.paymentLink(booking.accessToken) : nil
+        self.paymentUrl = payable ? links.payment(booking.accessToken) : nil
         self.holdUntil = booking.holdUntil
         self.history = history.map { $0.map { HistoryView($0, forAdmin: client != nil) } }
         if let client {

@@ -36,7 +36,7 @@ struct WebhookIntake: Sendable {
             } catch {
                 throw APIError(.badRequest, code: "invalid_event", message: "\(error)")
             }
-            let outcome = try await self.workflow.applyPaymentEvent(PaymentEvent(event))
+            let outcome = try await self.workflow.payments.applyPaymentEvent(PaymentEvent(event))
             let summary: String =
                 switch outcome {
                 case .applied(let id, let from, let to): "applied to \(id): \(from.rawValue) → \(to.rawValue)"

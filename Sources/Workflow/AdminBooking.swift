@@ -1,9 +1,9 @@
 import Booking
 import Foundation
 
-// The admin side: bookings by hand and every decision on a booking or a client.
-extension BookingWorkflow {
-    // MARK: - Admin side
+/// The admin side: bookings by hand, every decision on a booking or a client, and the admin lists.
+public struct AdminBooking: UseCase {
+    let context: WorkflowContext
 
     /// An admin books by hand, for a known client or a new one, with the options of `AdminBookingRequest`.
     /// Admins are not bound by lead time, advance window, caps or working hours, but never double-book.
@@ -40,7 +40,7 @@ extension BookingWorkflow {
             if client.isBanned { throw BookingError.clientBanned }
             let history = createdClient ? [] : try await tx.bookings(of: client.id)
             if override == nil { try Eligibility.check(selection, history: history, now: now) }
-            let slot = try await Self.claim(
+            let slot = try await self.claim(
                 selection, at: request.start, staffID: request.staffID, rules: rules, clientBookings: nil, now: now,
                 anyTime: true, in: tx)
             if createdClient { try await tx.insert(client) }
@@ -58,8 +58,7 @@ extension BookingWorkflow {
             let opened = BookingLifecycle.open(
                 confirmation: request.confirmation, payment: method, approval: approval, price: price)
             let booking = self.newBooking(
-                client: client, slot: slot, selection: selection, rules: rules, buffer: slot.bufferMinutes,
-                origin: .admin,
+                client: client, slot: slot, selection: selection, rules: rules, origin: .admin,
                 lifecycle: opened.lifecycle, holdMinutes: rules.adminPaymentWindowMinutes, note: note, now: now
             )
             try await tx.insert(booking)
@@ -133,7 +132,8 @@ extension BookingWorkflow {
             // A hold never outlasts the session's (new) start.
             if let holdUntil = booking.holdUntil, holdUntil > start { booking.holdUntil = start }
             booking.sequence += 1
-            let reason = ["from \(Self.iso(old)) to \(Self.iso(start))", note].compactMap { $0 }.joined(separator: "; ")
+            let reason = ["from \(old.formatted(.iso8601)) to \(start.formatted(.iso8601))", note].compactMap { $0 }
+                .joined(separator: "; ")
             return try await self.transition(
                 booking, .rescheduled, actor: .admin(decision.admin), reason: reason,
                 notifyClient: decision.notifyClient, now: now, in: tx
@@ -197,5 +197,17 @@ extension BookingWorkflow {
             try await tx.update(client)
             return client
         }
+    }
+
+    // MARK: - Lists
+
+    /// A client by id.
+    public func client(_ id: ClientID) async throws -> Client {
+        try await self.store.read { try Self.require(await $0.client(id), "client") }
+    }
+
+    /// Bookings for the admin lists.
+    public func bookings(matching filter: BookingFilter) async throws -> [Booking] {
+        try await self.store.read { try await $0.bookings(matching: filter) }
     }
 }

@@ -1,9 +1,9 @@
 import Booking
 import Foundation
 
-// The client side: slots, booking, confirming and cancelling by the booking's token.
-extension BookingWorkflow {
-    // MARK: - Client side
+/// The client side: slots, booking, the client's area, confirming and cancelling by the booking's token.
+public struct ClientBooking: UseCase {
+    let context: WorkflowContext
 
     /// Bookable slots for one to five services, for the given dates of `timeZone` (an IANA name).
     /// With a client email, that client's per-day and per-week caps are applied too.
@@ -33,7 +33,8 @@ extension BookingWorkflow {
             {
                 clientBookings = try await reader.bookings(of: client.id)
             }
-            let engine = SlotEngine(schedules: schedules, busy: busy, clientBookings: clientBookings)
+            let engine = SlotEngine(
+                schedules: schedules, busy: busy, clientBookings: clientBookings, assignment: self.context.assignment)
             return engine.slots(for: selection, dates: dates, displayTimeZone: zone, rules: rules, now: now)
         }
     }
@@ -75,7 +76,7 @@ extension BookingWorkflow {
             var history: [Booking] = []
             if let known { history = try await tx.bookings(of: known.id) }
             try Eligibility.check(selection, history: history, now: now)
-            let slot = try await Self.claim(
+            let slot = try await self.claim(
                 selection, at: request.start, staffID: nil, rules: rules, clientBookings: history, now: now, in: tx)
 
             var client: Client
@@ -97,8 +98,7 @@ extension BookingWorkflow {
                 approval: rules.approvalMode, price: selection.price
             )
             let booking = self.newBooking(
-                client: client, slot: slot, selection: selection, rules: rules, buffer: slot.bufferMinutes,
-                origin: .client,
+                client: client, slot: slot, selection: selection, rules: rules, origin: .client,
                 lifecycle: opened.lifecycle, holdMinutes: rules.clientPaymentWindowMinutes, note: note, now: now
             )
             try await tx.insert(booking)
@@ -153,21 +153,14 @@ extension BookingWorkflow {
         }
     }
 
-    /// Remembers the provider checkout session opened for a booking's payment link.
-    public func attachCheckout(bookingID: BookingID, checkoutSessionID: String) async throws -> Booking {
-        let now = self.clock.now()
-        return try await self.store.write { tx in
-            var booking = try Self.require(await tx.booking(bookingID))
-            guard booking.lifecycle.payment.checkoutSessionID != checkoutSessionID else { return booking }
-            booking.lifecycle.attachCheckout(sessionID: checkoutSessionID)
-            booking.updatedAt = now
-            try await tx.update(booking)
-            try await tx.append(
-                HistoryEntry(
-                    bookingID: booking.id, at: now, actor: .system, from: booking.state, to: booking.state,
-                    event: "checkoutOpened",
-                    reason: checkoutSessionID))
-            return booking
+    /// A client and their bookings, the latest appointment first (the client area).
+    public func clientArea(_ id: ClientID) async throws -> (client: Client, bookings: [Booking]) {
+        try await self.store.read { reader in
+            guard let client = try await reader.client(id) else { throw BookingError.notFound(what: "client") }
+            return (
+                client,
+                try await reader.bookings(of: id).sorted { ($0.start, $0.id.rawValue) > ($1.start, $1.id.rawValue) }
+            )
         }
     }
 }

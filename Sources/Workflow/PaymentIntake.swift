@@ -1,9 +1,9 @@
 import Booking
 import Foundation
 
-// The provider and the system: payment events applied once, lapsed holds expired.
-extension BookingWorkflow {
-    // MARK: - Provider and system
+/// The provider's side: payment events applied once, checkouts attached, reconciliation with the provider.
+public struct PaymentIntake: UseCase {
+    let context: WorkflowContext
 
     /// Applies a payment fact from the provider, once per event id, in one transaction with recording that id.
     public func applyPaymentEvent(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
@@ -77,16 +77,21 @@ extension BookingWorkflow {
         }
     }
 
-    /// Expires every booking whose payment (or confirmation) window lapsed, freeing its slot. Returns their ids.
-    public func expireLapsedHolds(limit: Int = 200) async throws -> [BookingID] {
+    /// Remembers the provider checkout session opened for a booking's payment link.
+    public func attachCheckout(bookingID: BookingID, checkoutSessionID: String) async throws -> Booking {
         let now = self.clock.now()
         return try await self.store.write { tx in
-            var expired: [BookingID] = []
-            for booking in try await tx.lapsedHolds(at: now, limit: limit) {
-                _ = try await self.transition(booking, .paymentWindowLapsed, actor: .system, now: now, in: tx)
-                expired.append(booking.id)
-            }
-            return expired
+            var booking = try Self.require(await tx.booking(bookingID))
+            guard booking.lifecycle.payment.checkoutSessionID != checkoutSessionID else { return booking }
+            booking.lifecycle.attachCheckout(sessionID: checkoutSessionID)
+            booking.updatedAt = now
+            try await tx.update(booking)
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: booking.id, at: now, actor: .system, from: booking.state, to: booking.state,
+                    event: "checkoutOpened",
+                    reason: checkoutSessionID))
+            return booking
         }
     }
 }

@@ -12,29 +12,13 @@ public enum PaymentLinkOutcome: Hashable, Sendable {
     case notPayable(Booking, reason: String)
 }
 
-/// Where the provider sends the client back to, built on the service's public URL.
-public struct PaymentReturnURLs: Hashable, Sendable {
-    public var publicBaseURL: String
-
-    public init(publicBaseURL: String) {
-        self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
-    }
-
-    /// Our own stable link for a booking, the one emails carry.
-    public func paymentLink(_ token: AccessToken) -> String { "\(self.publicBaseURL)/pay/\(token)" }
-    func success(_ token: AccessToken) -> String {
-        "\(self.publicBaseURL)/pay/\(token)/done?session_id={CHECKOUT_SESSION_ID}"
-    }
-    func cancel(_ token: AccessToken) -> String { "\(self.publicBaseURL)/pay/\(token)/cancelled" }
-}
-
-extension BookingWorkflow {
+extension PaymentIntake {
     /// Follows a booking's payment link: reuses the open provider checkout, or opens one (again, if the last one
     /// expired while the booking still holds its slot) with an idempotency key per attempt, so concurrent clicks and
     /// retries make one checkout. A booking is never created waiting on the provider: this runs when the link is used.
-    public func followPaymentLink(
-        token: AccessToken, provider: any PaymentProvider, urls: PaymentReturnURLs
-    ) async throws -> PaymentLinkOutcome {
+    public func followPaymentLink(token: AccessToken) async throws -> PaymentLinkOutcome {
+        let provider = self.context.provider
+        let links = self.context.links
         let now = self.clock.now()
         // NB: read in a write transaction, so the booking's checkout and the count of checkouts opened are seen
         // together: concurrent clicks then agree on one idempotency key, or on the checkout one of them attached.
@@ -79,8 +63,9 @@ extension BookingWorkflow {
         let request = CheckoutRequest(
             bookingReference: booking.id.rawValue,
             lines: booking.lines.map { CheckoutLine(name: $0.name, unitAmountMinorUnits: $0.price.minorUnits) },
-            currency: booking.price.currency.code, customerEmail: client.email.value, successURL: urls.success(token),
-            cancelURL: urls.cancel(token), expiresAt: holdFitsProvider ? booking.holdUntil : nil,
+            currency: booking.price.currency.code, customerEmail: client.email.value,
+            successURL: links.paymentReturn(token),
+            cancelURL: links.paymentCancelled(token), expiresAt: holdFitsProvider ? booking.holdUntil : nil,
             idempotencyKey: "rdv-checkout-\(booking.id)-\(opened + 1)")
         let session: CheckoutSession
         do {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Booking
 import Foundation
+import Payments
 import Storage
 import Synchronization
 import Workflow
@@ -59,7 +60,9 @@ struct HistoryBenchmark: AsyncParsableCommand {
         let store = try SQLiteBookingStore(path: folder.appendingPathComponent("history.sqlite").path)
         // Monday 2027-06-07 06:00 UTC: the history lies before, the bookings after.
         let now = Date(timeIntervalSince1970: 1_812_088_800)
-        let workflow = BookingWorkflow(store: store, clock: FixedClock(now))
+        let workflow = BookingWorkflow(
+            store: store, provider: NoPaymentProvider(), links: PublicLinks(base: "http://127.0.0.1"),
+            clock: FixedClock(now))
 
         var setup = try PracticeSetup.demo()
         setup.rules.minimumLeadTimeMinutes = 0
@@ -72,7 +75,7 @@ struct HistoryBenchmark: AsyncParsableCommand {
                 uniqueKeysWithValues: Weekday.allCases.map { ($0, allDay) })
             setup.staff[index].schedule.bufferMinutes = 0
         }
-        try await workflow.installIfEmpty(setup)
+        try await workflow.practice.installIfEmpty(setup)
         let service = try requireService(setup.services.first { $0.category == .chat && $0.kind == .initial })
         let staff = setup.staff[0].member.id
 
@@ -90,7 +93,7 @@ struct HistoryBenchmark: AsyncParsableCommand {
             let request = ClientBookingRequest(
                 serviceIDs: [service.id], start: start, name: "Client \(index)", email: "new\(index)@example.com")
             let begin = ContinuousClock.now
-            booked.append(try await workflow.book(request).booking)
+            booked.append(try await workflow.clients.book(request).booking)
             bookingTimes.append(ContinuousClock.now - begin)
         }
         // A month of slots, as the booking page asks for it.
@@ -100,7 +103,8 @@ struct HistoryBenchmark: AsyncParsableCommand {
         var slotTimes: [Duration] = []
         for _ in 0..<min(self.operations, 100) {
             let begin = ContinuousClock.now
-            _ = try await workflow.availableSlots(serviceIDs: [service.id], dates: month, timeZone: "Europe/Paris")
+            _ = try await workflow.clients.availableSlots(
+                serviceIDs: [service.id], dates: month, timeZone: "Europe/Paris")
             slotTimes.append(ContinuousClock.now - begin)
         }
         // Webhook intake: each new booking's payment event, verified already, recorded and applied.
@@ -113,7 +117,7 @@ struct HistoryBenchmark: AsyncParsableCommand {
                         amount: booking.price, checkoutSessionID: "cs_\(booking.id)",
                         paymentIntentID: "pi_\(booking.id)")))
             let begin = ContinuousClock.now
-            _ = try await workflow.applyPaymentEvent(event)
+            _ = try await workflow.payments.applyPaymentEvent(event)
             webhookTimes.append(ContinuousClock.now - begin)
         }
         let figures = [

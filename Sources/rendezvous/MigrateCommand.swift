@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Payments
 import Storage
 import Workflow
 
@@ -32,7 +33,9 @@ struct MigrateCommand: AsyncParsableCommand {
         } catch {
             throw StartupFailure("Cannot load: \(error).")
         }
-        let installed = try await BookingWorkflow(store: store).installIfEmpty(setup)
+        let installed = try await BookingWorkflow(
+            store: store, provider: NoPaymentProvider(), links: PublicLinks(base: "http://127.0.0.1")
+        ).practice.installIfEmpty(setup)
         print(
             installed
                 ? "Loaded \(setup.services.count) services and \(setup.staff.count) staff from \(path)."

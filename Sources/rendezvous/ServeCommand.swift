@@ -49,35 +49,6 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
 
         let store = try SQLiteBookingStore(path: settings.database)
-        let workflow = BookingWorkflow(store: store)
-        let setup: PracticeSetup
-        do {
-            setup = try self.setupPath.map { try PracticeSetup.load(from: URL(fileURLWithPath: $0)) } ?? .demo()
-        } catch {
-            throw StartupFailure("Cannot start: \(error).")
-        }
-        if try await workflow.installIfEmpty(setup) {
-            say(
-                "Loaded \(self.setupPath.map { "the practice setup \($0)" } ?? "the demo practice") into \(settings.database)."
-            )
-        }
-        let passwords = AdminPasswords()
-        if try await workflow.adminCount() == 0 || settings.adminEmail != nil,
-            try await workflow.adminAccount(email: settings.adminEmail ?? ServeSettings.defaultAdminEmail) == nil
-        {
-            let email = settings.adminEmail ?? ServeSettings.defaultAdminEmail
-            let password = settings.adminPassword ?? ServeSettings.generatedPassword()
-            try AdminPasswords.validate(password)
-            _ = try await workflow.createAdmin(email: email, passwordHash: try await passwords.hash(password))
-            if settings.adminPassword == nil {
-                say(
-                    "Created the admin \(email) with the password \(password) (shown once; set RENDEZVOUS_ADMIN_PASSWORD to choose)."
-                )
-            } else {
-                say("Created the admin \(email).")
-            }
-        }
-
         let provider: StripeClient
         var fake: FakeStripe?
         if let secretKey = settings.stripeSecretKey {
@@ -94,12 +65,43 @@ struct ServeCommand: AsyncParsableCommand {
                     secretKey: "sk_test_builtin_fake", apiBase: "\(settings.loopbackURL)/fake-stripe"))
             fake = fakeStripe
         }
-        var web = WebConfiguration(publicBaseURL: settings.publicURL, webhookSecrets: settings.webhookSecrets)
+        let workflow = BookingWorkflow(
+            store: store, provider: provider, links: PublicLinks(base: settings.publicURL))
+        let setup: PracticeSetup
+        do {
+            setup = try self.setupPath.map { try PracticeSetup.load(from: URL(fileURLWithPath: $0)) } ?? .demo()
+        } catch {
+            throw StartupFailure("Cannot start: \(error).")
+        }
+        if try await workflow.practice.installIfEmpty(setup) {
+            say(
+                "Loaded \(self.setupPath.map { "the practice setup \($0)" } ?? "the demo practice") into \(settings.database)."
+            )
+        }
+        let passwords = AdminPasswords()
+        if try await workflow.accounts.adminCount() == 0 || settings.adminEmail != nil,
+            try await workflow.accounts.adminAccount(email: settings.adminEmail ?? ServeSettings.defaultAdminEmail)
+                == nil
+        {
+            let email = settings.adminEmail ?? ServeSettings.defaultAdminEmail
+            let password = settings.adminPassword ?? ServeSettings.generatedPassword()
+            try AdminPasswords.validate(password)
+            _ = try await workflow.accounts.createAdmin(email: email, passwordHash: try await passwords.hash(password))
+            if settings.adminPassword == nil {
+                say(
+                    "Created the admin \(email) with the password \(password) (shown once; set RENDEZVOUS_ADMIN_PASSWORD to choose)."
+                )
+            } else {
+                say("Created the admin \(email).")
+            }
+        }
+
+        var web = WebConfiguration(webhookSecrets: settings.webhookSecrets)
         web.trustForwardedFor = settings.trustForwardedFor
         let branding = EmailBranding(
             businessName: settings.businessName, signature: settings.emailSignature, from: settings.mailFrom,
-            publicBaseURL: settings.publicURL)
-        let links = SignedLink(secret: try await workflow.linkSigningKey())
+            links: workflow.links)
+        let links = SignedLink(secret: try await workflow.accounts.linkSigningKey())
         let mail: MailSetup
         if let smtp = settings.smtp {
             mail = MailSetup(
@@ -120,8 +122,13 @@ struct ServeCommand: AsyncParsableCommand {
                         services: [FakeStripeWebhookDispatcher(fake: fake, pollInterval: .milliseconds(100))])
                 ]
             } ?? []
+        // The background work: the workflow's own services and the email outbox worker.
+        let services =
+            workflow.backgroundServices(intervals: BackgroundIntervals())
+            + [EmailOutboxWorker(workflow: workflow, composer: mail.composer, transport: mail.transport)]
         let app = buildApplication(
-            workflow: workflow, provider: provider, configuration: web, mail: mail, mounts: mounts,
+            workflow: workflow, configuration: web, loginThrottle: LoginThrottle(), mail: mail, mounts: mounts,
+            services: services,
             host: settings.host,
             port: settings.port,
             logger: logger,

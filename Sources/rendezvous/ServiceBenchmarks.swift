@@ -24,12 +24,14 @@ struct BenchmarkService {
             "rendezvous-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try SQLiteBookingStore(path: folder.appendingPathComponent("bench.sqlite").path)
-        let workflow = BookingWorkflow(store: store)
+        let baseURL = "http://127.0.0.1:\(port)"
+        // Nothing measured here calls the provider.
+        let workflow = BookingWorkflow(store: store, provider: NoPaymentProvider(), links: PublicLinks(base: baseURL))
         var rules = BookingRules.standard
         rules.maxBookingsPerClientPerDay = nil
         rules.maxBookingsPerClientPerWeek = nil
         rules.minimumLeadTimeMinutes = 0
-        try await workflow.installIfEmpty(
+        try await workflow.practice.installIfEmpty(
             PracticeSetup(
                 services: [
                     Service(
@@ -46,18 +48,10 @@ struct BenchmarkService {
                 ], rules: rules))
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let baseURL = "http://127.0.0.1:\(port)"
-        // Nothing here calls the provider but the idle background services; keep their complaints out of the figures.
-        let provider = StripeClient(
-            configuration: StripeConfiguration(secretKey: "sk_test_bench", apiBase: "http://127.0.0.1:9"),
-            logger: logger)
+        // No background services: nothing measured here waits on them.
         let app = buildApplication(
-            workflow: workflow, provider: provider,
-            configuration: WebConfiguration(publicBaseURL: baseURL, webhookSecrets: ["whsec_benchmark_secret"]),
-            host: "127.0.0.1", port: port,
-            intervals: BackgroundIntervals(
-                holdExpiry: .seconds(3600), providerOutbox: .seconds(3600), reconciliation: .seconds(3600)),
-            logger: logger)
+            workflow: workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_benchmark_secret"]),
+            loginThrottle: LoginThrottle(), host: "127.0.0.1", port: port, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task { try await group.run() }
         let service = BenchmarkService(baseURL: baseURL, workflow: workflow, store: store, group: group, task: task)
@@ -133,7 +127,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         let base = Date().addingTimeInterval(86_400).timeIntervalSince1970.rounded(.down)
         var bookings: [Booking] = []
         for index in 0..<self.events {
-            let receipt = try await service.workflow.createByHand(
+            let receipt = try await service.workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: .new(name: "Client \(index)", email: "client\(index)@bench.example", phone: nil),
                     serviceIDs: [ServiceID(rawValue: "svc_bench")],
@@ -183,7 +177,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         // made for this pass.
         var direct: [Booking] = []
         for index in 0..<self.events {
-            let receipt = try await service.workflow.createByHand(
+            let receipt = try await service.workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: .existing(bookings[index].clientID), serviceIDs: [ServiceID(rawValue: "svc_bench")],
                     start: Date(timeIntervalSince1970: base + Double(self.events + index) * 7200), notifyClient: false),
@@ -194,7 +188,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         let workflow = service.workflow
         let (_, directWall) = try await runConcurrently(count: self.events, concurrency: self.concurrency) { index in
             let booking = directBookings[index]
-            _ = try await workflow.applyPaymentEvent(
+            _ = try await workflow.payments.applyPaymentEvent(
                 PaymentEvent(
                     id: "evt_direct_\(index)", type: "checkout.session.completed", bookingID: booking.id,
                     kind: .succeeded(
@@ -212,7 +206,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         }
         let rawWall = clock.now - rawStart
 
-        let paid = try await service.workflow.bookings(
+        let paid = try await service.workflow.admin.bookings(
             matching: BookingFilter(states: [.awaitingApproval], limit: 1_000_000)
         ).count
         try await service.stop()
@@ -286,7 +280,7 @@ struct BookingsBenchmark: AsyncParsableCommand {
             _ = try await response.body.collect(upTo: 1 << 16)
             await outcome.record(Int(response.status.code))
         }
-        let bookings = try await service.workflow.bookings(matching: BookingFilter(limit: 1_000_000))
+        let bookings = try await service.workflow.admin.bookings(matching: BookingFilter(limit: 1_000_000))
         try await service.stop()
         let perStart = Dictionary(grouping: bookings, by: \.start)
         let doubled = perStart.values.filter { $0.count > 1 }.count

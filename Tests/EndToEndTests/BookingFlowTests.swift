@@ -105,7 +105,7 @@ import Workflow
             _ = try await service.pay(paymentURL: booked.json["paymentUrl"] as! String)
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await service.get("/api/bookings/\(token)").json["status"] as? String == "awaitingPayment")
-            let reconciliation = ReconciliationService(workflow: service.workflow, provider: service.provider)
+            let reconciliation = service.workflow.payments
             #expect(try await reconciliation.reconcile() == 1)
             let recovered = try await service.get("/api/bookings/\(token)").json
             #expect(recovered["status"] as? String == "awaitingApproval")

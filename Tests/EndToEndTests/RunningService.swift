@@ -154,11 +154,6 @@ func withRunningService(
     let baseURL = "http://127.0.0.1:\(port)"
     let secret = "whsec_e2e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
     let clock = ManualClock(Date())
-    let workflow = BookingWorkflow(store: try StoreKind.sqlite.makeStore(), clock: clock)
-    try await workflow.installIfEmpty(try PracticeSetup.demo())
-    _ = try await workflow.createAdmin(
-        email: RunningService.adminEmail,
-        passwordHash: try await AdminPasswords(cost: 4).hash(RunningService.adminPassword))
     let fake = FakeStripe(
         configuration: FakeStripeConfiguration(
             publicBaseURL: "\(baseURL)/fake-stripe", webhookURL: deliverWebhooks ? "\(baseURL)/webhooks/stripe" : nil,
@@ -168,21 +163,27 @@ func withRunningService(
         configuration: StripeConfiguration(
             secretKey: "sk_test_e2e", apiBase: "\(baseURL)/fake-stripe", timeout: .seconds(5),
             initialRetryDelay: .milliseconds(20)))
+    let workflow = BookingWorkflow(
+        store: try StoreKind.sqlite.makeStore(), provider: provider, links: PublicLinks(base: baseURL), clock: clock)
+    try await workflow.practice.installIfEmpty(try PracticeSetup.demo())
+    _ = try await workflow.accounts.createAdmin(
+        email: RunningService.adminEmail,
+        passwordHash: try await AdminPasswords(cost: 4).hash(RunningService.adminPassword))
     var logger = Logger(label: "e2e")
     logger.logLevel = .warning
-    var configuration = WebConfiguration(publicBaseURL: baseURL, webhookSecrets: [secret], bcryptCost: 4)
+    var configuration = WebConfiguration(webhookSecrets: [secret], bcryptCost: 4)
     if let idleTimeout { configuration.idleTimeout = idleTimeout }
     let app = buildApplication(
-        workflow: workflow, provider: provider, configuration: configuration,
+        workflow: workflow, configuration: configuration, loginThrottle: LoginThrottle(),
         mounts: [
             Mount(
                 addRoutes: { fake.addRoutes(to: $0.group("fake-stripe")) },
                 services: [FakeStripeWebhookDispatcher(fake: fake, pollInterval: .milliseconds(20))])
         ],
-        host: "127.0.0.1", port: port,
-        intervals: BackgroundIntervals(
-            holdExpiry: .milliseconds(100), providerOutbox: .milliseconds(100), reconciliation: .seconds(3600)),
-        logger: logger)
+        services: workflow.backgroundServices(
+            intervals: BackgroundIntervals(
+                holdExpiry: .milliseconds(100), providerOutbox: .milliseconds(100), reconciliation: .seconds(3600))),
+        host: "127.0.0.1", port: port, logger: logger)
     let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
     let running = Task { try await group.run() }
     let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))

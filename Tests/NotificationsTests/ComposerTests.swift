@@ -7,7 +7,8 @@ import Workflow
 
 let branding = EmailBranding(
     businessName: "Cabinet <Martin>", signature: "Kind regards,\nCamille Martin",
-    from: Mailbox(name: "Cabinet Martin", address: "hello@cabinet.example"), publicBaseURL: "https://book.example/")
+    from: Mailbox(name: "Cabinet Martin", address: "hello@cabinet.example"),
+    links: PublicLinks(base: "https://book.example/"))
 
 func sampleBooking(_ service: Service = .chatFirst, state: (inout Booking) -> Void = { _ in }) -> Booking {
     var booking = Booking.sample(client: ClientID(rawValue: "cl_zoe"), service: service)

@@ -129,7 +129,7 @@ struct SMTPTests {
         let worker = EmailOutboxWorker(workflow: practice.workflow, composer: self.composer, transport: transport)
         // Three bookings, each with its "booking received" email, while nothing listens.
         for (index, hour) in [9, 11, 13].enumerated() {
-            _ = try await practice.workflow.book(
+            _ = try await practice.workflow.clients.book(
                 practice.request(
                     at: Instants.utc("2026-12-01T\(hour < 10 ? "0" : "")\(hour):00:00Z"),
                     email: "client\(index)@example.com"))
@@ -149,7 +149,7 @@ struct SMTPTests {
 
         let sink = try await SMTPSink.start(port: port)
         defer { sink.stop() }
-        practice.clock.advance(by: EmailOutboxWorker.backoff(afterAttempt: 1) + 1)
+        practice.clock.advance(by: OutboxDelivery.backoff(afterAttempt: 1) + 1)
         #expect(try await worker.deliverDue() == 3)
         practice.clock.advance(by: 3600)
         #expect(try await worker.deliverDue() == 0)
@@ -177,12 +177,12 @@ struct EmailOutboxWorkerTests {
         let practice = try await TestPractice()
         let mailbox = try DevelopmentMailbox(directory: try TemporaryDirectory.make())
         let worker = EmailOutboxWorker(workflow: practice.workflow, composer: self.composer, transport: mailbox)
-        let receipt = try await practice.workflow.book(
+        let receipt = try await practice.workflow.clients.book(
             ClientBookingRequest(
                 serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, name: "Ana", email: "ana@example.com",
                 timeZone: "America/New_York"))
-        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: receipt.booking))
-        _ = try await practice.workflow.createAdmin(email: "boss@cabinet.example", passwordHash: "x")
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: receipt.booking))
+        _ = try await practice.workflow.accounts.createAdmin(email: "boss@cabinet.example", passwordHash: "x")
         #expect(try await worker.deliverDue() == 3)
         let messages = try await mailbox.messages()
         let subjects = Set(messages.map(\.subject))
@@ -207,7 +207,7 @@ struct EmailOutboxWorkerTests {
             }
         }
         let practice = try await TestPractice()
-        _ = try await practice.workflow.book(practice.request())
+        _ = try await practice.workflow.clients.book(practice.request())
         let temporary = EmailOutboxWorker(
             workflow: practice.workflow, composer: self.composer, transport: Refusing(permanent: false))
         #expect(try await temporary.deliverDue() == 0)

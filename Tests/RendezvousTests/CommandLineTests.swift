@@ -34,12 +34,12 @@ import Workflow
             try Rendezvous.parseAsRoot(["migrate", "--database", path, "--demo"]) as? MigrateCommand)
         try await command.run()
         try await command.run()
-        let workflow = BookingWorkflow(store: try SQLiteBookingStore(path: path))
-        let services = try await workflow.services()
+        let workflow = BookingWorkflow.testing(store: try SQLiteBookingStore(path: path))
+        let services = try await workflow.practice.services()
         #expect(services.map(\.id.rawValue) == ["svc_chat_first", "svc_chat_more", "svc_call_first", "svc_call_more"])
         #expect(Set(services.map(\.category)) == [.chat, .call])
         #expect(Set(services.map(\.kind)) == [.initial, .additionalTime])
-        let schedules = try await workflow.schedules()
+        let schedules = try await workflow.practice.schedules()
         #expect(schedules.count == 1)
         #expect(schedules.first?.bufferMinutes == 60)
     }
@@ -55,7 +55,8 @@ import Workflow
         let command = try #require(
             try Rendezvous.parseAsRoot(["migrate", "--database", database, "--setup", own.path]) as? MigrateCommand)
         try await command.run()
-        let services = try await BookingWorkflow(store: try SQLiteBookingStore(path: database)).services()
+        let services = try await BookingWorkflow.testing(store: try SQLiteBookingStore(path: database)).practice
+            .services()
         #expect(services.count == 2)
         // A missing file and a file that is not a practice document stop with the path and the problem.
         let missing = folder.appendingPathComponent("nowhere.json").path

@@ -42,7 +42,7 @@ import Workflow
     @Test func theSchemaRefusesWhatTheDomainNeverWrites() async throws {
         let path = try self.path()
         let store = try SQLiteBookingStore(path: path)
-        try await BookingWorkflow(store: store).installIfEmpty(.sample())
+        try await BookingWorkflow.testing(store: store).practice.installIfEmpty(.sample())
         let booking = Booking.sample(client: Client.sample().id)
         try await store.write { tx in
             try await tx.insert(Client.sample())
@@ -83,10 +83,9 @@ import Workflow
 
     @Test func aCommittedBookingSurvivesReopening() async throws {
         let path = try self.path()
-        let workflow = BookingWorkflow(
-            store: try SQLiteBookingStore(path: path), clock: ManualClock(Instants.mondayMorning))
-        try await workflow.installIfEmpty(.sample())
-        let receipt = try await workflow.book(
+        let workflow = BookingWorkflow.testing(store: try SQLiteBookingStore(path: path))
+        try await workflow.practice.installIfEmpty(.sample())
+        let receipt = try await workflow.clients.book(
             ClientBookingRequest(
                 serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com"))
         let reopened = try SQLiteBookingStore(path: path)

@@ -20,16 +20,12 @@ import Workflow
 
     static func harness() async throws -> Harness {
         let practice = try await TestPractice(now: Date())
-        _ = try await practice.workflow.createAdmin(
+        _ = try await practice.workflow.accounts.createAdmin(
             email: "admin@practice.example",
             passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery staple"))
-        let provider = StripeClient(
-            configuration: StripeConfiguration(secretKey: "sk_test_unused", apiBase: "http://127.0.0.1:9"))
         let router = buildRouter(
-            workflow: practice.workflow, provider: provider,
-            configuration: WebConfiguration(
-                publicBaseURL: "http://rendezvous.test", webhookSecrets: ["whsec_unit"], maxFailedLogins: 3,
-                bcryptCost: 4))
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle(limit: 3))
         return Harness(practice: practice, app: Application(router: router))
     }
 
@@ -112,7 +108,7 @@ import Workflow
                 #expect(Self.error(response).message?.isEmpty == false, "\(name)")
             }
         }
-        #expect(try await harness.practice.workflow.bookings(matching: BookingFilter()).isEmpty)
+        #expect(try await harness.practice.workflow.admin.bookings(matching: BookingFilter()).isEmpty)
     }
 
     @Test func slotsNeedValidDatesAndZones() async throws {
@@ -197,7 +193,7 @@ import Workflow
     @Test func illegalTransitionsAre409NamingTheState() async throws {
         let harness = try await Self.harness()
         let start = Date().addingTimeInterval(3 * 86_400)
-        let receipt = try await harness.practice.workflow.createByHand(
+        let receipt = try await harness.practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: .new(name: "Léa", email: "lea@example.com", phone: nil), serviceIDs: [Service.chatFirst.id],
                 start: start),

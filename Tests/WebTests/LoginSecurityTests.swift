@@ -24,17 +24,13 @@ import Workflow
 
     static func harness(limit: Int = 5, cost: UInt8 = 4, mail: MailSetup? = nil) async throws -> Harness {
         let practice = try await TestPractice(now: Date())
-        _ = try await practice.workflow.createAdmin(
+        _ = try await practice.workflow.accounts.createAdmin(
             email: Self.email, passwordHash: try await AdminPasswords(cost: cost).hash(Self.password))
-        var configuration = WebConfiguration(
-            publicBaseURL: "http://rendezvous.test", webhookSecrets: ["whsec_unit"], maxFailedLogins: limit,
-            bcryptCost: cost)
+        var configuration = WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: cost)
         configuration.trustForwardedFor = true
         let router = buildRouter(
-            workflow: practice.workflow,
-            provider: StripeClient(
-                configuration: StripeConfiguration(secretKey: "sk_test_x", apiBase: "http://127.0.0.1:9")),
-            configuration: configuration, mail: mail)
+            workflow: practice.workflow, configuration: configuration, loginThrottle: LoginThrottle(limit: limit),
+            mail: mail)
         return Harness(practice: practice, app: Application(router: router))
     }
 
@@ -185,7 +181,7 @@ import Workflow
         let directory = try TemporaryDirectory.make()
         let branding = EmailBranding(
             businessName: "Practice", signature: "", from: Mailbox(address: "no-reply@practice.example"),
-            publicBaseURL: "http://rendezvous.test")
+            links: TestPractice.links)
         let mail = try MailSetup.developmentMailbox(
             directory: directory, branding: branding, access: MailboxAccess(key: "the-secret-mailbox-key"))
         let harness = try await Self.harness(mail: mail)

@@ -16,7 +16,7 @@ import Workflow
     @Test func byDefaultAHandMadeBookingWaitsForPaymentByLinkFor48Hours() async throws {
         let practice = try await TestPractice()
         // A session three days ahead: the whole window fits before it (HoldDeadlineTests covers nearer ones).
-        let receipt = try await practice.workflow.createByHand(
+        let receipt = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: self.newClient(), serviceIDs: [Service.callFirst.id],
                 start: Instants.utc("2026-12-03T09:00:00Z")),
@@ -32,17 +32,17 @@ import Workflow
         let history = try await practice.workflow.history(of: booking.id)
         #expect(history.first?.actor == .admin(self.adminID))
         // Paid: it waits for approval, as a client booking does.
-        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
         #expect(try await practice.workflow.booking(booking.id).state == .awaitingApproval)
     }
 
     @Test func aKnownClientGetsNoAccountEmailAndALinkWorksOnce() async throws {
         let practice = try await TestPractice()
-        let first = try await practice.workflow.createByHand(
+        let first = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen),
             by: self.adminID)
-        let second = try await practice.workflow.createByHand(
+        let second = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: .existing(first.client.id), serviceIDs: [Service.chatFirst.id],
                 start: Instants.tuesdayTen.addingTimeInterval(3 * 3600)),
@@ -50,13 +50,13 @@ import Workflow
         let effects = try await practice.store.read { try await $0.outbox(of: second.booking.id) }.map(\.effect)
         #expect(!effects.contains(.emailClient(.accountInvitation)))
 
-        let key = try await practice.workflow.linkSigningKey()
+        let key = try await practice.workflow.accounts.linkSigningKey()
         #expect(key.count >= 52)
-        #expect(try await practice.workflow.linkSigningKey() == key)
-        #expect(try await practice.workflow.redeemOnce(linkNonce: "msg_1"))
-        #expect(try await !practice.workflow.redeemOnce(linkNonce: "msg_1"))
-        #expect(try await practice.workflow.redeemOnce(linkNonce: "msg_2"))
-        let area = try await practice.workflow.clientArea(first.client.id)
+        #expect(try await practice.workflow.accounts.linkSigningKey() == key)
+        #expect(try await practice.workflow.accounts.redeemOnce(linkNonce: "msg_1"))
+        #expect(try await !practice.workflow.accounts.redeemOnce(linkNonce: "msg_1"))
+        #expect(try await practice.workflow.accounts.redeemOnce(linkNonce: "msg_2"))
+        let area = try await practice.workflow.clients.clientArea(first.client.id)
         #expect(area.bookings.map(\.id) == [second.booking.id, first.booking.id])
     }
 
@@ -77,7 +77,7 @@ import Workflow
         state: BookingState, paymentStatus: PaymentStatus
     ) async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.createByHand(
+        let booking = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen,
                 confirmation: confirmation,
@@ -92,13 +92,13 @@ import Workflow
 
     @Test func askingTheClientToConfirmThenPay() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.createByHand(
+        let booking = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen,
                 confirmation: .askClient),
             by: self.adminID
         ).booking
-        let confirmed = try await practice.workflow.confirmByClient(token: booking.accessToken)
+        let confirmed = try await practice.workflow.clients.confirmByClient(token: booking.accessToken)
         #expect(confirmed.state == .awaitingPayment)
         let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
         #expect(
@@ -109,13 +109,14 @@ import Workflow
 
     @Test func notNotifyingTheClientWritesNoClientEmail() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.createByHand(
+        let booking = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: self.newClient(), serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen,
                 payment: .offline, notifyClient: false),
             by: self.adminID
         ).booking
-        _ = try await practice.workflow.approve(booking.id, AdminDecision(admin: self.adminID, notifyClient: false))
+        _ = try await practice.workflow.admin.approve(
+            booking.id, AdminDecision(admin: self.adminID, notifyClient: false))
         let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
         // The admin made it paid and approved it: nobody needs an email.
         #expect(effects.isEmpty)
@@ -123,20 +124,20 @@ import Workflow
 
     @Test func anExistingClientIsReusedByIdOrEmail() async throws {
         let practice = try await TestPractice()
-        let zoe = try await practice.workflow.book(practice.request()).client
-        let byID = try await practice.workflow.createByHand(
+        let zoe = try await practice.workflow.clients.book(practice.request()).client
+        let byID = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: .existing(zoe.id), serviceIDs: [Service.callFirst.id],
                 start: Instants.utc("2026-12-02T09:00:00Z")), by: self.adminID)
         #expect(byID.client.id == zoe.id)
-        let byEmail = try await practice.workflow.createByHand(
+        let byEmail = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: self.newClient("ZOE@example.com"), serviceIDs: [Service.callFirst.id],
                 start: Instants.utc("2026-12-03T09:00:00Z")),
             by: self.adminID)
         #expect(byEmail.client.id == zoe.id)
         await #expect(throws: BookingError.notFound(what: "client")) {
-            try await practice.workflow.createByHand(
+            try await practice.workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: .existing(ClientID(rawValue: "cl_nobody")), serviceIDs: [Service.callFirst.id],
                     start: Instants.tuesdayTen), by: self.adminID)
@@ -146,12 +147,12 @@ import Workflow
     @Test func anEligibilityOverrideNeedsAReasonAndIsRecorded() async throws {
         let practice = try await TestPractice()
         await #expect {
-            try await practice.workflow.createByHand(
+            try await practice.workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: self.newClient(), serviceIDs: [Service.chatMore.id], start: Instants.tuesdayTen),
                 by: self.adminID)
         } throws: { ($0 as? BookingError)?.code == "not_eligible" }
-        let booking = try await practice.workflow.createByHand(
+        let booking = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: self.newClient(), serviceIDs: [Service.chatMore.id], start: Instants.tuesdayTen,
                 eligibilityOverrideReason: "First session held at the previous practice"),
@@ -164,14 +165,14 @@ import Workflow
     @Test func adminsMayBookOutsideHoursButNeverDoubleBook() async throws {
         let practice = try await TestPractice()
         // Saturday morning: outside the schedule, allowed by hand.
-        let saturday = try await practice.workflow.createByHand(
+        let saturday = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: self.newClient(), serviceIDs: [Service.chatFirst.id],
                 start: Instants.utc("2026-12-05T09:00:00Z")), by: self.adminID)
         #expect(saturday.booking.state == .awaitingPayment)
-        _ = try await practice.workflow.book(practice.request())
+        _ = try await practice.workflow.clients.book(practice.request())
         await #expect(throws: BookingError.slotTaken) {
-            try await practice.workflow.createByHand(
+            try await practice.workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: self.newClient("max@example.com"), serviceIDs: [Service.chatFirst.id],
                     start: Instants.tuesdayTen.addingTimeInterval(30 * 60)),
@@ -181,25 +182,25 @@ import Workflow
 
     @Test func approvingAnUnpaidBookingIsAnIllegalTransitionNamingTheState() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
         await #expect(throws: BookingError.illegalTransition(from: .awaitingPayment, event: .approved)) {
-            try await practice.workflow.approve(booking.id, self.decision)
+            try await practice.workflow.admin.approve(booking.id, self.decision)
         }
         await #expect(throws: BookingError.notFound(what: "booking")) {
-            try await practice.workflow.approve(BookingID(rawValue: "bk_nope"), self.decision)
+            try await practice.workflow.admin.approve(BookingID(rawValue: "bk_nope"), self.decision)
         }
         #expect(try await practice.workflow.history(of: booking.id).count == 1)
     }
 
     @Test func reschedulingMovesTheBookingOnTheSameStaffAndRaisesItsSequence() async throws {
         let practice = try await TestPractice(setup: .sample(staff: [.camille, .noor]))
-        let booking = try await practice.workflow.book(practice.request()).booking
-        let other = try await practice.workflow.book(
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        let other = try await practice.workflow.clients.book(
             practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600), email: "max@example.com")
         ).booking
         #expect(other.staffID == booking.staffID)
         let newStart = Instants.utc("2026-12-02T13:00:00Z")
-        let moved = try await practice.workflow.reschedule(
+        let moved = try await practice.workflow.admin.reschedule(
             booking.id, to: newStart, AdminDecision(admin: self.adminID, note: "Client asked"))
         #expect(moved.start == newStart)
         #expect(moved.end == newStart.addingTimeInterval(45 * 60))
@@ -211,30 +212,30 @@ import Workflow
         #expect(last.reason?.contains("Client asked") == true)
         // Onto the other booking (same staff member): refused, even though another staff member is free.
         await #expect(throws: BookingError.slotTaken) {
-            try await practice.workflow.reschedule(booking.id, to: other.start, self.decision)
+            try await practice.workflow.admin.reschedule(booking.id, to: other.start, self.decision)
         }
         #expect(try await practice.workflow.booking(booking.id).start == newStart)
     }
 
     @Test func completionAndNoShowComeOnlyAfterTheStart() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
-        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
-        _ = try await practice.workflow.approve(booking.id, self.decision)
-        await #expect { try await practice.workflow.complete(booking.id, self.decision) } throws: {
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
+        _ = try await practice.workflow.admin.approve(booking.id, self.decision)
+        await #expect { try await practice.workflow.admin.complete(booking.id, self.decision) } throws: {
             ($0 as? BookingError)?.code == "not_allowed_now"
         }
-        await #expect { try await practice.workflow.markNoShow(booking.id, self.decision) } throws: {
+        await #expect { try await practice.workflow.admin.markNoShow(booking.id, self.decision) } throws: {
             ($0 as? BookingError)?.code == "not_allowed_now"
         }
         practice.clock.set(booking.start.addingTimeInterval(60))
-        #expect(try await practice.workflow.markNoShow(booking.id, self.decision).state == .noShow)
+        #expect(try await practice.workflow.admin.markNoShow(booking.id, self.decision).state == .noShow)
     }
 
     @Test func markingPaidOfflineSettlesTheBooking() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
-        let paid = try await practice.workflow.markPaidOffline(
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        let paid = try await practice.workflow.admin.markPaidOffline(
             booking.id, AdminDecision(admin: self.adminID, note: "Cash"))
         #expect(paid.state == .awaitingApproval)
         #expect(paid.payment.status == .paid)
@@ -243,12 +244,12 @@ import Workflow
 
     @Test func onlyClosedBookingsAreArchived() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
-        await #expect { try await practice.workflow.archive(booking.id, by: self.adminID) } throws: {
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        await #expect { try await practice.workflow.admin.archive(booking.id, by: self.adminID) } throws: {
             ($0 as? BookingError)?.code == "not_allowed_now"
         }
-        _ = try await practice.workflow.cancel(booking.id, self.decision)
-        let archived = try await practice.workflow.archive(booking.id, by: self.adminID)
+        _ = try await practice.workflow.admin.cancel(booking.id, self.decision)
+        let archived = try await practice.workflow.admin.archive(booking.id, by: self.adminID)
         #expect(archived.archivedAt == Instants.mondayMorning)
         let active = try await practice.store.read { try await $0.bookings(matching: BookingFilter()) }
         let inArchive = try await practice.store.read {
@@ -262,13 +263,13 @@ import Workflow
 
     @Test func bannedClientsBookingsShowUnderTheBannedView() async throws {
         let practice = try await TestPractice()
-        let receipt = try await practice.workflow.book(practice.request())
-        _ = try await practice.workflow.ban(receipt.client.id, by: self.adminID)
+        let receipt = try await practice.workflow.clients.book(practice.request())
+        _ = try await practice.workflow.admin.ban(receipt.client.id, by: self.adminID)
         #expect(
             try await practice.store.read { try await $0.bookings(matching: BookingFilter(view: .banned)) }.map(\.id)
                 == [receipt.booking.id])
         await #expect(throws: BookingError.clientBanned) {
-            try await practice.workflow.createByHand(
+            try await practice.workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: .existing(receipt.client.id), serviceIDs: [Service.chatFirst.id],
                     start: Instants.utc("2026-12-02T09:00:00Z")),

@@ -11,7 +11,7 @@ import Workflow
         // Given a practice on Monday morning
         let practice = try await TestPractice(kind: kind)
         // When Zoë books a first chat on Tuesday at 10:00
-        let receipt = try await practice.workflow.book(practice.request())
+        let receipt = try await practice.workflow.clients.book(practice.request())
         // Then the booking waits for payment, holding its slot for the client payment window
         let booking = receipt.booking
         #expect(booking.state == .awaitingPayment)
@@ -32,7 +32,7 @@ import Workflow
         let outbox = try await practice.store.read { try await $0.outbox(of: booking.id) }
         #expect(outbox.map(\.effect) == [.emailClient(.bookingReceived)])
         // And the slot is gone from the list
-        let slots = try await practice.workflow.availableSlots(
+        let slots = try await practice.workflow.clients.availableSlots(
             serviceIDs: [Service.chatFirst.id],
             dates: try DateRange(first: LocalDate(iso: "2026-12-01")!, last: LocalDate(iso: "2026-12-01")!),
             timeZone: "Europe/Paris")
@@ -42,9 +42,9 @@ import Workflow
 
     @Test func aPaidBookingWaitsForApprovalThenIsApproved() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
         // When the provider reports the payment
-        let outcome = try await practice.workflow.applyPaymentEvent(
+        let outcome = try await practice.workflow.payments.applyPaymentEvent(
             practice.paidEvent(for: booking, eventID: "evt_paid"))
         #expect(outcome == .applied(booking.id, from: .awaitingPayment, to: .awaitingApproval))
         let paid = try await practice.workflow.booking(booking.id)
@@ -52,7 +52,7 @@ import Workflow
         #expect(paid.payment.status == .paid)
         #expect(paid.holdUntil == nil)
         // And an admin approves
-        let approved = try await practice.workflow.approve(
+        let approved = try await practice.workflow.admin.approve(
             booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1"), note: "See you"))
         #expect(approved.state == .approved)
         let history = try await practice.workflow.history(of: booking.id)
@@ -69,13 +69,13 @@ import Workflow
 
     @Test func anIdempotencyKeyReturnsTheSameBooking() async throws {
         let practice = try await TestPractice()
-        let first = try await practice.workflow.book(practice.request(), idempotencyKey: "key-1")
-        let again = try await practice.workflow.book(practice.request(), idempotencyKey: "key-1")
+        let first = try await practice.workflow.clients.book(practice.request(), idempotencyKey: "key-1")
+        let again = try await practice.workflow.clients.book(practice.request(), idempotencyKey: "key-1")
         #expect(!first.replayed)
         #expect(again.replayed)
         #expect(again.booking == first.booking)
         await #expect(throws: BookingError.idempotencyKeyReused) {
-            try await practice.workflow.book(
+            try await practice.workflow.clients.book(
                 practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600)), idempotencyKey: "key-1")
         }
     }
@@ -84,21 +84,21 @@ import Workflow
         let practice = try await TestPractice()
         var request = practice.request()
         request.timeZone = "Asia/Tokyo"
-        let first = try await practice.workflow.book(request, idempotencyKey: "tz-1")
+        let first = try await practice.workflow.clients.book(request, idempotencyKey: "tz-1")
         #expect(first.client.timeZone == "Asia/Tokyo")
         #expect(try await practice.workflow.timeZones(of: first.booking) == ("Europe/Paris", "Asia/Tokyo"))
         // The same key with another zone is another request.
         request.timeZone = "America/New_York"
         await #expect(throws: BookingError.idempotencyKeyReused) {
-            try await practice.workflow.book(request, idempotencyKey: "tz-1")
+            try await practice.workflow.clients.book(request, idempotencyKey: "tz-1")
         }
         // Someone booking with the same email cannot change the zone the client chose.
         var later = practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600))
         later.timeZone = "America/New_York"
-        let second = try await practice.workflow.book(later)
+        let second = try await practice.workflow.clients.book(later)
         #expect(second.client.timeZone == "Asia/Tokyo")
         // A client without a zone reads the practice's.
-        let other = try await practice.workflow.book(
+        let other = try await practice.workflow.clients.book(
             practice.request(at: Instants.tuesdayTen.addingTimeInterval(6 * 3600), email: "max@example.com"))
         #expect(other.client.timeZone == nil)
         #expect(try await practice.workflow.timeZones(of: other.booking) == ("Europe/Paris", "Europe/Paris"))
@@ -106,16 +106,16 @@ import Workflow
 
     @Test func aTakenSlotIsRefusedAndSoIsItsBuffer() async throws {
         let practice = try await TestPractice()
-        _ = try await practice.workflow.book(practice.request())
+        _ = try await practice.workflow.clients.book(practice.request())
         await #expect(throws: BookingError.slotTaken) {
-            try await practice.workflow.book(practice.request(email: "max@example.com"))
+            try await practice.workflow.clients.book(practice.request(email: "max@example.com"))
         }
         // 10:45 + a one-hour buffer: 11:30 is still too close.
         await #expect(throws: BookingError.slotTaken) {
-            try await practice.workflow.book(
+            try await practice.workflow.clients.book(
                 practice.request(at: Instants.tuesdayTen.addingTimeInterval(90 * 60), email: "max@example.com"))
         }
-        _ = try await practice.workflow.book(
+        _ = try await practice.workflow.clients.book(
             practice.request(at: Instants.tuesdayTen.addingTimeInterval(105 * 60), email: "max@example.com"))
     }
 
@@ -127,7 +127,7 @@ import Workflow
     func aTimeOutsideTheScheduleIsUnavailable(start: Date) async throws {
         let practice = try await TestPractice()
         await #expect {
-            try await practice.workflow.book(practice.request(at: start))
+            try await practice.workflow.clients.book(practice.request(at: start))
         } throws: { ($0 as? BookingError)?.code == "slot_unavailable" }
     }
 
@@ -135,60 +135,65 @@ import Workflow
         let practice = try await TestPractice()
         // 30 minutes ahead: under the 60-minute lead time. (Monday 08:30 Paris: also before opening.)
         await #expect {
-            try await practice.workflow.book(practice.request(at: Instants.mondayMorning.addingTimeInterval(30 * 60)))
+            try await practice.workflow.clients.book(
+                practice.request(at: Instants.mondayMorning.addingTimeInterval(30 * 60)))
         } throws: { ($0 as? BookingError)?.code == "outside_booking_window" }
         await #expect {
-            try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(120 * 86_400)))
+            try await practice.workflow.clients.book(
+                practice.request(at: Instants.tuesdayTen.addingTimeInterval(120 * 86_400)))
         } throws: { ($0 as? BookingError)?.code == "outside_booking_window" }
     }
 
     @Test func additionalTimeNeedsACompletedFirstSession() async throws {
         let practice = try await TestPractice()
-        await #expect { try await practice.workflow.book(practice.request([.chatMore])) } throws: {
+        await #expect { try await practice.workflow.clients.book(practice.request([.chatMore])) } throws: {
             ($0 as? BookingError)?.code == "not_eligible"
         }
         // Given a first chat, paid, approved and completed
-        let first = try await practice.workflow.book(practice.request()).booking
-        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: first))
+        let first = try await practice.workflow.clients.book(practice.request()).booking
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: first))
         let admin = AdminDecision(admin: AdminID(rawValue: "adm_1"))
-        _ = try await practice.workflow.approve(first.id, admin)
+        _ = try await practice.workflow.admin.approve(first.id, admin)
         practice.clock.set(first.end.addingTimeInterval(60))
-        _ = try await practice.workflow.complete(first.id, admin)
+        _ = try await practice.workflow.admin.complete(first.id, admin)
         // Then additional chat time can be booked, and additional call time still cannot
-        let more = try await practice.workflow.book(
+        let more = try await practice.workflow.clients.book(
             practice.request([.chatMore], at: Instants.utc("2026-12-03T09:00:00Z")))
         #expect(more.booking.state == .awaitingPayment)
         await #expect {
-            try await practice.workflow.book(practice.request([.callMore], at: Instants.utc("2026-12-04T09:00:00Z")))
+            try await practice.workflow.clients.book(
+                practice.request([.callMore], at: Instants.utc("2026-12-04T09:00:00Z")))
         } throws: { ($0 as? BookingError)?.code == "not_eligible" }
     }
 
     @Test func bannedClientsCannotBook() async throws {
         let practice = try await TestPractice()
-        let client = try await practice.workflow.book(practice.request()).client
-        _ = try await practice.workflow.ban(client.id, by: AdminID(rawValue: "adm_1"))
+        let client = try await practice.workflow.clients.book(practice.request()).client
+        _ = try await practice.workflow.admin.ban(client.id, by: AdminID(rawValue: "adm_1"))
         await #expect(throws: BookingError.clientBanned) {
-            try await practice.workflow.book(practice.request(at: Instants.utc("2026-12-02T09:00:00Z")))
+            try await practice.workflow.clients.book(practice.request(at: Instants.utc("2026-12-02T09:00:00Z")))
         }
-        _ = try await practice.workflow.unban(client.id, by: AdminID(rawValue: "adm_1"))
-        _ = try await practice.workflow.book(practice.request(at: Instants.utc("2026-12-02T09:00:00Z")))
+        _ = try await practice.workflow.admin.unban(client.id, by: AdminID(rawValue: "adm_1"))
+        _ = try await practice.workflow.clients.book(practice.request(at: Instants.utc("2026-12-02T09:00:00Z")))
     }
 
     @Test func rulesCanLimitWhoMayBook() async throws {
         var rules = BookingRules.standard
         rules.allowedEmailPattern = "*@example.com"
         let practice = try await TestPractice(setup: .sample(rules: rules))
-        await #expect { try await practice.workflow.book(practice.request(email: "zoe@elsewhere.org")) } throws: {
+        await #expect {
+            try await practice.workflow.clients.book(practice.request(email: "zoe@elsewhere.org"))
+        } throws: {
             ($0 as? BookingError)?.code == "client_not_allowed"
         }
-        _ = try await practice.workflow.book(practice.request(email: "zoe@example.com"))
+        _ = try await practice.workflow.clients.book(practice.request(email: "zoe@example.com"))
         rules.onlyExistingClients = true
-        try await practice.workflow.saveRules(rules)
+        try await practice.workflow.practice.saveRules(rules)
         await #expect {
-            try await practice.workflow.book(
+            try await practice.workflow.clients.book(
                 practice.request(at: Instants.utc("2026-12-02T09:00:00Z"), email: "new@example.com"))
         } throws: { ($0 as? BookingError)?.code == "client_not_allowed" }
-        _ = try await practice.workflow.book(
+        _ = try await practice.workflow.clients.book(
             practice.request(at: Instants.utc("2026-12-02T09:00:00Z"), email: "zoe@example.com"))
     }
 
@@ -197,17 +202,21 @@ import Workflow
         rules.maxBookingsPerClientPerDay = 1
         rules.maxBookingsPerClientPerWeek = 2
         let practice = try await TestPractice(setup: .sample(rules: rules))
-        _ = try await practice.workflow.book(practice.request())
+        _ = try await practice.workflow.clients.book(practice.request())
         await #expect {
-            try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600)))
+            try await practice.workflow.clients.book(
+                practice.request(at: Instants.tuesdayTen.addingTimeInterval(3 * 3600)))
         } throws: { ($0 as? BookingError)?.code == "client_limit_reached" }
-        _ = try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(86_400)))
+        _ = try await practice.workflow.clients.book(
+            practice.request(at: Instants.tuesdayTen.addingTimeInterval(86_400)))
         await #expect {
-            try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(2 * 86_400)))
+            try await practice.workflow.clients.book(
+                practice.request(at: Instants.tuesdayTen.addingTimeInterval(2 * 86_400)))
         } throws: { ($0 as? BookingError)?.code == "client_limit_reached" }
         // The next week is free again; another client is not affected.
-        _ = try await practice.workflow.book(practice.request(at: Instants.tuesdayTen.addingTimeInterval(7 * 86_400)))
-        _ = try await practice.workflow.book(
+        _ = try await practice.workflow.clients.book(
+            practice.request(at: Instants.tuesdayTen.addingTimeInterval(7 * 86_400)))
+        _ = try await practice.workflow.clients.book(
             practice.request(at: Instants.tuesdayTen.addingTimeInterval(2 * 86_400), email: "max@example.com"))
     }
 
@@ -228,7 +237,7 @@ import Workflow
                 timeZone: "Mars/Olympus"),
         ]
         for request in bad {
-            await #expect { try await practice.workflow.book(request) } throws: {
+            await #expect { try await practice.workflow.clients.book(request) } throws: {
                 ($0 as? BookingError)?.code == "invalid_field"
             }
         }
@@ -245,8 +254,10 @@ import Workflow
                 group.addTask {
                     do {
                         return .success(
-                            try await practice.workflow.book(practice.request(email: "racer\(index)@example.com"))
-                                .booking.id)
+                            try await practice.workflow.clients.book(
+                                practice.request(email: "racer\(index)@example.com")
+                            )
+                            .booking.id)
                     } catch {
                         return .failure(error)
                     }
@@ -270,35 +281,36 @@ import Workflow
 
     @Test func aBookingKeepsTheRulesItWasMadeWith() async throws {
         let practice = try await TestPractice()
-        let before = try await practice.workflow.book(practice.request()).booking
+        let before = try await practice.workflow.clients.book(practice.request()).booking
         var rules = BookingRules.standard
         rules.approvalMode = .automatic
         rules.clientPaymentWindowMinutes = 60
-        try await practice.workflow.saveRules(rules)
-        let after = try await practice.workflow.book(practice.request(at: Instants.utc("2026-12-02T09:00:00Z"))).booking
+        try await practice.workflow.practice.saveRules(rules)
+        let after = try await practice.workflow.clients.book(practice.request(at: Instants.utc("2026-12-02T09:00:00Z")))
+            .booking
         #expect(before.rules == .standard)
         #expect(after.rules == rules)
         #expect(after.holdUntil == Instants.mondayMorning.addingTimeInterval(3600))
         // Paying the old booking still waits for an admin; the new one is approved at once.
-        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: before))
-        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: after))
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: before))
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: after))
         #expect(try await practice.workflow.booking(before.id).state == .awaitingApproval)
         #expect(try await practice.workflow.booking(after.id).state == .approved)
     }
 
     @Test func aClientCancelsWithinTheNoticeAndIsRefunded() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
-        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
-        _ = try await practice.workflow.approve(booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1")))
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
+        _ = try await practice.workflow.admin.approve(booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1")))
         // Less than 24 hours before: refused.
         practice.clock.set(Instants.tuesdayTen.addingTimeInterval(-3600))
-        await #expect { try await practice.workflow.cancelByClient(token: booking.accessToken) } throws: {
+        await #expect { try await practice.workflow.clients.cancelByClient(token: booking.accessToken) } throws: {
             ($0 as? BookingError)?.code == "not_allowed_now"
         }
         // A day before: canceled and refunded.
         practice.clock.set(Instants.mondayMorning)
-        let canceled = try await practice.workflow.cancelByClient(token: booking.accessToken, reason: "Sick")
+        let canceled = try await practice.workflow.clients.cancelByClient(token: booking.accessToken, reason: "Sick")
         #expect(canceled.state == .canceled)
         #expect(canceled.payment.status == .refundPending)
         let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
@@ -312,6 +324,6 @@ import Workflow
                 }
             })
         // The slot is free again.
-        _ = try await practice.workflow.book(practice.request(email: "max@example.com"))
+        _ = try await practice.workflow.clients.book(practice.request(email: "max@example.com"))
     }
 }

@@ -17,7 +17,7 @@ import Workflow
         rules.clientPaymentWindowMinutes = 120
         let practice = try await TestPractice(setup: .sample(rules: rules))
         // When the client books the 09:00 slot at 08:00,
-        let booking = try await practice.workflow.book(practice.request(at: self.nineParis)).booking
+        let booking = try await practice.workflow.clients.book(practice.request(at: self.nineParis)).booking
         // Then the hold ends at 09:00, not at 10:00.
         #expect(booking.holdUntil == self.nineParis)
         try await self.lapses(booking, practice, at: self.nineParis)
@@ -25,7 +25,7 @@ import Workflow
 
     @Test func anAdminHoldOfTwoDaysEndsAtTheStartOfASessionInTwoHours() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.createByHand(
+        let booking = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: .new(name: "Léa Moreau", email: "lea@example.com", phone: nil),
                 serviceIDs: [Service.callFirst.id], start: self.tenParis),
@@ -37,30 +37,31 @@ import Workflow
 
     @Test func aHoldFarFromTheStartKeepsItsWholeWindow() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request(at: Instants.tuesdayTen)).booking
+        let booking = try await practice.workflow.clients.book(practice.request(at: Instants.tuesdayTen)).booking
         #expect(booking.holdUntil == Instants.mondayMorning.addingTimeInterval(30 * 60))
     }
 
     @Test func reschedulingEarlierBringsTheHoldBackToTheNewStart() async throws {
         let practice = try await TestPractice()
         let admin = AdminID(rawValue: "adm_1")
-        let made = try await practice.workflow.createByHand(
+        let made = try await practice.workflow.admin.createByHand(
             AdminBookingRequest(
                 client: .new(name: "Léa Moreau", email: "lea@example.com", phone: nil),
                 serviceIDs: [Service.callFirst.id], start: Instants.utc("2026-12-03T09:00:00Z")),
             by: admin
         ).booking
         #expect(made.holdUntil == Instants.mondayMorning.addingTimeInterval(48 * 3600))
-        let moved = try await practice.workflow.reschedule(made.id, to: self.tenParis, AdminDecision(admin: admin))
+        let moved = try await practice.workflow.admin.reschedule(
+            made.id, to: self.tenParis, AdminDecision(admin: admin))
         #expect(moved.holdUntil == self.tenParis)
     }
 
     /// Unpaid at its start, the booking lapses like any other: expired, its slot free, the client told.
     func lapses(_ booking: Booking, _ practice: TestPractice, at start: Date) async throws {
         practice.clock.set(start.addingTimeInterval(-1))
-        #expect(try await practice.workflow.expireLapsedHolds().isEmpty)
+        #expect(try await practice.workflow.holds.expireLapsedHolds().isEmpty)
         practice.clock.set(start)
-        #expect(try await practice.workflow.expireLapsedHolds() == [booking.id])
+        #expect(try await practice.workflow.holds.expireLapsedHolds() == [booking.id])
         #expect(try await practice.workflow.booking(booking.id).state == .expired)
         let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
         #expect(effects.contains(.emailClient(.paymentLapsed)))

@@ -15,10 +15,10 @@ import Workflow
 
     @Test func theLinkKeyAndOutboxMessageIDsComeFromThePort() async throws {
         let store = try StoreKind.sqlite.makeStore()
-        let workflow = BookingWorkflow(store: store, clock: ManualClock(Instants.mondayMorning), ids: RecognisableIDs())
-        try await workflow.installIfEmpty(.sample())
-        #expect(try await workflow.linkSigningKey() == String(repeating: "k", count: 52))
-        let booking = try await workflow.book(
+        let workflow = BookingWorkflow.testing(store: store, ids: RecognisableIDs())
+        try await workflow.practice.installIfEmpty(.sample())
+        #expect(try await workflow.accounts.linkSigningKey() == String(repeating: "k", count: 52))
+        let booking = try await workflow.clients.book(
             ClientBookingRequest(
                 serviceIDs: [Service.chatFirst.id], start: Instants.tuesdayTen, name: "Zoë", email: "zoe@example.com")
         ).booking

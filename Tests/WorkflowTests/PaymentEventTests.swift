@@ -10,15 +10,16 @@ import Workflow
 
     @Test func aDuplicateEventIsAcknowledgedAndAppliedOnce() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
         let event = practice.paidEvent(for: booking, eventID: "evt_once")
         #expect(
-            try await practice.workflow.applyPaymentEvent(event)
+            try await practice.workflow.payments.applyPaymentEvent(event)
                 == .applied(booking.id, from: .awaitingPayment, to: .awaitingApproval))
-        #expect(try await practice.workflow.applyPaymentEvent(event) == .duplicate)
+        #expect(try await practice.workflow.payments.applyPaymentEvent(event) == .duplicate)
         // The same payment under another event id (checkout.session.completed then async_payment_succeeded).
         #expect(
-            try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking, eventID: "evt_other"))
+            try await practice.workflow.payments.applyPaymentEvent(
+                practice.paidEvent(for: booking, eventID: "evt_other"))
                 == .ignored(reason: "already applied"))
         let history = try await practice.workflow.history(of: booking.id)
         #expect(history.filter { $0.event == "paymentSucceeded" }.count == 1)
@@ -26,10 +27,10 @@ import Workflow
 
     @Test func tenConcurrentDeliveriesOfOneEventApplyItOnce() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
         let event = practice.paidEvent(for: booking, eventID: "evt_storm")
         let outcomes = try await withThrowingTaskGroup(of: PaymentEventOutcome.self) { group in
-            for _ in 0..<10 { group.addTask { try await practice.workflow.applyPaymentEvent(event) } }
+            for _ in 0..<10 { group.addTask { try await practice.workflow.payments.applyPaymentEvent(event) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 == .duplicate }.count == 9)
@@ -39,8 +40,8 @@ import Workflow
 
     @Test func aWrongAmountIsFlaggedAndNotMarkedPaid() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
-        let outcome = try await practice.workflow.applyPaymentEvent(
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        let outcome = try await practice.workflow.payments.applyPaymentEvent(
             practice.paidEvent(for: booking, amount: Money(minorUnits: 100, currency: .eur)))
         #expect(outcome == .applied(booking.id, from: .awaitingPayment, to: .awaitingPayment))
         let flagged = try await practice.workflow.booking(booking.id)
@@ -52,25 +53,25 @@ import Workflow
 
     @Test func aLatePaymentRetakesItsSlotWhenStillFree() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
         practice.clock.advance(by: 31 * 60)
-        #expect(try await practice.workflow.expireLapsedHolds() == [booking.id])
+        #expect(try await practice.workflow.holds.expireLapsedHolds() == [booking.id])
         #expect(try await practice.workflow.booking(booking.id).state == .expired)
-        let outcome = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
+        let outcome = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
         #expect(outcome == .applied(booking.id, from: .expired, to: .awaitingApproval))
         // The slot is taken again.
         await #expect(throws: BookingError.slotTaken) {
-            try await practice.workflow.book(practice.request(email: "max@example.com"))
+            try await practice.workflow.clients.book(practice.request(email: "max@example.com"))
         }
     }
 
     @Test func aLatePaymentWhoseSlotIsGoneIsRefunded() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
         practice.clock.advance(by: 31 * 60)
         // The hold lapsed and, before any expiry job ran, Max booked the same time.
-        let max = try await practice.workflow.book(practice.request(email: "max@example.com")).booking
-        let outcome = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
+        let max = try await practice.workflow.clients.book(practice.request(email: "max@example.com")).booking
+        let outcome = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
         #expect(outcome == .applied(booking.id, from: .expired, to: .expired))
         let late = try await practice.workflow.booking(booking.id)
         #expect(late.payment.status == .refundPending)
@@ -89,18 +90,18 @@ import Workflow
         let event = PaymentEvent(
             id: "evt_x", type: "checkout.session.completed", bookingID: BookingID(rawValue: "bk_unknown"),
             kind: .succeeded(PaymentReceipt(amount: Money(minorUnits: 1, currency: .eur))))
-        #expect(try await practice.workflow.applyPaymentEvent(event) == .unknownBooking)
-        #expect(try await practice.workflow.applyPaymentEvent(event) == .duplicate)
+        #expect(try await practice.workflow.payments.applyPaymentEvent(event) == .unknownBooking)
+        #expect(try await practice.workflow.payments.applyPaymentEvent(event) == .duplicate)
     }
 
     @Test func anEventTheStateCannotTakeIsKeptInTheHistoryAndAcknowledged() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
-        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
         let failed = PaymentEvent(
             id: "evt_failed", type: "checkout.session.async_payment_failed", bookingID: booking.id,
             kind: .failed(reason: "late failure"))
-        guard case .ignored = try await practice.workflow.applyPaymentEvent(failed) else {
+        guard case .ignored = try await practice.workflow.payments.applyPaymentEvent(failed) else {
             Issue.record("expected the event to be ignored")
             return
         }
@@ -112,9 +113,9 @@ import Workflow
 
     @Test func rejectingAPaidBookingRefundsItAndTheRefundIsConfirmed() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
-        _ = try await practice.workflow.applyPaymentEvent(practice.paidEvent(for: booking))
-        let rejected = try await practice.workflow.reject(
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
+        let rejected = try await practice.workflow.admin.reject(
             booking.id, AdminDecision(admin: AdminID(rawValue: "adm_1"), note: "Fully booked that week"))
         #expect(rejected.state == .rejected)
         #expect(rejected.payment.status == .refundPending)
@@ -131,42 +132,43 @@ import Workflow
             id: "evt_refund", type: "charge.refunded", bookingID: booking.id,
             kind: .refunded(totalMinorUnits: 4500, paymentIntentID: "pi_test_\(booking.id)"))
         #expect(
-            try await practice.workflow.applyPaymentEvent(refunded)
+            try await practice.workflow.payments.applyPaymentEvent(refunded)
                 == .applied(booking.id, from: .rejected, to: .rejected))
         #expect(try await practice.workflow.booking(booking.id).payment.status == .refunded)
         // The same total again, under another event id and found by the payment intent alone: counted once.
         let again = PaymentEvent(
             id: "evt_refund_2", type: "charge.refunded", bookingID: nil,
             kind: .refunded(totalMinorUnits: 4500, paymentIntentID: "pi_test_\(booking.id)"))
-        #expect(try await practice.workflow.applyPaymentEvent(again) == .ignored(reason: "refund already counted"))
+        #expect(
+            try await practice.workflow.payments.applyPaymentEvent(again) == .ignored(reason: "refund already counted"))
     }
 
     @Test func anExpiredCheckoutIsForgottenSoTheLinkOpensANewOne() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
-        _ = try await practice.workflow.attachCheckout(bookingID: booking.id, checkoutSessionID: "cs_1")
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        _ = try await practice.workflow.payments.attachCheckout(bookingID: booking.id, checkoutSessionID: "cs_1")
         #expect(try await practice.workflow.booking(booking.id).payment.checkoutSessionID == "cs_1")
         let expired = PaymentEvent(
             id: "evt_exp", type: "checkout.session.expired", bookingID: booking.id,
             kind: .checkoutExpired(checkoutSessionID: "cs_1"))
-        _ = try await practice.workflow.applyPaymentEvent(expired)
+        _ = try await practice.workflow.payments.applyPaymentEvent(expired)
         #expect(try await practice.workflow.booking(booking.id).payment.checkoutSessionID == nil)
         #expect(try await practice.workflow.booking(booking.id).state == .awaitingPayment)
     }
 
     @Test func lapsedHoldsExpireAndFreeTheirSlot() async throws {
         let practice = try await TestPractice()
-        let booking = try await practice.workflow.book(practice.request()).booking
-        _ = try await practice.workflow.attachCheckout(bookingID: booking.id, checkoutSessionID: "cs_1")
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        _ = try await practice.workflow.payments.attachCheckout(bookingID: booking.id, checkoutSessionID: "cs_1")
         practice.clock.advance(by: 29 * 60)
-        #expect(try await practice.workflow.expireLapsedHolds().isEmpty)
+        #expect(try await practice.workflow.holds.expireLapsedHolds().isEmpty)
         practice.clock.advance(by: 60)
-        #expect(try await practice.workflow.expireLapsedHolds() == [booking.id])
+        #expect(try await practice.workflow.holds.expireLapsedHolds() == [booking.id])
         let expired = try await practice.workflow.booking(booking.id)
         #expect(expired.state == .expired)
         #expect(expired.holdUntil == nil)
         let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
         #expect(effects.suffix(2) == [.expireCheckout(checkoutSessionID: "cs_1"), .emailClient(.paymentLapsed)])
-        _ = try await practice.workflow.book(practice.request(email: "max@example.com"))
+        _ = try await practice.workflow.clients.book(practice.request(email: "max@example.com"))
     }
 }

@@ -1,7 +1,10 @@
 import Booking
 import Foundation
 
-extension BookingWorkflow {
+/// Accounts and access: admin accounts and their sessions, the key that signs client links, single-use links.
+public struct Accounts: UseCase {
+    let context: WorkflowContext
+
     /// Creates an admin; the password hash comes from the web layer (bcrypt). Refuses a second admin with one email.
     public func createAdmin(email: String, passwordHash: String) async throws -> AdminAccount {
         let email = try EmailAddress(email)
@@ -54,13 +57,38 @@ extension BookingWorkflow {
         return try await self.store.read { try await $0.adminSession(tokenHash: tokenHash, at: now) }
     }
 
-    /// A client by id.
-    public func client(_ id: ClientID) async throws -> Client {
-        try await self.store.read { try Self.require(await $0.client(id), "client") }
+    // MARK: - Signed client links
+
+    static let linkKeySetting = "links.signing_key"
+
+    /// The secret that signs links sent to clients (sign-in links): made once, kept in the database, so links stay
+    /// valid across restarts and instances.
+    public func linkSigningKey() async throws -> String {
+        if let key = try await self.store.read({ try await $0.setting(Self.linkKeySetting) }) { return key }
+        let fresh = self.ids.token(length: 52)
+        return try await self.store.write { tx in
+            // Another instance may have made one meanwhile: the first stored wins.
+            if let key = try await tx.setting(Self.linkKeySetting) { return key }
+            try await tx.saveSetting(Self.linkKeySetting, value: fresh)
+            return fresh
+        }
     }
 
-    /// Bookings for the admin lists.
-    public func bookings(matching filter: BookingFilter) async throws -> [Booking] {
-        try await self.store.read { try await $0.bookings(matching: filter) }
+    /// Whether a single-use link was used already (without using it).
+    public func linkWasUsed(nonce: String) async throws -> Bool {
+        try await self.store.read { try await $0.setting(Self.usedLinkSetting(nonce)) } != nil
+    }
+
+    static func usedLinkSetting(_ nonce: String) -> String { "links.used.\(nonce)" }
+
+    /// Marks a single-use link used; false when it was used before. Check and mark are one write transaction.
+    public func redeemOnce(linkNonce nonce: String) async throws -> Bool {
+        let now = self.clock.now()
+        return try await self.store.write { tx in
+            let key = Self.usedLinkSetting(nonce)
+            if try await tx.setting(key) != nil { return false }
+            try await tx.saveSetting(key, value: "\(Int64(now.timeIntervalSince1970))")
+            return true
+        }
     }
 }

@@ -1,0 +1,126 @@
+import Booking
+import Foundation
+
+/// The storage port: every use case runs as one transaction through it. A store is written and tested role by
+/// role (the protocols below); `BookingStoreReader` and `BookingStoreTransaction` are their sums.
+public protocol BookingStore: Sendable {
+    /// Runs `body` in one serializable write transaction: committed if it returns, rolled back if it throws.
+    /// Writers are serialized, so a check and the insert it guards cannot interleave with another writer.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws
+        -> T
+
+    /// Runs `body` with read access, concurrently with writers. Each read sees committed data only; separate reads
+    /// of one `body` may see writes committed between them (use `write` where that matters).
+    func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T
+}
+
+/// Everything the workflow may read.
+public protocol BookingStoreReader: BookingReads, PaymentReads, OutboxReads, PracticeReads, AccountReads {}
+
+/// Everything the workflow may write, inside `BookingStore.write`.
+public protocol BookingStoreTransaction: BookingStoreReader, BookingWrites, PaymentWrites, OutboxWrites,
+    PracticeWrites, AccountWrites
+{}
+
+// MARK: - Bookings and slots
+
+/// Bookings, their history, the time they take and the idempotency keys that created them.
+public protocol BookingReads: Sendable {
+    func booking(_ id: BookingID) async throws -> Booking?
+    func booking(accessToken: AccessToken) async throws -> Booking?
+    /// All bookings of a client, oldest first.
+    func bookings(of clientID: ClientID) async throws -> [Booking]
+    /// Bookings matching the filter, by start time.
+    func bookings(matching filter: BookingFilter) async throws -> [Booking]
+    /// Times of the given staff members taken at `now` (settled bookings and live holds) that overlap the interval.
+    func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?)
+        async throws -> [BusyTime]
+    /// Bookings still waiting for payment or confirmation whose hold ended at or before `now`.
+    func lapsedHolds(at now: Date, limit: Int) async throws -> [Booking]
+    /// A booking's history, oldest first.
+    func history(of bookingID: BookingID) async throws -> [HistoryEntry]
+    /// The booking an idempotency key created, with the request's fingerprint.
+    func idempotencyRecord(key: String) async throws -> IdempotencyRecord?
+}
+
+public protocol BookingWrites: Sendable {
+    func insert(_ booking: Booking) async throws
+    func update(_ booking: Booking) async throws
+    func append(_ entry: HistoryEntry) async throws
+    func remember(_ record: IdempotencyRecord) async throws
+}
+
+// MARK: - Payments and provider events
+
+public protocol PaymentReads: Sendable {
+    /// The booking paid through this provider payment.
+    func booking(paymentIntentID: String) async throws -> Booking?
+    /// Bookings still waiting for payment that have a provider checkout (reconciliation checks them).
+    func bookingsAwaitingPaymentWithCheckout(limit: Int) async throws -> [Booking]
+}
+
+public protocol PaymentWrites: Sendable {
+    /// Records a provider event id; false when it was recorded before (a duplicate delivery).
+    func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool
+}
+
+// MARK: - The outbox
+
+public protocol OutboxReads: Sendable {
+    /// Outbox rows (of one topic, or all) not yet delivered whose next attempt is due at `now`, oldest first.
+    func pendingOutbox(topic: OutboxTopic?, at now: Date, limit: Int) async throws -> [OutboxMessage]
+    /// All outbox rows of a booking, oldest first.
+    func outbox(of bookingID: BookingID) async throws -> [OutboxMessage]
+}
+
+public protocol OutboxWrites: Sendable {
+    func enqueue(_ message: OutboxMessage) async throws
+    /// Marks an outbox row delivered, or records a failed attempt and when to try again.
+    func updateOutbox(_ message: OutboxMessage) async throws
+}
+
+// MARK: - The practice
+
+/// The catalog, staff and their schedules, the rules, and named settings.
+public protocol PracticeReads: Sendable {
+    func services() async throws -> [Service]
+    func staff() async throws -> [StaffMember]
+    func schedules() async throws -> [StaffSchedule]
+    /// The current rules (the defaults until an admin saves some).
+    func rules() async throws -> BookingRules
+    /// A named setting's stored text (a reconciliation cursor, say).
+    func setting(_ key: String) async throws -> String?
+}
+
+public protocol PracticeWrites: Sendable {
+    func save(_ service: Service) async throws
+    func save(_ staff: StaffMember, schedule: StaffSchedule) async throws
+    func save(_ rules: BookingRules) async throws
+    func saveSetting(_ key: String, value: String) async throws
+}
+
+// MARK: - Accounts and sessions
+
+/// Clients, admins and admin sessions.
+public protocol AccountReads: Sendable {
+    func client(_ id: ClientID) async throws -> Client?
+    func client(email: EmailAddress) async throws -> Client?
+    func admin(email: EmailAddress) async throws -> AdminAccount?
+    func admin(_ id: AdminID) async throws -> AdminAccount?
+    func adminCount() async throws -> Int
+    /// Every admin account, oldest first (admin notices go to all of them).
+    func admins() async throws -> [AdminAccount]
+    /// A live admin session by the hash of its token.
+    func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession?
+}
+
+public protocol AccountWrites: Sendable {
+    func insert(_ client: Client) async throws
+    func update(_ client: Client) async throws
+    func insert(_ admin: AdminAccount) async throws
+    func insert(_ session: AdminSession) async throws
+    /// Ends one admin session (sign-out); nothing when there is none.
+    func deleteAdminSession(tokenHash: String) async throws
+    /// Deletes the sessions that expired at or before `now`; how many.
+    func deleteAdminSessions(expiredAt now: Date) async throws -> Int
+}
