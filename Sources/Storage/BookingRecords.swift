@@ -3,12 +3,46 @@ import Foundation
 import GRDB
 import Workflow
 
-// Rows of a booking and its append-only history. One record type per table; columns are named once, in
-// `insertColumns`, and the update lists derive from it.
+// Rows of a booking and its append-only history. One record type per table; columns are named once, in its
+// `Columns` enum, and the insert and update lists derive from it.
 
 /// A row of `bookings`: the booking with its lifecycle spread over columns the schema can check.
-struct BookingRecord: FetchableRecord, PersistableRecord {
+struct BookingRecord: FetchableRecord, ColumnRecord {
     static let databaseTableName = "bookings"
+
+    /// The table's columns, declared once, in insert order.
+    enum Columns: String, ColumnExpression, CaseIterable {
+        case id
+        case accessToken = "access_token"
+        case clientId = "client_id"
+        case staffId = "staff_id"
+        case startAt = "start_at"
+        case endAt = "end_at"
+        case bufferMinutes = "buffer_minutes"
+        case origin
+        case state
+        case approvalOnSettlement = "approval_on_settlement"
+        case paymentStatus = "payment_status"
+        case paymentMethod = "payment_method"
+        case priceMinor = "price_minor"
+        case currency
+        case receivedMinor = "received_minor"
+        case refundRequestedMinor = "refund_requested_minor"
+        case refundedMinor = "refunded_minor"
+        case surplusReceivedMinor = "surplus_received_minor"
+        case surplusRefundedMinor = "surplus_refunded_minor"
+        case checkoutSessionId = "checkout_session_id"
+        case paymentIntentId = "payment_intent_id"
+        case attention
+        case holdUntil = "hold_until"
+        case linesJson = "lines_json"
+        case rulesJson = "rules_json"
+        case clientNote = "client_note"
+        case archivedAt = "archived_at"
+        case sequence
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
 
     var id: String
     var accessToken: String
@@ -44,72 +78,74 @@ struct BookingRecord: FetchableRecord, PersistableRecord {
 
     // NB: columns are mapped by hand, not through Codable: this runs for every write of the hot paths.
     init(row: Row) throws {
-        self.id = row["id"]
-        self.accessToken = row["access_token"]
-        self.clientId = row["client_id"]
-        self.staffId = row["staff_id"]
-        self.startAt = row["start_at"]
-        self.endAt = row["end_at"]
-        self.bufferMinutes = row["buffer_minutes"]
-        self.origin = row["origin"]
-        self.state = row["state"]
-        self.approvalOnSettlement = row["approval_on_settlement"]
-        self.paymentStatus = row["payment_status"]
-        self.paymentMethod = row["payment_method"]
-        self.priceMinor = row["price_minor"]
-        self.currency = row["currency"]
-        self.receivedMinor = row["received_minor"]
-        self.refundRequestedMinor = row["refund_requested_minor"]
-        self.refundedMinor = row["refunded_minor"]
-        self.surplusReceivedMinor = row["surplus_received_minor"]
-        self.surplusRefundedMinor = row["surplus_refunded_minor"]
-        self.checkoutSessionId = row["checkout_session_id"]
-        self.paymentIntentId = row["payment_intent_id"]
-        self.attention = row["attention"]
-        self.holdUntil = row["hold_until"]
-        self.linesJson = row["lines_json"]
-        self.rulesJson = row["rules_json"]
-        self.clientNote = row["client_note"]
-        self.archivedAt = row["archived_at"]
-        self.sequence = row["sequence"]
-        self.createdAt = row["created_at"]
-        self.updatedAt = row["updated_at"]
+        self.id = row[Columns.id]
+        self.accessToken = row[Columns.accessToken]
+        self.clientId = row[Columns.clientId]
+        self.staffId = row[Columns.staffId]
+        self.startAt = row[Columns.startAt]
+        self.endAt = row[Columns.endAt]
+        self.bufferMinutes = row[Columns.bufferMinutes]
+        self.origin = row[Columns.origin]
+        self.state = row[Columns.state]
+        self.approvalOnSettlement = row[Columns.approvalOnSettlement]
+        self.paymentStatus = row[Columns.paymentStatus]
+        self.paymentMethod = row[Columns.paymentMethod]
+        self.priceMinor = row[Columns.priceMinor]
+        self.currency = row[Columns.currency]
+        self.receivedMinor = row[Columns.receivedMinor]
+        self.refundRequestedMinor = row[Columns.refundRequestedMinor]
+        self.refundedMinor = row[Columns.refundedMinor]
+        self.surplusReceivedMinor = row[Columns.surplusReceivedMinor]
+        self.surplusRefundedMinor = row[Columns.surplusRefundedMinor]
+        self.checkoutSessionId = row[Columns.checkoutSessionId]
+        self.paymentIntentId = row[Columns.paymentIntentId]
+        self.attention = row[Columns.attention]
+        self.holdUntil = row[Columns.holdUntil]
+        self.linesJson = row[Columns.linesJson]
+        self.rulesJson = row[Columns.rulesJson]
+        self.clientNote = row[Columns.clientNote]
+        self.archivedAt = row[Columns.archivedAt]
+        self.sequence = row[Columns.sequence]
+        self.createdAt = row[Columns.createdAt]
+        self.updatedAt = row[Columns.updatedAt]
     }
 
-    func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = self.id
-        container["access_token"] = self.accessToken
-        container["client_id"] = self.clientId
-        container["staff_id"] = self.staffId
-        container["start_at"] = self.startAt
-        container["end_at"] = self.endAt
-        container["buffer_minutes"] = self.bufferMinutes
-        container["origin"] = self.origin
-        container["state"] = self.state
-        container["approval_on_settlement"] = self.approvalOnSettlement
-        container["payment_status"] = self.paymentStatus
-        container["payment_method"] = self.paymentMethod
-        container["price_minor"] = self.priceMinor
-        container["currency"] = self.currency
-        container["received_minor"] = self.receivedMinor
-        container["refund_requested_minor"] = self.refundRequestedMinor
-        container["refunded_minor"] = self.refundedMinor
-        container["surplus_received_minor"] = self.surplusReceivedMinor
-        container["surplus_refunded_minor"] = self.surplusRefundedMinor
-        container["checkout_session_id"] = self.checkoutSessionId
-        container["payment_intent_id"] = self.paymentIntentId
-        container["attention"] = self.attention
-        container["hold_until"] = self.holdUntil
-        container["lines_json"] = self.linesJson
-        container["rules_json"] = self.rulesJson
-        container["client_note"] = self.clientNote
-        container["archived_at"] = self.archivedAt
-        container["sequence"] = self.sequence
-        container["created_at"] = self.createdAt
-        container["updated_at"] = self.updatedAt
+    func value(of column: Columns) -> (any DatabaseValueConvertible)? {
+        switch column {
+        case .id: self.id
+        case .accessToken: self.accessToken
+        case .clientId: self.clientId
+        case .staffId: self.staffId
+        case .startAt: self.startAt
+        case .endAt: self.endAt
+        case .bufferMinutes: self.bufferMinutes
+        case .origin: self.origin
+        case .state: self.state
+        case .approvalOnSettlement: self.approvalOnSettlement
+        case .paymentStatus: self.paymentStatus
+        case .paymentMethod: self.paymentMethod
+        case .priceMinor: self.priceMinor
+        case .currency: self.currency
+        case .receivedMinor: self.receivedMinor
+        case .refundRequestedMinor: self.refundRequestedMinor
+        case .refundedMinor: self.refundedMinor
+        case .surplusReceivedMinor: self.surplusReceivedMinor
+        case .surplusRefundedMinor: self.surplusRefundedMinor
+        case .checkoutSessionId: self.checkoutSessionId
+        case .paymentIntentId: self.paymentIntentId
+        case .attention: self.attention
+        case .holdUntil: self.holdUntil
+        case .linesJson: self.linesJson
+        case .rulesJson: self.rulesJson
+        case .clientNote: self.clientNote
+        case .archivedAt: self.archivedAt
+        case .sequence: self.sequence
+        case .createdAt: self.createdAt
+        case .updatedAt: self.updatedAt
+        }
     }
 
-    init(_ booking: Booking) throws {
+    init(_ booking: Booking, json: ColumnJSONCache) throws {
         let payment = booking.lifecycle.payment
         self.id = booking.id.rawValue
         self.accessToken = booking.accessToken.rawValue
@@ -134,8 +170,8 @@ struct BookingRecord: FetchableRecord, PersistableRecord {
         self.paymentIntentId = payment.paymentIntentID
         self.attention = booking.lifecycle.attention.map(\.rawValue).sorted().joined(separator: ",")
         self.holdUntil = booking.holdUntil.map(Millis.from)
-        self.linesJson = try ColumnJSONCache.shared.text(booking.lines)
-        self.rulesJson = try ColumnJSONCache.shared.text(booking.rules)
+        self.linesJson = try json.text(booking.lines)
+        self.rulesJson = try json.text(booking.rules)
         self.clientNote = booking.clientNote
         self.archivedAt = booking.archivedAt.map(Millis.from)
         self.sequence = booking.sequence
@@ -143,7 +179,7 @@ struct BookingRecord: FetchableRecord, PersistableRecord {
         self.updatedAt = Millis.from(booking.updatedAt)
     }
 
-    func domain() throws -> Booking {
+    func domain(_ json: ColumnJSONCache) throws -> Booking {
         let corrupt = StorageError.corruptRow(table: Self.databaseTableName, id: self.id)
         guard let state = BookingState(rawValue: self.state), let status = PaymentStatus(rawValue: self.paymentStatus),
             let method = PaymentMethod(rawValue: self.paymentMethod), let currency = Currency(self.currency),
@@ -168,69 +204,55 @@ struct BookingRecord: FetchableRecord, PersistableRecord {
         return Booking(
             id: BookingID(rawValue: self.id), accessToken: AccessToken(rawValue: self.accessToken),
             clientID: ClientID(rawValue: self.clientId), staffID: StaffID(rawValue: self.staffId),
-            lines: try ColumnJSONCache.shared.lines(self.linesJson),
+            lines: try json.lines(self.linesJson),
             start: Millis.date(self.startAt), end: Millis.date(self.endAt),
-            rules: try ColumnJSONCache.shared.rules(self.rulesJson), bufferMinutes: self.bufferMinutes,
+            rules: try json.rules(self.rulesJson), bufferMinutes: self.bufferMinutes,
             origin: origin, lifecycle: lifecycle, holdUntil: self.holdUntil.map(Millis.date),
             clientNote: self.clientNote,
             archivedAt: self.archivedAt.map(Millis.date), sequence: self.sequence,
             createdAt: Millis.date(self.createdAt), updatedAt: Millis.date(self.updatedAt))
     }
 
-    /// The columns written on insert, in the order of `insertArguments`.
-    static let insertColumns = [
-        "id", "access_token", "client_id", "staff_id", "start_at", "end_at", "buffer_minutes", "origin", "state",
-        "approval_on_settlement", "payment_status", "payment_method", "price_minor", "currency", "received_minor",
-        "refund_requested_minor", "refunded_minor", "surplus_received_minor", "surplus_refunded_minor",
-        "checkout_session_id", "payment_intent_id", "attention", "hold_until", "lines_json", "rules_json",
-        "client_note", "archived_at", "sequence", "created_at", "updated_at",
-    ]
-
     /// Columns a booking never changes after its insert. An UPDATE leaves them out of its SET list, so SQLite
     /// neither rewrites their index entries nor checks the tables whose foreign keys point at `id`.
-    static let immutableColumns: Set<String> = ["id", "access_token", "client_id", "origin", "created_at"]
-    static let updateColumns = insertColumns.filter { !immutableColumns.contains($0) }
+    static let immutableColumns: Set<Columns> = [.id, .accessToken, .clientId, .origin, .createdAt]
+    static let updateColumns = Columns.allCases.filter { !immutableColumns.contains($0) }
     /// Where a booking sits: most updates (payments, decisions) leave these alone, and then the indexes on them
     /// need no rewrite either.
-    static let placementColumns: Set<String> = ["staff_id", "start_at", "end_at"]
+    static let placementColumns: Set<Columns> = [.staffId, .startAt, .endAt]
     static let inPlaceColumns = updateColumns.filter { !placementColumns.contains($0) }
-    private static let updateMask = insertColumns.map { !immutableColumns.contains($0) }
-    private static let inPlaceMask = insertColumns.map {
-        !immutableColumns.contains($0) && !placementColumns.contains($0)
-    }
-
-    /// The values of `insertColumns`.
-    var insertArguments: StatementArguments { StatementArguments(self.insertValues) }
 
     /// The values of `updateColumns`, then the id for the WHERE clause.
-    var updateArguments: StatementArguments { self.arguments(Self.updateMask) }
+    var updateArguments: StatementArguments { self.arguments(Self.updateColumns) }
 
     /// The values of `inPlaceColumns`, then the id for the WHERE clause.
-    var inPlaceArguments: StatementArguments { self.arguments(Self.inPlaceMask) }
+    var inPlaceArguments: StatementArguments { self.arguments(Self.inPlaceColumns) }
 
-    private func arguments(_ mask: [Bool]) -> StatementArguments {
-        var values: [(any DatabaseValueConvertible)?] = []
-        values.reserveCapacity(mask.count + 1)
-        for (value, kept) in zip(self.insertValues, mask) where kept { values.append(value) }
+    private func arguments(_ columns: [Columns]) -> StatementArguments {
+        var values = columns.map(self.value(of:))
         values.append(self.id)
         return StatementArguments(values)
-    }
-
-    private var insertValues: [(any DatabaseValueConvertible)?] {
-        [
-            self.id, self.accessToken, self.clientId, self.staffId, self.startAt, self.endAt, self.bufferMinutes,
-            self.origin, self.state, self.approvalOnSettlement, self.paymentStatus, self.paymentMethod, self.priceMinor,
-            self.currency, self.receivedMinor, self.refundRequestedMinor, self.refundedMinor, self.surplusReceivedMinor,
-            self.surplusRefundedMinor, self.checkoutSessionId, self.paymentIntentId, self.attention, self.holdUntil,
-            self.linesJson, self.rulesJson, self.clientNote, self.archivedAt, self.sequence, self.createdAt,
-            self.updatedAt,
-        ]
     }
 }
 
 /// A row of `booking_history` (append-only: triggers refuse updates and deletes).
-struct HistoryRecord: FetchableRecord, PersistableRecord {
+struct HistoryRecord: FetchableRecord, ColumnRecord {
     static let databaseTableName = "booking_history"
+
+    /// The table's columns, declared once, in insert order.
+    enum Columns: String, ColumnExpression, CaseIterable {
+        case id
+        case bookingId = "booking_id"
+        case at
+        case actor
+        case fromState = "from_state"
+        case toState = "to_state"
+        case event
+        case reason
+        case providerEventId = "provider_event_id"
+    }
+
+    static let generatedColumns: Set<Columns> = [.id]
 
     var id: Int64?
     var bookingId: String
@@ -244,27 +266,29 @@ struct HistoryRecord: FetchableRecord, PersistableRecord {
 
     // NB: columns are mapped by hand, not through Codable: this runs for every write of the hot paths.
     init(row: Row) throws {
-        self.id = row["id"]
-        self.bookingId = row["booking_id"]
-        self.at = row["at"]
-        self.actor = row["actor"]
-        self.fromState = row["from_state"]
-        self.toState = row["to_state"]
-        self.event = row["event"]
-        self.reason = row["reason"]
-        self.providerEventId = row["provider_event_id"]
+        self.id = row[Columns.id]
+        self.bookingId = row[Columns.bookingId]
+        self.at = row[Columns.at]
+        self.actor = row[Columns.actor]
+        self.fromState = row[Columns.fromState]
+        self.toState = row[Columns.toState]
+        self.event = row[Columns.event]
+        self.reason = row[Columns.reason]
+        self.providerEventId = row[Columns.providerEventId]
     }
 
-    func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = self.id
-        container["booking_id"] = self.bookingId
-        container["at"] = self.at
-        container["actor"] = self.actor
-        container["from_state"] = self.fromState
-        container["to_state"] = self.toState
-        container["event"] = self.event
-        container["reason"] = self.reason
-        container["provider_event_id"] = self.providerEventId
+    func value(of column: Columns) -> (any DatabaseValueConvertible)? {
+        switch column {
+        case .id: self.id
+        case .bookingId: self.bookingId
+        case .at: self.at
+        case .actor: self.actor
+        case .fromState: self.fromState
+        case .toState: self.toState
+        case .event: self.event
+        case .reason: self.reason
+        case .providerEventId: self.providerEventId
+        }
     }
 
     init(_ entry: HistoryEntry) {
@@ -288,16 +312,4 @@ struct HistoryRecord: FetchableRecord, PersistableRecord {
             providerEventID: self.providerEventId)
     }
 
-    /// The columns written on insert, in the order of `insertArguments`.
-    static let insertColumns = [
-        "booking_id", "at", "actor", "from_state", "to_state", "event", "reason", "provider_event_id",
-    ]
-
-    /// The values of `insertColumns`.
-    var insertArguments: StatementArguments {
-        [
-            self.bookingId, self.at, self.actor, self.fromState, self.toState, self.event, self.reason,
-            self.providerEventId,
-        ]
-    }
 }

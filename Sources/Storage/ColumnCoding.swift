@@ -14,9 +14,9 @@ enum Millis {
 }
 
 /// Decoded and encoded forms of the JSON columns that repeat across rows (a booking's rules and lines), kept so a
-/// hot write path does not run a JSON coder for each row. Bounded: cleared when it grows past `limit` entries.
+/// hot write path does not run a JSON coder for each row. One per store (no process-wide state); bounded: cleared
+/// when it grows past `limit` entries.
 final class ColumnJSONCache: Sendable {
-    static let shared = ColumnJSONCache()
     private let limit = 512
     private let rulesByText = Mutex<[String: BookingRules]>([:])
     private let textByRules = Mutex<[BookingRules: String]>([:])
@@ -86,5 +86,28 @@ public enum StorageError: Error, CustomStringConvertible {
         case .corruptRow(let table, let id): "the row \(id) of \(table) cannot be read"
         case .readOnly: "a write was attempted in a read-only access"
         }
+    }
+}
+
+/// A record whose columns are declared once, in its `Columns` enum (in insert order): the INSERT statement's column
+/// list, its arguments and GRDB's persistence container all derive from `value(of:)`.
+protocol ColumnRecord: PersistableRecord
+where Columns: CaseIterable & ColumnExpression & Hashable & RawRepresentable<String>, Columns.AllCases == [Columns] {
+    /// Columns the database fills in (an autoincrement key): never written by an INSERT.
+    static var generatedColumns: Set<Columns> { get }
+    func value(of column: Columns) -> (any DatabaseValueConvertible)?
+}
+
+extension ColumnRecord {
+    static var generatedColumns: Set<Columns> { [] }
+
+    /// The columns an INSERT writes, in the order of `insertArguments`.
+    static var insertColumns: [Columns] { Columns.allCases.filter { !Self.generatedColumns.contains($0) } }
+
+    /// The values of `insertColumns`.
+    var insertArguments: StatementArguments { StatementArguments(Self.insertColumns.map(self.value(of:))) }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        for column in Columns.allCases { container[column] = self.value(of: column) }
     }
 }

@@ -6,8 +6,24 @@ import Workflow
 // Rows of what is delivered once: the outbox, provider event ids, idempotency keys.
 
 /// A row of `outbox`.
-struct OutboxRecord: FetchableRecord, PersistableRecord {
+struct OutboxRecord: FetchableRecord, ColumnRecord {
     static let databaseTableName = "outbox"
+
+    /// The table's columns, declared once, in insert order.
+    enum Columns: String, ColumnExpression, CaseIterable {
+        case seq
+        case id
+        case bookingId = "booking_id"
+        case topic
+        case effectJson = "effect_json"
+        case createdAt = "created_at"
+        case availableAt = "available_at"
+        case attempts
+        case lastError = "last_error"
+        case deliveredAt = "delivered_at"
+    }
+
+    static let generatedColumns: Set<Columns> = [.seq]
 
     /// Insertion order: rows of one transaction share `created_at`.
     var seq: Int64?
@@ -23,36 +39,38 @@ struct OutboxRecord: FetchableRecord, PersistableRecord {
 
     // NB: columns are mapped by hand, not through Codable: this runs for every write of the hot paths.
     init(row: Row) throws {
-        self.seq = row["seq"]
-        self.id = row["id"]
-        self.bookingId = row["booking_id"]
-        self.topic = row["topic"]
-        self.effectJson = row["effect_json"]
-        self.createdAt = row["created_at"]
-        self.availableAt = row["available_at"]
-        self.attempts = row["attempts"]
-        self.lastError = row["last_error"]
-        self.deliveredAt = row["delivered_at"]
+        self.seq = row[Columns.seq]
+        self.id = row[Columns.id]
+        self.bookingId = row[Columns.bookingId]
+        self.topic = row[Columns.topic]
+        self.effectJson = row[Columns.effectJson]
+        self.createdAt = row[Columns.createdAt]
+        self.availableAt = row[Columns.availableAt]
+        self.attempts = row[Columns.attempts]
+        self.lastError = row[Columns.lastError]
+        self.deliveredAt = row[Columns.deliveredAt]
     }
 
-    func encode(to container: inout PersistenceContainer) throws {
-        container["seq"] = self.seq
-        container["id"] = self.id
-        container["booking_id"] = self.bookingId
-        container["topic"] = self.topic
-        container["effect_json"] = self.effectJson
-        container["created_at"] = self.createdAt
-        container["available_at"] = self.availableAt
-        container["attempts"] = self.attempts
-        container["last_error"] = self.lastError
-        container["delivered_at"] = self.deliveredAt
+    func value(of column: Columns) -> (any DatabaseValueConvertible)? {
+        switch column {
+        case .seq: self.seq
+        case .id: self.id
+        case .bookingId: self.bookingId
+        case .topic: self.topic
+        case .effectJson: self.effectJson
+        case .createdAt: self.createdAt
+        case .availableAt: self.availableAt
+        case .attempts: self.attempts
+        case .lastError: self.lastError
+        case .deliveredAt: self.deliveredAt
+        }
     }
 
-    init(_ message: OutboxMessage) throws {
+    init(_ message: OutboxMessage, json: ColumnJSONCache) throws {
         self.id = message.id
         self.bookingId = message.bookingID.rawValue
         self.topic = message.effect.topic.rawValue
-        self.effectJson = try ColumnJSONCache.shared.text(message.effect)
+        self.effectJson = try json.text(message.effect)
         self.createdAt = Millis.from(message.createdAt)
         self.availableAt = Millis.from(message.availableAt)
         self.attempts = message.attempts
@@ -69,24 +87,18 @@ struct OutboxRecord: FetchableRecord, PersistableRecord {
             deliveredAt: self.deliveredAt.map(Millis.date))
     }
 
-    /// The columns written on insert, in the order of `insertArguments`.
-    static let insertColumns = [
-        "id", "booking_id", "topic", "effect_json", "created_at", "available_at", "attempts", "last_error",
-        "delivered_at",
-    ]
-
-    /// The values of `insertColumns`.
-    var insertArguments: StatementArguments {
-        [
-            self.id, self.bookingId, self.topic, self.effectJson, self.createdAt, self.availableAt, self.attempts,
-            self.lastError, self.deliveredAt,
-        ]
-    }
 }
 
 /// A row of `provider_events`: an event id seen once.
-struct ProviderEventRecord: FetchableRecord, PersistableRecord {
+struct ProviderEventRecord: FetchableRecord, ColumnRecord {
     static let databaseTableName = "provider_events"
+
+    /// The table's columns, declared once, in insert order.
+    enum Columns: String, ColumnExpression, CaseIterable {
+        case id
+        case type
+        case receivedAt = "received_at"
+    }
 
     var id: String
     var type: String
@@ -100,22 +112,19 @@ struct ProviderEventRecord: FetchableRecord, PersistableRecord {
 
     // NB: columns are mapped by hand, not through Codable: this runs for every write of the hot paths.
     init(row: Row) throws {
-        self.id = row["id"]
-        self.type = row["type"]
-        self.receivedAt = row["received_at"]
+        self.id = row[Columns.id]
+        self.type = row[Columns.type]
+        self.receivedAt = row[Columns.receivedAt]
     }
 
-    func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = self.id
-        container["type"] = self.type
-        container["received_at"] = self.receivedAt
+    func value(of column: Columns) -> (any DatabaseValueConvertible)? {
+        switch column {
+        case .id: self.id
+        case .type: self.type
+        case .receivedAt: self.receivedAt
+        }
     }
 
-    /// The columns written on insert, in the order of `insertArguments`.
-    static let insertColumns = ["id", "type", "received_at"]
-
-    /// The values of `insertColumns`.
-    var insertArguments: StatementArguments { [self.id, self.type, self.receivedAt] }
 }
 
 /// A row of `idempotency_keys`.

@@ -16,12 +16,15 @@ actor WriteQueue {
     }
 
     private let pool: DatabasePool
+    /// The writer's access to the store, lent to each body of a batch.
+    private let access: SQLiteAccess
     private let maxBatch: Int
     private var pending: [Job] = []
     private var draining = false
 
-    init(pool: DatabasePool, maxBatch: Int) {
+    init(pool: DatabasePool, json: ColumnJSONCache, maxBatch: Int) {
         self.pool = pool
+        self.access = SQLiteAccess(pool: pool, writable: true, json: json)
         self.maxBatch = max(1, maxBatch)
     }
 
@@ -40,20 +43,20 @@ actor WriteQueue {
         while !self.pending.isEmpty {
             let batch = Array(self.pending.prefix(self.maxBatch))
             self.pending.removeFirst(batch.count)
-            let results = await Self.run(batch.map(\.body), on: self.pool)
+            let results = await Self.run(batch.map(\.body), on: self.access)
             for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
         }
         self.draining = false
     }
 
     /// One SQLite transaction for the whole batch; a savepoint for each body.
-    private static func run(_ bodies: [Body], on pool: DatabasePool) async -> [Result<any Sendable, any Error>] {
+    private static func run(_ bodies: [Body], on access: SQLiteAccess) async -> [Result<any Sendable, any Error>] {
+        let pool = access.pool
         do {
             try WriterConnection.run(pool) { db in try db.execute(sql: "BEGIN IMMEDIATE") }
         } catch {
             return bodies.map { _ in .failure(error) }
         }
-        let access = SQLiteAccess(pool: pool, writable: true)
         if bodies.count == 1 {
             // Alone in its batch: the transaction itself is the body's, no savepoint needed.
             do {

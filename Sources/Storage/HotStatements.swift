@@ -7,19 +7,20 @@ import Workflow
 
 /// Hot-path statements, prepared once per connection and reused (GRDB's statement cache).
 enum HotStatements {
-    static let insertBooking = Self.insertSQL("bookings", BookingRecord.insertColumns)
+    static let insertBooking = Self.insertSQL(BookingRecord.self)
     static let updateBooking =
-        "UPDATE bookings SET \(BookingRecord.updateColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
+        "UPDATE bookings SET \(BookingRecord.updateColumns.map { "\($0.rawValue) = ?" }.joined(separator: ", ")) WHERE id = ?"
     static let updateBookingInPlace =
-        "UPDATE bookings SET \(BookingRecord.inPlaceColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
+        "UPDATE bookings SET \(BookingRecord.inPlaceColumns.map { "\($0.rawValue) = ?" }.joined(separator: ", ")) WHERE id = ?"
     static let bookingPlacement = "SELECT staff_id, start_at, end_at FROM bookings WHERE id = ?"
-    static let insertHistory = Self.insertSQL("booking_history", HistoryRecord.insertColumns)
-    static let insertOutbox = Self.insertSQL("outbox", OutboxRecord.insertColumns)
-    static let insertProviderEvent = Self.insertSQL(
-        "provider_events", ProviderEventRecord.insertColumns, orIgnore: true)
+    static let insertHistory = Self.insertSQL(HistoryRecord.self)
+    static let insertOutbox = Self.insertSQL(OutboxRecord.self)
+    static let insertProviderEvent = Self.insertSQL(ProviderEventRecord.self, orIgnore: true)
 
-    static func insertSQL(_ table: String, _ columns: [String], orIgnore: Bool = false) -> String {
-        "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(columns.joined(separator: ", "))) "
+    static func insertSQL<Record: ColumnRecord>(_ record: Record.Type, orIgnore: Bool = false) -> String {
+        let columns = Record.insertColumns.map(\.rawValue)
+        return
+            "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(Record.databaseTableName) (\(columns.joined(separator: ", "))) "
             + "VALUES (\(databaseQuestionMarks(count: columns.count)))"
     }
 

@@ -38,14 +38,14 @@ extension SQLiteAccess {
     }
 
     func insert(_ booking: Booking) async throws {
-        let record = try BookingRecord(booking)
+        let record = try BookingRecord(booking, json: self.json)
         try await self.mutate { db in
             try HotStatements.execute(db, HotStatements.insertBooking, record.insertArguments)
         }
     }
 
     func update(_ booking: Booking) async throws {
-        let record = try BookingRecord(booking)
+        let record = try BookingRecord(booking, json: self.json)
         try await self.mutate { db in
             guard
                 let placement = try Row.fetchOne(
@@ -83,14 +83,14 @@ extension SQLiteAccess {
     }
 
     func enqueue(_ message: OutboxMessage) async throws {
-        let record = try OutboxRecord(message)
+        let record = try OutboxRecord(message, json: self.json)
         try await self.mutate { db in
             try HotStatements.execute(db, HotStatements.insertOutbox, record.insertArguments)
         }
     }
 
     func updateOutbox(_ message: OutboxMessage) async throws {
-        let record = try OutboxRecord(message)
+        let record = try OutboxRecord(message, json: self.json)
         try await self.mutate { db in
             try HotStatements.execute(
                 db, "UPDATE outbox SET available_at = ?, attempts = ?, last_error = ?, delivered_at = ? WHERE id = ?",

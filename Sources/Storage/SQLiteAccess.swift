@@ -6,6 +6,8 @@ import Workflow
 struct SQLiteAccess: BookingStoreTransaction {
     let pool: DatabasePool
     let writable: Bool
+    /// The store's cache of repeated JSON columns.
+    let json: ColumnJSONCache
 
     func access<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         if self.writable { return try WriterConnection.run(self.pool, work) }
@@ -22,20 +24,23 @@ struct SQLiteAccess: BookingStoreTransaction {
     func booking(_ id: BookingID) async throws -> Booking? {
         try await self.access { db in
             try BookingRecord.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM bookings WHERE id = ?"), arguments: [id.rawValue])?.domain()
+                db.cachedStatement(sql: "SELECT * FROM bookings WHERE id = ?"), arguments: [id.rawValue])?.domain(
+                    self.json)
         }
     }
 
     func booking(accessToken: AccessToken) async throws -> Booking? {
         try await self.access { db in
-            try BookingRecord.filter(Column("access_token") == accessToken.rawValue).fetchOne(db)?.domain()
+            try BookingRecord.filter(BookingRecord.Columns.accessToken == accessToken.rawValue).fetchOne(db)?.domain(
+                self.json)
         }
     }
 
     func bookings(of clientID: ClientID) async throws -> [Booking] {
         try await self.access { db in
-            try BookingRecord.filter(Column("client_id") == clientID.rawValue).order(Column("created_at"), Column("id"))
-                .fetchAll(db).map { try $0.domain() }
+            try BookingRecord.filter(BookingRecord.Columns.clientId == clientID.rawValue)
+                .order(BookingRecord.Columns.createdAt, BookingRecord.Columns.id)
+                .fetchAll(db).map { try $0.domain(self.json) }
         }
     }
 
@@ -69,7 +74,7 @@ struct SQLiteAccess: BookingStoreTransaction {
                 SELECT b.* FROM bookings b JOIN clients c ON c.id = b.client_id
                 WHERE \(conditions.joined(separator: " AND ")) ORDER BY b.start_at, b.id LIMIT ?
                 """
-            return try BookingRecord.fetchAll(db, sql: sql, arguments: arguments).map { try $0.domain() }
+            return try BookingRecord.fetchAll(db, sql: sql, arguments: arguments).map { try $0.domain(self.json) }
         }
     }
 
@@ -97,7 +102,7 @@ struct SQLiteAccess: BookingStoreTransaction {
                 db,
                 sql: HotStatements.lapsedHolds,
                 arguments: [Millis.from(now), limit]
-            ).map { try $0.domain() }
+            ).map { try $0.domain(self.json) }
         }
     }
 
@@ -173,7 +178,8 @@ struct SQLiteAccess: BookingStoreTransaction {
 
     func booking(paymentIntentID: String) async throws -> Booking? {
         try await self.access { db in
-            try BookingRecord.filter(Column("payment_intent_id") == paymentIntentID).fetchOne(db)?.domain()
+            try BookingRecord.filter(BookingRecord.Columns.paymentIntentId == paymentIntentID).fetchOne(db)?.domain(
+                self.json)
         }
     }
 
@@ -182,7 +188,7 @@ struct SQLiteAccess: BookingStoreTransaction {
             try BookingRecord.fetchAll(
                 db,
                 sql: HotStatements.awaitingCheckout, arguments: [limit]
-            ).map { try $0.domain() }
+            ).map { try $0.domain(self.json) }
         }
     }
 

@@ -15,6 +15,8 @@ public final class SQLiteBookingStore: BookingStore {
     public let path: String
     private let pool: DatabasePool
     private let queue: WriteQueue
+    /// Repeated JSON columns, decoded and encoded once for this store.
+    private let json = ColumnJSONCache()
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String, maxBatch: Int = 64) throws {
@@ -36,7 +38,7 @@ public final class SQLiteBookingStore: BookingStore {
         // committed booking or payment must survive power loss, not only a process crash.
         try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try SQLiteSchema.migrator.migrate(self.pool)
-        self.queue = WriteQueue(pool: self.pool, maxBatch: maxBatch)
+        self.queue = WriteQueue(pool: self.pool, json: self.json, maxBatch: maxBatch)
     }
 
     /// The names of the migrations applied, in order.
@@ -60,7 +62,7 @@ public final class SQLiteBookingStore: BookingStore {
     public func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws
         -> T
     {
-        try await body(SQLiteAccess(pool: self.pool, writable: false))
+        try await body(SQLiteAccess(pool: self.pool, writable: false, json: self.json))
     }
 }
 
