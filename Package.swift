@@ -29,6 +29,8 @@ let package = Package(
     targets: [
         // Pure domain: Foundation only, no I/O, no clock reads.
         .target(name: "Booking", swiftSettings: strictSettings),
+        // The one HTML escape and page shell (the fake's checkout page and the few pages written in code).
+        .target(name: "Markup", swiftSettings: strictSettings),
         // Use cases and the ports they need (BookingStore, clock, IDs).
         .target(
             name: "Workflow",
@@ -76,7 +78,7 @@ let package = Package(
         .target(
             name: "FakeStripe",
             dependencies: [
-                "Payments",
+                "Payments", "Markup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "Booking", "Workflow", "Payments", "Notifications",
+                "Booking", "Workflow", "Payments", "Notifications", "Markup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -146,6 +148,7 @@ let package = Package(
             name: "PaymentsTests",
             dependencies: [
                 "Payments", "FakeStripe", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -153,6 +156,7 @@ let package = Package(
             name: "FakeStripeTests",
             dependencies: [
                 "Payments", "FakeStripe", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -167,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Web", "TestSupport",
+                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Web", "Markup", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings

@@ -1,4 +1,5 @@
 import Foundation
+import Markup
 import Payments
 
 // Checkout sessions (create, read, expire) and the hosted checkout page that pays or leaves them.
@@ -158,7 +159,7 @@ extension FakeStripe {
             let status = session["status"]?.stringValue ?? "closed"
             return Self.page(
                 410, title: "Checkout \(status)",
-                body: "<p>This checkout is \(Self.escape(status)) and cannot be paid.</p>")
+                body: "<p>This checkout is \(HTML.escape(status)) and cannot be paid.</p>")
         }
         var items = ""
         if case .array(let lines) = session["_line_items"] ?? .null {
@@ -166,7 +167,7 @@ extension FakeStripe {
                 let name = line["description"]?.stringValue ?? ""
                 let lineAmount = Self.formatAmount(
                     line["amount_total"]?.intValue ?? 0, currency: line["currency"]?.stringValue ?? "")
-                items += "<li>\(Self.escape(name)) × \(line["quantity"]?.intValue ?? 1) — \(lineAmount)</li>"
+                items += "<li>\(HTML.escape(name)) × \(line["quantity"]?.intValue ?? 1) — \(lineAmount)</li>"
             }
         }
         let base = "\(self.configuration.publicBaseURL)/checkout/\(id)"
@@ -174,7 +175,7 @@ extension FakeStripe {
             <p class="test">Test mode — FakeStripe. No real money moves.</p>
             <ul>\(items)</ul>
             <p class="total">Total: <strong>\(amount)</strong></p>
-            <p>\(Self.escape(session["customer_email"]?.stringValue ?? ""))</p>
+            <p>\(HTML.escape(session["customer_email"]?.stringValue ?? ""))</p>
             <form method="post" action="\(base)/pay"><button type="submit" id="pay">Pay \(amount)</button></form>
             <form method="post" action="\(base)/cancel"><button type="submit" id="cancel">Cancel and go back</button></form>
             """
@@ -234,5 +235,17 @@ extension FakeStripe {
             return Self.page(404, title: "Unknown checkout", body: "<p>No such checkout session.</p>")
         }
         return .redirect(session["cancel_url"]?.stringValue ?? "/")
+    }
+}
+
+extension FakeStripe {
+    /// A hosted page of the fake (its checkout, or why a checkout cannot be paid), marked as a test page.
+    static func page(_ status: Int, title: String, body: String) -> FakeResponse {
+        let style = """
+            body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
+            .test{background:#fff3cd;padding:.5rem}button{font-size:1.1rem;padding:.6rem 1.2rem;margin:.3rem 0}
+            """
+        let html = HTML.document(title: title, body: body, style: style)
+        return FakeResponse(status: status, body: Array(html.utf8), contentType: "text/html; charset=utf-8")
     }
 }

@@ -10,16 +10,26 @@ extension FakeStripe {
     public nonisolated func addRoutes<Context: RequestContext>(
         to router: some RouterMethods<Context>, faultControls: Bool = false
     ) {
+        // The `/v1` API, one route per operation; anything else under `/v1` gets Stripe's "unrecognized URL".
+        let api: [(HTTPRequest.Method, RouterPath, @Sendable (Parameters) throws -> APIOperation)] = [
+            (.post, "v1/checkout/sessions", { _ in .createCheckoutSession }),
+            (.get, "v1/checkout/sessions/:id", { .retrieveCheckoutSession(try $0.require("id")) }),
+            (.post, "v1/checkout/sessions/:id/expire", { .expireCheckoutSession(try $0.require("id")) }),
+            (.post, "v1/refunds", { _ in .createRefund }),
+            (.get, "v1/refunds/:id", { .retrieveRefund(try $0.require("id")) }),
+            (.get, "v1/payment_intents/:id", { .retrievePaymentIntent(try $0.require("id")) }),
+            (.get, "v1/charges/:id", { .retrieveCharge(try $0.require("id")) }),
+            (.get, "v1/events", { _ in .listEvents }),
+            (.get, "v1/events/:id", { .retrieveEvent(try $0.require("id")) }),
+        ]
+        for (method, path, operation) in api {
+            router.on(path, method: method) { request, context in
+                try await self.answer(request, context, operation(context.parameters))
+            }
+        }
         for method in [HTTPRequest.Method.get, .post, .delete] {
             router.on("v1/**", method: method) { request, context in
-                let body = try await request.body.collect(upTo: 1 << 20)
-                let path = "/v1/" + context.parameters.getCatchAll().joined(separator: "/")
-                let fakeRequest = FakeRequest(
-                    method: request.method.rawValue, path: path, query: request.uri.query ?? "",
-                    body: Array(buffer: body),
-                    authorization: request.headers[.authorization],
-                    idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
-                return try await Self.response(await self.handleAPI(fakeRequest))
+                try await self.answer(request, context, .unrecognized)
             }
         }
         router.get("checkout/:id") { _, context in
@@ -50,6 +60,20 @@ extension FakeStripe {
         }
     }
 
+    /// Reads a `/v1` request and answers it through `handleAPI`.
+    private nonisolated func answer<Context: RequestContext>(
+        _ request: Request, _ context: Context, _ operation: APIOperation
+    ) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        // The path as Stripe names it, from `/v1` on, wherever the fake is mounted.
+        let path = request.uri.path.range(of: "/v1/").map { String(request.uri.path[$0.lowerBound...]) } ?? "/v1"
+        let fakeRequest = FakeRequest(
+            method: request.method.rawValue, path: path, query: request.uri.query ?? "",
+            body: Array(buffer: body), authorization: request.headers[.authorization],
+            idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
+        return try await Self.response(await self.handleAPI(fakeRequest, operation))
+    }
+
     static func response(_ fake: FakeResponse) async throws -> Response {
         if let hang = fake.hang { try await Task.sleep(for: hang) }
         var headers = HTTPFields()
@@ -64,6 +88,21 @@ extension FakeStripe {
             status: HTTPResponse.Status(code: status), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: fake.body)))
     }
+}
+
+/// The API operations the fake implements, as its router resolved them.
+public enum APIOperation: Hashable, Sendable {
+    case createCheckoutSession
+    case retrieveCheckoutSession(String)
+    case expireCheckoutSession(String)
+    case createRefund
+    case retrieveRefund(String)
+    case retrievePaymentIntent(String)
+    case retrieveCharge(String)
+    case listEvents
+    case retrieveEvent(String)
+    /// A path under `/v1` the fake does not know.
+    case unrecognized
 }
 
 /// A request to `/_fake/faults`, checked: statuses 400–599, counts 1–1,000, delays 0–3,600 s.

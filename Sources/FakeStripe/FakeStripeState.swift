@@ -74,8 +74,9 @@ public actor FakeStripe {
 
     // MARK: - API
 
-    /// Answers one `/v1` API request.
-    public func handleAPI(_ request: FakeRequest) -> FakeResponse {
+    /// Answers one `/v1` API request as Stripe would: the key checked, injected faults applied, a POST with an
+    /// idempotency key answered once and replayed after, then `operation` carried out.
+    public func handleAPI(_ request: FakeRequest, _ operation: APIOperation) -> FakeResponse {
         let requestID = "req_" + Self.randomToken(14)
         guard let key = Self.secretKey(from: request.authorization) else {
             return self.error(
@@ -112,46 +113,43 @@ public actor FakeStripe {
                         param: nil, requestID: requestID)
                 }
             } else {
-                response = self.route(request, requestID: requestID)
+                response = self.perform(operation, request, requestID: requestID)
                 self.idempotency[scoped] = (fingerprint, response)
             }
         } else {
-            response = self.route(request, requestID: requestID)
+            response = self.perform(operation, request, requestID: requestID)
         }
         response.headers.append(("Request-Id", requestID))
         response.hang = hang
         return response
     }
 
-    func route(_ request: FakeRequest, requestID: String) -> FakeResponse {
+    /// Carries out one API operation; the router chose it from the method and path.
+    func perform(_ operation: APIOperation, _ request: FakeRequest, requestID: String) -> FakeResponse {
         let form = StripeForm(parsing: String(decoding: request.body, as: UTF8.self))
-        let query = StripeForm(parsing: request.query)
-        let parts = request.path.split(separator: "/").map(String.init)
-        switch (request.method, parts.count) {
-        case ("POST", 3) where parts[1] == "checkout" && parts[2] == "sessions":
+        switch operation {
+        case .createCheckoutSession:
             return self.createSession(form, requestID: requestID)
-        case ("GET", 4) where parts[1] == "checkout" && parts[2] == "sessions":
-            return self.found(
-                self.sessions[parts[3]], "checkout.session", parts[3], param: "session", requestID: requestID)
-        case ("POST", 5) where parts[1] == "checkout" && parts[2] == "sessions" && parts[4] == "expire":
-            return self.expireSession(parts[3], requestID: requestID)
-        case ("POST", 2) where parts[1] == "refunds":
+        case .retrieveCheckoutSession(let id):
+            return self.found(self.sessions[id], "checkout.session", id, param: "session", requestID: requestID)
+        case .expireCheckoutSession(let id):
+            return self.expireSession(id, requestID: requestID)
+        case .createRefund:
             return self.createRefund(form, requestID: requestID)
-        case ("GET", 3) where parts[1] == "refunds":
-            return self.found(self.refunds[parts[2]], "refund", parts[2], param: "id", requestID: requestID)
-        case ("GET", 3) where parts[1] == "payment_intents":
-            return self.found(
-                self.paymentIntents[parts[2]], "payment_intent", parts[2], param: "intent", requestID: requestID)
-        case ("GET", 3) where parts[1] == "charges":
-            return self.found(self.charges[parts[2]], "charge", parts[2], param: "id", requestID: requestID)
-        case ("GET", 2) where parts[1] == "events":
-            return self.listEvents(query, requestID: requestID)
-        case ("GET", 3) where parts[1] == "events":
-            guard let event = self.events.first(where: { $0.id == parts[2] }) else {
-                return self.missing("event", parts[2], param: "id", requestID: requestID)
+        case .retrieveRefund(let id):
+            return self.found(self.refunds[id], "refund", id, param: "id", requestID: requestID)
+        case .retrievePaymentIntent(let id):
+            return self.found(self.paymentIntents[id], "payment_intent", id, param: "intent", requestID: requestID)
+        case .retrieveCharge(let id):
+            return self.found(self.charges[id], "charge", id, param: "id", requestID: requestID)
+        case .listEvents:
+            return self.listEvents(StripeForm(parsing: request.query), requestID: requestID)
+        case .retrieveEvent(let id):
+            guard let event = self.events.first(where: { $0.id == id }) else {
+                return self.missing("event", id, param: "id", requestID: requestID)
             }
             return FakeResponse(status: 200, body: event.payload)
-        default:
+        case .unrecognized:
             return self.error(
                 404, type: "invalid_request_error", code: nil,
                 message: "Unrecognized request URL (\(request.method): \(request.path)).", param: nil,
@@ -225,24 +223,5 @@ public actor FakeStripe {
     static func formatAmount(_ minor: Int64, currency: String) -> String {
         let cents = minor % 100
         return "\(minor / 100).\(cents < 10 ? "0" : "")\(cents) \(currency.uppercased())"
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
-    static func page(_ status: Int, title: String, body: String) -> FakeResponse {
-        let html = """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(Self.escape(title))</title>
-            <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
-            .test{background:#fff3cd;padding:.5rem}button{font-size:1.1rem;padding:.6rem 1.2rem;margin:.3rem 0}</style>
-            </head><body><h1>\(Self.escape(title))</h1>
-            \(body)
-            </body></html>
-            """
-        return FakeResponse(status: status, body: Array(html.utf8), contentType: "text/html; charset=utf-8")
     }
 }

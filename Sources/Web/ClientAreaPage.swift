@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import Hummingbird
+import Markup
 import Notifications
 import Workflow
 
@@ -17,11 +18,11 @@ struct ClientAreaPage: Sendable {
         router.get("account/sign-in") { request, _ in
             try await self.checked(request) { token, claims in
                 let client = try? await self.workflow.admin.client(ClientID(rawValue: claims.clientID))
-                let action = "/account/sign-in?token=\(Page.escape(token))"
+                let action = "/account/sign-in?token=\(HTML.escape(token))"
                 return Page.document(
                     .ok, title: "Sign in to \(self.branding.businessName)",
                     body: """
-                        <p>Signing in as \(Page.escape(client?.name ?? "you")). This link works once.</p>
+                        <p>Signing in as \(HTML.escape(client?.name ?? "you")). This link works once.</p>
                         <form method="post" action="\(action)"><button class="button" type="submit">Sign in</button></form>
                         """)
             }
@@ -73,13 +74,13 @@ struct ClientAreaPage: Sendable {
         var rows = ""
         for booking in area.bookings {
             rows += """
-                <tr><td><a href="/bookings/\(booking.accessToken)">\(Page.escape(booking.lines.map(\.name).joined(separator: " + ")))</a></td>\
-                <td>\(Page.escape(booking.start.formatted(.iso8601)))</td><td>\(Page.escape(booking.state.rawValue))</td>\
-                <td>\(Page.escape(booking.payment.status.rawValue))</td></tr>
+                <tr><td><a href="/bookings/\(booking.accessToken)">\(HTML.escape(booking.lines.map(\.name).joined(separator: " + ")))</a></td>\
+                <td>\(HTML.escape(booking.start.formatted(.iso8601)))</td><td>\(HTML.escape(booking.state.rawValue))</td>\
+                <td>\(HTML.escape(booking.payment.status.rawValue))</td></tr>
                 """
         }
         let body = """
-            <p>Signed in as \(Page.escape(area.client.name)) (\(Page.escape(area.client.email.value))).
+            <p>Signed in as \(HTML.escape(area.client.name)) (\(HTML.escape(area.client.email.value))).
             Bookmark the booking pages you need: this link works once.</p>
             <table><tr><th>Service</th><th>Start (UTC)</th><th>Status</th><th>Payment</th></tr>\(rows)</table>
             """

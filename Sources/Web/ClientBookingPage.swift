@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import Hummingbird
+import Markup
 import Notifications
 import Workflow
 
@@ -49,19 +50,19 @@ struct ClientBookingPage: Sendable {
             + "\(EmailComposer.format(booking.end, "HH:mm", zone)) (\(zone.identifier))"
         let view = self.api.clientView(booking)
         var body = ""
-        if let notice { body += "<p><strong>\(Page.escape(notice))</strong></p>" }
+        if let notice { body += "<p><strong>\(HTML.escape(notice))</strong></p>" }
         body += """
             <table>
-            <tr><th>Service</th><td>\(Page.escape(booking.lines.map(\.name).joined(separator: " + ")))</td></tr>
-            <tr><th>When</th><td>\(Page.escape(when))</td></tr>
-            <tr><th>Price</th><td>\(Page.escape(booking.price.description))</td></tr>
-            <tr><th>Status</th><td id="status">\(Page.escape(booking.state.rawValue))</td></tr>
-            <tr><th>Payment</th><td id="payment-status">\(Page.escape(booking.payment.status.rawValue))</td></tr>
+            <tr><th>Service</th><td>\(HTML.escape(booking.lines.map(\.name).joined(separator: " + ")))</td></tr>
+            <tr><th>When</th><td>\(HTML.escape(when))</td></tr>
+            <tr><th>Price</th><td>\(HTML.escape(booking.price.description))</td></tr>
+            <tr><th>Status</th><td id="status">\(HTML.escape(booking.state.rawValue))</td></tr>
+            <tr><th>Payment</th><td id="payment-status">\(HTML.escape(booking.payment.status.rawValue))</td></tr>
             </table>
             """
         if let paymentURL = view.paymentUrl {
             body +=
-                "<p><a class=\"button\" href=\"\(Page.escape(paymentURL))\">Pay \(Page.escape(booking.price.description))</a></p>"
+                "<p><a class=\"button\" href=\"\(HTML.escape(paymentURL))\">Pay \(HTML.escape(booking.price.description))</a></p>"
         }
         if booking.state == .awaitingClientConfirmation {
             body += """
@@ -77,9 +78,9 @@ struct ClientBookingPage: Sendable {
         }
         let links = self.api.calendarLinks(booking)
         body += """
-            <p>Add to your calendar: <a href="\(Page.escape(links.google))">Google</a> ·
-            <a href="\(Page.escape(links.outlook))">Outlook</a> · <a href="\(Page.escape(links.yahoo))">Yahoo</a> ·
-            <a href="\(Page.escape(links.ics))">Apple and others (.ics)</a></p>
+            <p>Add to your calendar: <a href="\(HTML.escape(links.google))">Google</a> ·
+            <a href="\(HTML.escape(links.outlook))">Outlook</a> · <a href="\(HTML.escape(links.yahoo))">Yahoo</a> ·
+            <a href="\(HTML.escape(links.ics))">Apple and others (.ics)</a></p>
             """
         return Page.document(status, title: "Your booking with \(branding.businessName)", body: body)
     }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Markup
 import NIOCore
 import Notifications
 import Workflow
@@ -134,9 +135,9 @@ struct DevelopmentMailboxPages: Sendable {
         var rows = ""
         for message in messages {
             rows += """
-                <tr><td>\(Page.escape(message.date.formatted(.iso8601)))</td>\
-                <td>\(Page.escape(message.to.map(\.address).joined(separator: ", ")))</td>\
-                <td><a href="/dev/mailbox/\(Page.escape(message.id))">\(Page.escape(message.subject))</a></td></tr>
+                <tr><td>\(HTML.escape(message.date.formatted(.iso8601)))</td>\
+                <td>\(HTML.escape(message.to.map(\.address).joined(separator: ", ")))</td>\
+                <td><a href="/dev/mailbox/\(HTML.escape(message.id))">\(HTML.escape(message.subject))</a></td></tr>
                 """
         }
         let body =
@@ -151,21 +152,21 @@ struct DevelopmentMailboxPages: Sendable {
         var attachments = ""
         for (index, attachment) in message.attachments.enumerated() {
             attachments +=
-                "<a href=\"/dev/mailbox/\(Page.escape(message.id))/attachments/\(index)\">\(Page.escape(attachment.filename))</a> "
+                "<a href=\"/dev/mailbox/\(HTML.escape(message.id))/attachments/\(index)\">\(HTML.escape(attachment.filename))</a> "
         }
         let body = """
-            <p><a href="/dev/mailbox">← All emails</a> · <a href="/dev/mailbox/\(Page.escape(message.id)).eml">Raw message</a></p>
+            <p><a href="/dev/mailbox">← All emails</a> · <a href="/dev/mailbox/\(HTML.escape(message.id)).eml">Raw message</a></p>
             <table>
-            <tr><th>From</th><td>\(Page.escape(message.from.displayText))</td></tr>
-            <tr><th>To</th><td>\(Page.escape(message.to.map(\.displayText).joined(separator: ", ")))</td></tr>
-            <tr><th>Date</th><td>\(Page.escape(message.date.formatted(.iso8601)))</td></tr>
-            <tr><th>Message-ID</th><td>\(Page.escape(message.messageID))</td></tr>
+            <tr><th>From</th><td>\(HTML.escape(message.from.displayText))</td></tr>
+            <tr><th>To</th><td>\(HTML.escape(message.to.map(\.displayText).joined(separator: ", ")))</td></tr>
+            <tr><th>Date</th><td>\(HTML.escape(message.date.formatted(.iso8601)))</td></tr>
+            <tr><th>Message-ID</th><td>\(HTML.escape(message.messageID))</td></tr>
             \(attachments.isEmpty ? "" : "<tr><th>Attachments</th><td>\(attachments)</td></tr>")
             </table>
-            <iframe src="/dev/mailbox/\(Page.escape(message.id))/html" title="HTML part" \
+            <iframe src="/dev/mailbox/\(HTML.escape(message.id))/html" title="HTML part" \
             style="width:100%;height:40rem;border:1px solid #ddd;margin-top:1rem"></iframe>
             <h2>Plain text</h2>
-            <pre style="white-space:pre-wrap">\(Page.escape(message.text))</pre>
+            <pre style="white-space:pre-wrap">\(HTML.escape(message.text))</pre>
             """
         return Page.document(.ok, title: message.subject, body: body, wide: true)
     }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Markup
 import NIOCore
 import Notifications
 import Payments
@@ -73,30 +74,22 @@ extension JSONEncoder {
 /// Small HTML pages for people following links (payment link outcomes).
 enum Page {
     static func html(_ status: HTTPResponse.Status, title: String, message: String) -> Response {
-        self.document(status, title: title, body: "<p>\(escape(message))</p>")
-    }
-
-    /// Escapes text for HTML content and quoted attribute values.
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        self.document(status, title: title, body: "<p>\(HTML.escape(message))</p>")
     }
 
     /// A page around `body` (HTML the caller escaped).
     static func document(_ status: HTTPResponse.Status, title: String, body: String, wide: Bool = false) -> Response {
-        let html = """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title))</title>
-            <style>body{font-family:system-ui,sans-serif;max-width:\(wide ? "60rem" : "32rem");margin:3rem auto;padding:0 1rem}
+        let style = """
+            body{font-family:system-ui,sans-serif;max-width:\(wide ? "60rem" : "32rem");margin:3rem auto;padding:0 1rem}
             table{border-collapse:collapse}th,td{text-align:left;padding:.3rem .8rem .3rem 0;vertical-align:top}td{overflow-wrap:anywhere}
             .button{display:inline-block;padding:.5rem 1rem;background:#0f766e;color:#fff;text-decoration:none;border-radius:.3rem;border:0;font:inherit;cursor:pointer}
-            form{display:inline}</style></head>
-            <body><h1>\(escape(title))</h1>\(body)</body></html>
+            form{display:inline}
             """
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: HTML.document(title: title, body: body, style: style))))
     }
 
     static func redirect(_ location: String) -> Response {

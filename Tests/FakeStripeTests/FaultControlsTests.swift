@@ -60,7 +60,7 @@ import Testing
             configuration: FakeStripeConfiguration(publicBaseURL: "http://fake.test", webhookSecret: "whsec_faults"))
         await fake.injectAPIFault(.status(1000))
         let response = await fake.handleAPI(
-            FakeRequest(method: "GET", path: "/v1/events", authorization: Self.key))
+            FakeRequest(method: "GET", path: "/v1/events", authorization: Self.key), .listEvents)
         #expect(response.status == 200)
     }
 }
