@@ -27,9 +27,9 @@ public struct EmailOutboxWorker: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        await runPeriodically(every: self.interval, logger: self.logger, name: "email outbox") {
+        try await PeriodicService(name: "email outbox", every: self.interval, logger: self.logger) {
             _ = try await self.deliverDue()
-        }
+        }.run()
     }
 
     /// One pass over the due email rows (through the workflow's one outbox loop); returns how many were sent.

@@ -4,20 +4,35 @@ import Logging
 import Payments
 import ServiceLifecycle
 
-/// Runs `pass` every `interval` until cancelled or asked to shut down; a failing pass is logged and retried.
-public func runPeriodically(
-    every interval: Duration, logger: Logger, name: String, _ pass: @escaping @Sendable () async throws -> Void
-) async {
-    await cancelWhenGracefulShutdown {
-        while !Task.isCancelled {
-            do {
-                try await pass()
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("\(name) pass failed; retrying", metadata: ["error": "\(error)"])
+/// Background work that runs `pass` every `interval` until cancelled or asked to shut down; a failing pass is
+/// logged and retried.
+public struct PeriodicService: ServiceLifecycle.Service {
+    public let name: String
+    public let interval: Duration
+    let logger: Logger
+    let pass: @Sendable () async throws -> Void
+
+    public init(
+        name: String, every interval: Duration, logger: Logger, _ pass: @escaping @Sendable () async throws -> Void
+    ) {
+        self.name = name
+        self.interval = interval
+        self.logger = logger
+        self.pass = pass
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await self.pass()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    self.logger.warning("\(self.name) pass failed; retrying", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: self.interval)
             }
-            try? await Task.sleep(for: interval)
         }
     }
 }
@@ -44,33 +59,23 @@ extension BookingWorkflow {
     /// The workflow's own background services: hold expiry, the provider outbox worker and reconciliation (the
     /// email outbox worker comes with the mail setup).
     public func backgroundServices(intervals: BackgroundIntervals) -> [any ServiceLifecycle.Service] {
-        [
-            HoldExpiryService(workflow: self, interval: intervals.holdExpiry),
+        let holdsLogger = Logger(label: "rendezvous.holds")
+        let reconciliationLogger = Logger(label: "rendezvous.reconciliation")
+        return [
+            // Expires bookings whose payment window lapsed, freeing their slots and closing their checkouts.
+            PeriodicService(name: "hold expiry", every: intervals.holdExpiry, logger: holdsLogger) {
+                let expired = try await self.holds.expireLapsedHolds()
+                if !expired.isEmpty { holdsLogger.info("expired lapsed holds", metadata: ["bookings": "\(expired)"]) }
+            },
             ProviderOutboxWorker(workflow: self, interval: intervals.providerOutbox),
-            ReconciliationService(workflow: self, interval: intervals.reconciliation),
+            // The defence against lost webhooks (see `PaymentIntake.reconcile`).
+            PeriodicService(name: "reconciliation", every: intervals.reconciliation, logger: reconciliationLogger) {
+                let applied = try await self.payments.reconcile()
+                if applied > 0 {
+                    reconciliationLogger.info("reconciliation applied payment facts", metadata: ["count": "\(applied)"])
+                }
+            },
         ]
-    }
-}
-
-/// Expires bookings whose payment window lapsed, freeing their slots and closing their checkouts.
-public struct HoldExpiryService: ServiceLifecycle.Service {
-    public let workflow: BookingWorkflow
-    public var interval: Duration
-    private let logger: Logger
-
-    public init(
-        workflow: BookingWorkflow, interval: Duration = .seconds(5), logger: Logger = Logger(label: "rendezvous.holds")
-    ) {
-        self.workflow = workflow
-        self.interval = interval
-        self.logger = logger
-    }
-
-    public func run() async throws {
-        await runPeriodically(every: self.interval, logger: self.logger, name: "hold expiry") {
-            let expired = try await self.workflow.holds.expireLapsedHolds()
-            if !expired.isEmpty { self.logger.info("expired lapsed holds", metadata: ["bookings": "\(expired)"]) }
-        }
     }
 }
 
@@ -91,9 +96,9 @@ public struct ProviderOutboxWorker: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        await runPeriodically(every: self.interval, logger: self.logger, name: "provider outbox") {
+        try await PeriodicService(name: "provider outbox", every: self.interval, logger: self.logger) {
             _ = try await self.deliverDue()
-        }
+        }.run()
     }
 
     /// One pass over the due provider rows; returns how many were delivered.
@@ -111,30 +116,5 @@ public struct ProviderOutboxWorker: ServiceLifecycle.Service {
                     (error as? any PaymentProviderError).map { $0.failure.kind != .retryable } ?? false
                 },
                 noticeOnRefusal: .paymentNeedsAttention))
-    }
-}
-
-/// The defence against lost webhooks: runs `PaymentIntake`'s reconciliation every `interval`.
-public struct ReconciliationService: ServiceLifecycle.Service {
-    public let workflow: BookingWorkflow
-    public var interval: Duration
-    private let logger: Logger
-
-    public init(
-        workflow: BookingWorkflow, interval: Duration = .seconds(60),
-        logger: Logger = Logger(label: "rendezvous.reconciliation")
-    ) {
-        self.workflow = workflow
-        self.interval = interval
-        self.logger = logger
-    }
-
-    public func run() async throws {
-        await runPeriodically(every: self.interval, logger: self.logger, name: "reconciliation") {
-            let applied = try await self.workflow.payments.reconcile()
-            if applied > 0 {
-                self.logger.info("reconciliation applied payment facts", metadata: ["count": "\(applied)"])
-            }
-        }
     }
 }
