@@ -38,10 +38,34 @@ public struct StripeConfiguration: Sendable {
     }
 }
 
+/// Stripe's error envelope (`{"error": {...}}`) with the HTTP status and the request id.
+public struct StripeAPIError: Hashable, Sendable {
+    public var status: Int
+    /// `invalid_request_error`, `idempotency_error`, `api_error`, ...
+    public var type: String
+    /// `resource_missing`, `charge_already_refunded`, ...
+    public var code: String?
+    public var message: String
+    /// The parameter at fault.
+    public var param: String?
+    public var requestID: String?
+
+    public init(
+        status: Int, type: String, code: String? = nil, message: String, param: String? = nil, requestID: String? = nil
+    ) {
+        self.status = status
+        self.type = type
+        self.code = code
+        self.message = message
+        self.param = param
+        self.requestID = requestID
+    }
+}
+
 /// A failure talking to Stripe; `failure` says what it means to the port.
 public enum StripeError: PaymentProviderError, Hashable, Sendable, CustomStringConvertible {
     /// Stripe answered with its error envelope.
-    case api(status: Int, type: String, code: String?, message: String, param: String?, requestID: String?)
+    case api(StripeAPIError)
     /// Stripe answered something that is not the JSON we expect.
     case unreadableResponse(status: Int, requestID: String?, detail: String)
     /// No answer: connection refused or reset, or the attempt timed out.
@@ -50,7 +74,8 @@ public enum StripeError: PaymentProviderError, Hashable, Sendable, CustomStringC
     /// The HTTP status, when there was an answer.
     public var status: Int? {
         switch self {
-        case .api(let status, _, _, _, _, _), .unreadableResponse(let status, _, _): status
+        case .api(let error): error.status
+        case .unreadableResponse(let status, _, _): status
         case .connection: nil
         }
     }
@@ -64,12 +89,12 @@ public enum StripeError: PaymentProviderError, Hashable, Sendable, CustomStringC
     /// Stripe's error, mapped onto the provider port's.
     public var failure: ProviderFailure {
         var reason: ProviderFailure.Reason?
-        if case .api(let status, let type, let code, _, _, _) = self {
-            if type == "idempotency_error" {
+        if case .api(let error) = self {
+            if error.type == "idempotency_error" {
                 reason = .idempotencyConflict
-            } else if code == "charge_already_refunded" {
+            } else if error.code == "charge_already_refunded" {
                 reason = .alreadyRefunded
-            } else if status == 400, type == "invalid_request_error" {
+            } else if error.status == 400, error.type == "invalid_request_error" {
                 reason = .invalidRequest
             }
         }
@@ -80,9 +105,9 @@ public enum StripeError: PaymentProviderError, Hashable, Sendable, CustomStringC
 
     public var description: String {
         switch self {
-        case .api(let status, let type, let code, let message, let param, let requestID):
-            "Stripe \(status) \(type)\(code.map { "/\($0)" } ?? ""): \(message)\(param.map { " (param \($0))" } ?? "")"
-                + (requestID.map { " [\($0)]" } ?? "")
+        case .api(let error):
+            "Stripe \(error.status) \(error.type)\(error.code.map { "/\($0)" } ?? ""): \(error.message)"
+                + (error.param.map { " (param \($0))" } ?? "") + (error.requestID.map { " [\($0)]" } ?? "")
         case .unreadableResponse(let status, let requestID, let detail):
             "Stripe \(status): unreadable response\(requestID.map { " [\($0)]" } ?? ""): \(detail)"
         case .connection(let detail): "Stripe unreachable: \(detail)"
@@ -250,8 +275,10 @@ public struct StripeClient: PaymentProvider {
         if let envelope = try? JSONDecoder().decode(StripeErrorEnvelope.self, from: data) {
             return .failure(
                 .api(
-                    status: status, type: envelope.error.type, code: envelope.error.code,
-                    message: envelope.error.message ?? "no message", param: envelope.error.param, requestID: requestID))
+                    StripeAPIError(
+                        status: status, type: envelope.error.type, code: envelope.error.code,
+                        message: envelope.error.message ?? "no message", param: envelope.error.param,
+                        requestID: requestID)))
         }
         let snippet = String(decoding: data.prefix(200), as: UTF8.self)
         return .failure(

@@ -110,6 +110,18 @@ struct SQLiteAccess: BookingStoreTransaction {
         try await self.access { db in try ClientRecord.fetchOne(db, key: id.rawValue)?.domain() }
     }
 
+    func clients(_ ids: Set<ClientID>) async throws -> [ClientID: Client] {
+        guard !ids.isEmpty else { return [:] }
+        return try await self.access { db in
+            let records = try ClientRecord.fetchAll(db, keys: ids.map(\.rawValue))
+            return Dictionary(
+                uniqueKeysWithValues: try records.map { record in
+                    let client = try record.domain()
+                    return (client.id, client)
+                })
+        }
+    }
+
     func client(email: EmailAddress) async throws -> Client? {
         try await self.access { db in
             try ClientRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain()

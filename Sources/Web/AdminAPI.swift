@@ -75,7 +75,24 @@ struct AdminAPI: Sendable {
             return try await self.view(booking)
         }
         admin.post("bookings") { request, context in try await self.create(request, context) }
-        admin.post("bookings/:id/:action") { request, context in try await self.decide(request, context) }
+        // One route per decision; each is the state machine's to allow or refuse.
+        let decisions: [(String, @Sendable (AdminBooking, BookingID, AdminDecision) async throws -> Booking)] = [
+            ("approve", { try await $0.approve($1, $2) }), ("reject", { try await $0.reject($1, $2) }),
+            ("cancel", { try await $0.cancel($1, $2) }), ("complete", { try await $0.complete($1, $2) }),
+            ("no-show", { try await $0.markNoShow($1, $2) }), ("mark-paid", { try await $0.markPaidOffline($1, $2) }),
+            ("archive", { try await $0.archive($1, by: $2.admin) }),
+        ]
+        for (name, decide) in decisions {
+            admin.post("bookings/:id/\(name)") { request, context in
+                let (id, decision, _) = try await self.decision(request, context)
+                return try await self.view(try await decide(self.workflow.admin, id, decision))
+            }
+        }
+        admin.post("bookings/:id/reschedule") { request, context in
+            let (id, decision, body) = try await self.decision(request, context)
+            guard let start = body?.start else { throw APIError.invalid("start", "is required") }
+            return try await self.view(try await self.workflow.admin.reschedule(id, to: start, decision))
+        }
         admin.post("clients/:id/ban") { _, context in
             ClientAdminView(try await self.workflow.admin.ban(try Self.clientID(context), by: try Self.admin(context)))
         }
@@ -161,15 +178,9 @@ struct AdminAPI: Sendable {
         }
         filter.from = try query.get("from").map { try Self.instant($0, field: "from") }
         filter.to = try query.get("to").map { try Self.instant($0, field: "to", endOfDay: true) }
-        let bookings = try await self.workflow.admin.bookings(matching: filter)
-        var views: [BookingView] = []
-        for booking in bookings {
-            views.append(
-                BookingView(
-                    booking, links: self.workflow.links, token: true,
-                    admin: try await self.workflow.admin.client(booking.clientID)))
-        }
-        return BookingListView(bookings: views)
+        let listed = try await self.workflow.admin.bookingsWithClients(matching: filter)
+        return BookingListView(
+            bookings: listed.map { BookingView($0.booking, links: self.workflow.links, token: true, admin: $0.client) })
     }
 
     private func view(_ booking: Booking) async throws -> BookingView {
@@ -214,28 +225,15 @@ struct AdminAPI: Sendable {
         return try JSONCoding.encoder.encodeAsResponse(try await self.view(receipt.booking), status: .created)
     }
 
-    private func decide(_ request: Request, _ context: AppContext) async throws -> BookingView {
+    /// The booking, the admin's decision (note, whether to notify the client) and the body of a decision request.
+    private func decision(
+        _ request: Request, _ context: AppContext
+    ) async throws -> (BookingID, AdminDecision, DecisionBody?) {
         let id = try Self.bookingID(context)
-        let admin = try Self.admin(context)
-        let action = context.parameters.get("action") ?? ""
         let body = try await PublicAPI.optionalBody(DecisionBody.self, request)
-        let decision = AdminDecision(admin: admin, note: body?.note, notifyClient: body?.notifyClient ?? true)
-        let booking: Booking
-        switch action {
-        case "approve": booking = try await self.workflow.admin.approve(id, decision)
-        case "reject": booking = try await self.workflow.admin.reject(id, decision)
-        case "cancel": booking = try await self.workflow.admin.cancel(id, decision)
-        case "complete": booking = try await self.workflow.admin.complete(id, decision)
-        case "no-show": booking = try await self.workflow.admin.markNoShow(id, decision)
-        case "mark-paid": booking = try await self.workflow.admin.markPaidOffline(id, decision)
-        case "archive": booking = try await self.workflow.admin.archive(id, by: admin)
-        case "reschedule":
-            guard let start = body?.start else { throw APIError.invalid("start", "is required") }
-            booking = try await self.workflow.admin.reschedule(id, to: start, decision)
-        default:
-            throw APIError(.notFound, code: "not_found", message: "Unknown action \(action).")
-        }
-        return try await self.view(booking)
+        let decision = AdminDecision(
+            admin: try Self.admin(context), note: body?.note, notifyClient: body?.notifyClient ?? true)
+        return (id, decision, body)
     }
 
     // MARK: - Parameters

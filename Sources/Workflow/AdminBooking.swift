@@ -210,4 +210,16 @@ public struct AdminBooking: UseCase {
     public func bookings(matching filter: BookingFilter) async throws -> [Booking] {
         try await self.store.read { try await $0.bookings(matching: filter) }
     }
+
+    /// Bookings for the admin lists with their clients, read in two queries whatever the length of the list.
+    public func bookingsWithClients(matching filter: BookingFilter) async throws -> [(booking: Booking, client: Client)]
+    {
+        try await self.store.read { reader in
+            let bookings = try await reader.bookings(matching: filter)
+            let clients = try await reader.clients(Set(bookings.map(\.clientID)))
+            return try bookings.map { booking in
+                (booking, try Self.require(clients[booking.clientID], "client"))
+            }
+        }
+    }
 }

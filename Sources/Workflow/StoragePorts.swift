@@ -105,6 +105,8 @@ public protocol PracticeWrites: Sendable {
 public protocol AccountReads: Sendable {
     func client(_ id: ClientID) async throws -> Client?
     func client(email: EmailAddress) async throws -> Client?
+    /// The clients with these ids (the ones that exist), in one read.
+    func clients(_ ids: Set<ClientID>) async throws -> [ClientID: Client]
     func admin(email: EmailAddress) async throws -> AdminAccount?
     func admin(_ id: AdminID) async throws -> AdminAccount?
     func adminCount() async throws -> Int

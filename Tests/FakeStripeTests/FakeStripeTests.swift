@@ -87,7 +87,8 @@ import Testing
             await #expect {
                 try await client.createCheckout(Self.request("bk_2", expiresAt: clock.now().addingTimeInterval(60)))
             } throws: { error in
-                if case .api(400, _, _, _, "expires_at", _) = error as? StripeError { true } else { false }
+                guard case .api(let stripe) = error as? StripeError else { return false }
+                return stripe.status == 400 && stripe.param == "expires_at"
             }
         }
     }

@@ -4,7 +4,7 @@ import Testing
 /// Stripe's errors, mapped onto the provider port's own error: what the workflow matches on.
 @Suite struct ProviderFailureTests {
     static func api(_ status: Int, _ type: String, code: String? = nil) -> StripeError {
-        .api(status: status, type: type, code: code, message: "m", param: nil, requestID: "req_1")
+        .api(StripeAPIError(status: status, type: type, code: code, message: "m", requestID: "req_1"))
     }
 
     @Test func kindsAndReasons() {

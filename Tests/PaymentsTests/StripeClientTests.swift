@@ -50,10 +50,10 @@ import Testing
             // Expiring again with a new key: Stripe refuses a session that is not open.
             await #expect { try await client.expireCheckout(id: session.id, idempotencyKey: "other") } throws: {
                 error in
-                guard case .api(400, "invalid_request_error", _, _, _, let requestID) = error as? StripeError else {
-                    return false
-                }
-                return requestID?.hasPrefix("req_") == true
+                guard case .api(let stripe) = error as? StripeError, stripe.status == 400,
+                    stripe.type == "invalid_request_error"
+                else { return false }
+                return stripe.requestID?.hasPrefix("req_") == true
             }
         }
     }
@@ -69,8 +69,8 @@ import Testing
             await #expect {
                 try await client.createCheckout(Self.checkout("bk_2", key: "rdv-checkout-bk_1-1"))
             } throws: { error in
-                if case .api(400, "idempotency_error", _, _, _, _) = error as? StripeError { return true }
-                return false
+                guard case .api(let stripe) = error as? StripeError else { return false }
+                return stripe.status == 400 && stripe.type == "idempotency_error"
             }
         }
     }
@@ -79,20 +79,18 @@ import Testing
         try await withFakeStripe { _, baseURL in
             let client = Self.client(baseURL)
             await #expect { try await client.checkout(id: "cs_test_missing") } throws: { error in
-                error as? StripeError
-                    == .api(
+                guard case .api(let stripe) = error as? StripeError else { return false }
+                return stripe
+                    == StripeAPIError(
                         status: 404, type: "invalid_request_error", code: "resource_missing",
-                        message: "No such checkout.session: 'cs_test_missing'",
-                        param: "session",
-                        requestID: (error as? StripeError).flatMap {
-                            if case .api(_, _, _, _, _, let id) = $0 { id } else { nil }
-                        })
+                        message: "No such checkout.session: 'cs_test_missing'", param: "session",
+                        requestID: stripe.requestID) && stripe.requestID != nil
             }
             var bad = Self.checkout()
             bad.lines = []
             await #expect { try await client.createCheckout(bad) } throws: { error in
-                if case .api(400, _, "parameter_missing", _, "line_items", _) = error as? StripeError { return true }
-                return false
+                guard case .api(let stripe) = error as? StripeError else { return false }
+                return stripe.status == 400 && stripe.code == "parameter_missing" && stripe.param == "line_items"
             }
             await #expect { try await Self.client(baseURL, key: "sk_live_nope").checkout(id: "cs_1") } throws: {
                 error in
@@ -170,7 +168,8 @@ import Testing
                 try await client.refund(
                     RefundRequest(paymentIntentID: intent, amountMinorUnits: 6000, idempotencyKey: "rdv-refund-2"))
             } throws: { error in
-                if case .api(400, _, "amount_too_large", _, "amount", _) = error as? StripeError { true } else { false }
+                guard case .api(let stripe) = error as? StripeError else { return false }
+                return stripe.status == 400 && stripe.code == "amount_too_large" && stripe.param == "amount"
             }
             let rest = try await client.refund(
                 RefundRequest(paymentIntentID: intent, amountMinorUnits: nil, idempotencyKey: "rdv-refund-3"))
@@ -217,20 +216,20 @@ import Testing
         }
         #expect(
             StripeClient.shouldRetry(
-                .api(status: 429, type: "rate_limit_error", code: nil, message: "", param: nil, requestID: nil),
+                .api(StripeAPIError(status: 429, type: "rate_limit_error", message: "")),
                 header: nil) == false)
         #expect(
             StripeClient.shouldRetry(
-                .api(status: 429, type: "rate_limit_error", code: nil, message: "", param: nil, requestID: nil),
+                .api(StripeAPIError(status: 429, type: "rate_limit_error", message: "")),
                 header: true))
         #expect(
             StripeClient.shouldRetry(
-                .api(status: 500, type: "api_error", code: nil, message: "", param: nil, requestID: nil), header: false)
+                .api(StripeAPIError(status: 500, type: "api_error", message: "")), header: false)
                 == false)
         #expect(StripeClient.shouldRetry(.connection(detail: "refused"), header: nil))
         #expect(
             StripeClient.shouldRetry(
-                .api(status: 400, type: "invalid_request_error", code: nil, message: "", param: nil, requestID: nil),
+                .api(StripeAPIError(status: 400, type: "invalid_request_error", message: "")),
                 header: nil) == false)
     }
 }

@@ -32,6 +32,20 @@ import Workflow
     }
 
     @Test(arguments: StoreKind.allCases)
+    func clientsAreReadManyAtOnce(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let zoe = Client.sample()
+        let max = Client.sample(id: "cl_max", email: "max@example.com")
+        try await store.write { tx in
+            try await tx.insert(zoe)
+            try await tx.insert(max)
+        }
+        let read = try await store.read { try await $0.clients([zoe.id, max.id, ClientID(rawValue: "cl_gone")]) }
+        #expect(read == [zoe.id: zoe, max.id: max])
+        #expect(try await store.read { try await $0.clients([]) }.isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func adminSessionsEndOnSignOutAndExpiredOnesAreDeleted(kind: StoreKind) async throws {
         let store = try await self.practice(kind).store
         let admin = AdminAccount(

@@ -179,6 +179,15 @@ import Workflow
             #expect(
                 try await client.execute(uri: "/api/admin/bookings/bk_nope/approve", method: .post, headers: auth)
                     .status == .notFound)
+            // No route for a decision the service does not have.
+            #expect(
+                try await client.execute(uri: "/api/admin/bookings/bk_nope/frobnicate", method: .post, headers: auth)
+                    .status == .notFound)
+            // The list shows each booking with its client.
+            _ = try await harness.practice.workflow.clients.book(
+                harness.practice.request(at: Instants.utc(Self.workingDay()), email: "listed@example.com"))
+            let list = try await client.execute(uri: "/api/admin/bookings", method: .get, headers: auth)
+            #expect(String(buffer: list.body).contains("listed@example.com"))
             #expect(try await client.execute(uri: "/api/admin/rules", method: .get, headers: auth).status == .ok)
             let badRules = try await client.execute(
                 uri: "/api/admin/rules", method: .put, headers: auth, body: Self.json(["rules": ["slotStepMinutes": 0]])
