@@ -102,7 +102,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("openapi.json")],
+            resources: [
+                .copy("openapi.json"), .copy("Pages/Templates"), .copy("Pages/Catalogs"), .copy("Pages/Assets"),
+            ],
             swiftSettings: strictSettings
         ),
         // The command line and the one composition root.

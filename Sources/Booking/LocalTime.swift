@@ -53,6 +53,24 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// The date `days` later (or earlier when negative).
     public func adding(days: Int) -> LocalDate { LocalDate(daysSinceEpoch: self.daysSinceEpoch + days) }
 
+    /// The first day of this date's month.
+    public var firstOfMonth: LocalDate { LocalDate(year: self.year, month: self.month, day: 1)! }
+
+    /// The first day of the month `months` later (or earlier when negative).
+    public func adding(months: Int) -> LocalDate {
+        let index = self.year * 12 + (self.month - 1) + months
+        return LocalDate(year: index / 12, month: index % 12 + 1, day: 1)!
+    }
+
+    /// The month as `YYYY-MM`.
+    public var monthISO: String { String(self.description.prefix(7)) }
+
+    /// Parses a month `YYYY-MM` as its first day.
+    public init?(month text: String) {
+        guard text.count == 7 else { return nil }
+        self.init(iso: text + "-01")
+    }
+
     /// The day of the week.
     public var weekday: Weekday {
         // 1970-01-01 was a Thursday.

@@ -60,8 +60,8 @@ public func buildApplication(
     mounts: [Mount] = [], services: [any Service] = [], host: String, port: Int,
     logger: Logger = Logger(label: "rendezvous"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
-    let router = buildRouter(
+) throws -> some ApplicationProtocol {
+    let router = try buildRouter(
         workflow: workflow, configuration: configuration, loginThrottle: loginThrottle, mail: mail, mounts: mounts)
     return Application(
         router: router,

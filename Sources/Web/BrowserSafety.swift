@@ -28,9 +28,10 @@ struct BrowserSafetyMiddleware<Context: RequestContext>: RouterMiddleware {
         self.https = scheme == "https"
     }
 
-    /// HTML may load styles and images from here, post forms here, frame only our own pages, and run no script.
+    /// HTML may load styles, images and scripts from here (never inline scripts), post forms here, frame only our
+    /// own pages.
     static var contentSecurityPolicy: String {
-        "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
             + "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'"
     }
 
@@ -39,7 +40,9 @@ struct BrowserSafetyMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         var response: Response
         if Self.changesState(request.method), let refusal = self.crossSiteRefusal(request) {
-            response = refusal.response()
+            response =
+                request.headers[.accept]?.contains("text/html") == true
+                ? Page.html(.forbidden, title: "Not accepted", message: refusal.message) : refusal.response()
         } else {
             response = try await next(request, context)
         }
@@ -55,10 +58,10 @@ struct BrowserSafetyMiddleware<Context: RequestContext>: RouterMiddleware {
         let refusal = APIError(
             .forbidden, code: "cross_site_request",
             message: "This request came from another site; changes are accepted only from this site's own pages.")
-        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased(),
-            site == "cross-site" || site == "same-site"
-        {
-            return refusal
+        // NB: a browser says where a request comes from in `Sec-Fetch-Site`; when it does, that is the answer (our
+        // pages send `Referrer-Policy: no-referrer`, under which a browser's form posts carry `Origin: null`).
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() {
+            return site == "same-origin" || site == "none" ? nil : refusal
         }
         guard let origin = request.headers[HTTPField.Name("Origin")!]?.lowercased() else { return nil }
         if origin == self.publicOrigin { return nil }

@@ -58,21 +58,6 @@ struct PublicAPI: Sendable {
             return self.clientView(booking)
         }
         ClientBookingPage(api: self).addRoutes(to: router)
-        router.get("pay/:token") { _, context in try await self.followPaymentLink(context) }
-        router.get("pay/:token/done") { _, context in
-            let booking = try await self.workflow.booking(accessToken: try Self.token(context))
-            let message =
-                booking.payment.isSettled
-                ? "Your payment is received. The booking is \(booking.state == .approved ? "confirmed" : "waiting for the practice's approval")."
-                : "Thank you. We are confirming your payment with the provider; this page will show it once it arrives."
-            return Page.html(.ok, title: "Thank you", message: message)
-        }
-        router.get("pay/:token/cancelled") { _, context in
-            _ = try await self.workflow.booking(accessToken: try Self.token(context))
-            return Page.html(
-                .ok, title: "Payment not made",
-                message: "Nothing was charged. Your payment link still works while the booking holds its time.")
-        }
     }
 
     /// The client's view of a booking, with its add-to-calendar links.
@@ -152,40 +137,5 @@ struct PublicAPI: Sendable {
         var view = BookingView(receipt.booking, links: self.workflow.links, token: true)
         view.calendar = self.calendarLinks(receipt.booking)
         return try JSONCoding.encoder.encodeAsResponse(view, status: receipt.replayed ? .ok : .created)
-    }
-
-    private func followPaymentLink(_ context: AppContext) async throws -> Response {
-        guard let raw = context.parameters.get("token"), let token = AccessToken(validating: raw) else {
-            return Page.html(.notFound, title: "Unknown link", message: "This payment link does not exist.")
-        }
-        let outcome: PaymentLinkOutcome
-        do {
-            outcome = try await self.workflow.payments.followPaymentLink(
-                token: token)
-        } catch let error as BookingError {
-            if case .notFound = error {
-                return Page.html(.notFound, title: "Unknown link", message: "This payment link does not exist.")
-            }
-            throw error
-        } catch {
-            context.logger.error("payment provider unavailable", metadata: ["error": "\(error)"])
-            return Page.html(
-                .badGateway, title: "Please try again",
-                message:
-                    "The payment provider cannot be reached right now. Your booking still holds its time; try the link again in a minute."
-            )
-        }
-        switch outcome {
-        case .checkout(let url):
-            return Page.redirect(url)
-        case .alreadyPaid(let booking):
-            return Page.html(
-                .ok, title: "Already paid",
-                message:
-                    "This booking is paid. It is \(booking.state == .approved ? "confirmed" : "waiting for the practice's approval")."
-            )
-        case .notPayable(_, let reason):
-            return Page.html(.gone, title: "Nothing to pay", message: reason)
-        }
     }
 }

@@ -14,7 +14,7 @@ import Workflow
 public func buildRouter(
     workflow: BookingWorkflow, configuration: WebConfiguration, loginThrottle: LoginThrottle, mail: MailSetup? = nil,
     mounts: [Mount] = []
-) -> Router<AppContext> {
+) throws -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     router.add(middleware: BrowserSafetyMiddleware(publicBaseURL: workflow.links.base))
     router.add(middleware: ErrorMiddleware())
@@ -58,6 +58,14 @@ public func buildRouter(
     if let links = mail?.composer.links {
         ClientAreaPage(workflow: workflow, links: links, branding: branding).addRoutes(to: router)
     }
+    let pages = BookingPages(
+        workflow: workflow,
+        renderer: try PageRenderer(
+            practiceName: branding.businessName, defaultLanguage: configuration.defaultLanguage,
+            secureCookies: workflow.links.isSecure))
+    pages.addRoutes(to: router)
+    PaymentPages(pages: pages, branding: branding).addRoutes(to: router)
+    Assets.addRoutes(to: router)
     routeMethods.load(from: router)
     return router
 }

@@ -21,6 +21,8 @@ public struct WebConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(10)
     /// Connections served at once; more wait in the listen backlog.
     public var maxConnections: Int = 1024
+    /// The pages' language for a first visit whose browser asks for none of ours (`RENDEZVOUS_LANGUAGE`).
+    public var defaultLanguage: PageLanguage = .en
 
     public init(
         webhookSecrets: [String], webhookTolerance: TimeInterval = 300, adminSessionLifetime: TimeInterval = 12 * 3600,

@@ -39,6 +39,66 @@ public struct ClientBooking: UseCase {
         }
     }
 
+    /// What booking `request` would give, checked as `book` checks it but without booking: the client learns
+    /// before paying whether they may book this (eligibility, bans, the window, the caps, a free slot). The slot may
+    /// still be taken by someone else before they book.
+    public func preview(_ request: ClientBookingRequest) async throws -> BookingPreview {
+        _ = try Client.validatedName(request.name)
+        let email = try EmailAddress(request.email)
+        _ = try Client.validatedPhone(request.phone)
+        _ = try Self.validatedNote(request.note)
+        _ = try Client.validatedTimeZone(request.timeZone)
+        let now = self.clock.now()
+        return try await self.store.read { reader in
+            let (_, selection, _, claimed) = try await self.admit(request, email: email, now: now, in: reader)
+            let staff = try await reader.staff().first { $0.id == claimed.slot.staffID }
+            return BookingPreview(selection: selection, slot: claimed.slot, staffName: staff?.name)
+        }
+    }
+
+    /// The checks of a client booking, in the caller's transaction (or read): the rules, who may book, the window,
+    /// eligibility, then the slot claim with the per-client caps.
+    private func admit(
+        _ request: ClientBookingRequest, email: EmailAddress, now: Date, in reader: any BookingStoreReader
+    ) async throws -> (BookingRules, ServiceSelection, Client?, ClaimedSlot) {
+        let rules = try await reader.rules()
+        let selection = try await Self.selection(request.serviceIDs, from: reader)
+        let known = try await reader.client(email: email)
+        if known == nil, rules.onlyExistingClients {
+            throw BookingError.clientNotAllowed(reason: "only existing clients may book; please contact us")
+        }
+        guard rules.allows(email: email) else {
+            throw BookingError.clientNotAllowed(reason: "this email address may not book here")
+        }
+        if known?.isBanned == true { throw BookingError.clientBanned }
+        try Self.checkWindow(start: request.start, rules: rules, now: now)
+        var history: [Booking] = []
+        if let known { history = try await reader.bookings(of: known.id) }
+        try Eligibility.check(selection, history: history, now: now)
+        let slot = try await self.claim(
+            selection, at: request.start, staffID: nil, rules: rules, clientBookings: history, now: now, in: reader)
+        return (rules, selection, known, slot)
+    }
+
+    /// The local dates of `month` in `timeZone` (an IANA name) that have at least one bookable start for the
+    /// services: what a month calendar enables.
+    public func daysWithSlots(
+        serviceIDs: [ServiceID], month first: LocalDate, timeZone: String, clientEmail: String? = nil
+    ) async throws -> [LocalDate] {
+        let dates = try DateRange(first: first.firstOfMonth, last: first.adding(months: 1).adding(days: -1))
+        guard let zone = ZonedCalendar(identifier: timeZone) else {
+            throw BookingError.invalidField(field: "timeZone", reason: "unknown IANA time zone \(timeZone)")
+        }
+        let slots = try await self.availableSlots(
+            serviceIDs: serviceIDs, dates: dates, timeZone: timeZone, clientEmail: clientEmail)
+        var days: [LocalDate] = []
+        for slot in slots {
+            let day = zone.localDate(of: slot.start)
+            if days.last != day { days.append(day) }
+        }
+        return days
+    }
+
     /// A client books a slot. The booking holds its slot for the payment window; the slot check and the insert
     /// run in one write transaction, so two racing clients cannot both get it. A repeated `idempotencyKey`
     /// returns the booking it created.
@@ -62,22 +122,7 @@ public struct ClientBooking: UseCase {
                 }
                 return BookingReceipt(booking: booking, client: client, replayed: true)
             }
-            let rules = try await tx.rules()
-            let selection = try await Self.selection(request.serviceIDs, from: tx)
-            let known = try await tx.client(email: email)
-            if known == nil, rules.onlyExistingClients {
-                throw BookingError.clientNotAllowed(reason: "only existing clients may book; please contact us")
-            }
-            guard rules.allows(email: email) else {
-                throw BookingError.clientNotAllowed(reason: "this email address may not book here")
-            }
-            if known?.isBanned == true { throw BookingError.clientBanned }
-            try Self.checkWindow(start: request.start, rules: rules, now: now)
-            var history: [Booking] = []
-            if let known { history = try await tx.bookings(of: known.id) }
-            try Eligibility.check(selection, history: history, now: now)
-            let slot = try await self.claim(
-                selection, at: request.start, staffID: nil, rules: rules, clientBookings: history, now: now, in: tx)
+            let (rules, selection, known, slot) = try await self.admit(request, email: email, now: now, in: tx)
 
             var client: Client
             if let known {

@@ -115,3 +115,11 @@ public struct BookingReceipt: Hashable, Sendable {
     /// True when an earlier request with the same idempotency key had created it.
     public var replayed: Bool
 }
+
+/// What a client booking would give, before it is made (see `ClientBooking.preview`).
+public struct BookingPreview: Hashable, Sendable {
+    public var selection: ServiceSelection
+    /// The slot with the staff member who would take it.
+    public var slot: Slot
+    public var staffName: String?
+}

@@ -13,7 +13,7 @@ extension UseCase {
     /// `clientLimitReached`. With `anyTime` (admins) working hours are not required, only freedom from overlap.
     func claim(
         _ selection: ServiceSelection, at start: Date, staffID: StaffID?, rules: BookingRules,
-        clientBookings: [Booking]?, now: Date, anyTime: Bool = false, in tx: any BookingStoreTransaction
+        clientBookings: [Booking]?, now: Date, anyTime: Bool = false, in tx: any BookingStoreReader
     ) async throws -> ClaimedSlot {
         let schedules = try await tx.schedules().filter { schedule in
             schedule.offers(selection.serviceIDs) && (staffID == nil || schedule.staffID == staffID)

@@ -126,7 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
         let services =
             workflow.backgroundServices(intervals: BackgroundIntervals())
             + [EmailOutboxWorker(workflow: workflow, composer: mail.composer, transport: mail.transport)]
-        let app = buildApplication(
+        let app = try buildApplication(
             workflow: workflow, configuration: web, loginThrottle: LoginThrottle(), mail: mail, mounts: mounts,
             services: services,
             host: settings.host,

@@ -49,7 +49,7 @@ struct BenchmarkService {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         // No background services: nothing measured here waits on them.
-        let app = buildApplication(
+        let app = try buildApplication(
             workflow: workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_benchmark_secret"]),
             loginThrottle: LoginThrottle(), host: "127.0.0.1", port: port, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))

@@ -173,7 +173,7 @@ func withRunningService(
     logger.logLevel = .warning
     var configuration = WebConfiguration(webhookSecrets: [secret], bcryptCost: 4)
     if let idleTimeout { configuration.idleTimeout = idleTimeout }
-    let app = buildApplication(
+    let app = try buildApplication(
         workflow: workflow, configuration: configuration, loginThrottle: LoginThrottle(),
         mounts: [
             Mount(

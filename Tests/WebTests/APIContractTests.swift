@@ -23,7 +23,7 @@ import Workflow
         _ = try await practice.workflow.accounts.createAdmin(
             email: "admin@practice.example",
             passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery staple"))
-        let router = buildRouter(
+        let router = try buildRouter(
             workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
             loginThrottle: LoginThrottle(limit: 3))
         return Harness(practice: practice, app: Application(router: router))

@@ -55,6 +55,20 @@ import Workflow
         }
     }
 
+    @Test func aFormPostedUnderNoReferrerIsOursBySecFetchSite() async throws {
+        let harness = try await APIContractTests.harness()
+        try await harness.app.test(.router) { client in
+            let token = try await self.booked(client)
+            // Given our own page (Referrer-Policy: no-referrer), whose form posts carry `Origin: null`,
+            let answer = try await client.execute(
+                uri: "/bookings/\(token)/cancel", method: .post,
+                headers: [HTTPField.Name("Origin")!: "null", HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
+            // Then the browser's own word, same-origin, lets it through.
+            #expect(answer.status == .seeOther)
+            #expect(try await self.state(harness, token) == .canceled)
+        }
+    }
+
     @Test func aJSONEndpointRefusesAnotherContentType() async throws {
         let harness = try await APIContractTests.harness()
         try await harness.app.test(.router) { client in

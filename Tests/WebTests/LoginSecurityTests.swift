@@ -28,7 +28,7 @@ import Workflow
             email: Self.email, passwordHash: try await AdminPasswords(cost: cost).hash(Self.password))
         var configuration = WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: cost)
         configuration.trustForwardedFor = true
-        let router = buildRouter(
+        let router = try buildRouter(
             workflow: practice.workflow, configuration: configuration, loginThrottle: LoginThrottle(limit: limit),
             mail: mail)
         return Harness(practice: practice, app: Application(router: router))

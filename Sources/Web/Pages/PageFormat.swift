@@ -1,0 +1,52 @@
+import Booking
+import Foundation
+
+/// Dates, times and prices as a page shows them: in the page's language and the viewer's time zone. The one place
+/// pages format them.
+struct PageFormat: Sendable {
+    let language: PageLanguage
+    let timeZone: TimeZone
+
+    private var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = self.timeZone
+        calendar.locale = self.language.locale
+        return calendar
+    }
+
+    /// `Tuesday 1 December 2026` / `mardi 1 décembre 2026`.
+    func day(_ date: Date) -> String {
+        date.formatted(
+            Date.FormatStyle(
+                date: .complete, time: .omitted, locale: self.language.locale, calendar: self.calendar,
+                timeZone: self.timeZone))
+    }
+
+    /// `09:30` (24-hour in both languages).
+    func time(_ date: Date) -> String {
+        let components = self.calendar.dateComponents([.hour, .minute], from: date)
+        let hour = components.hour ?? 0
+        let minute = components.minute ?? 0
+        return "\(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute)"
+    }
+
+    /// `December 2026` / `décembre 2026`.
+    func month(_ date: Date) -> String {
+        let text = date.formatted(
+            Date.FormatStyle(locale: self.language.locale, calendar: self.calendar, timeZone: self.timeZone).month(
+                .wide
+            ).year())
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+
+    /// `€45.00` / `45,00 €`.
+    func money(_ money: Money) -> String {
+        let amount = Decimal(money.minorUnits) / 100
+        return amount.formatted(.currency(code: money.currency.code).locale(self.language.locale))
+    }
+
+    /// A local date of the viewer's zone as the instant it starts.
+    func start(of date: LocalDate) -> Date? {
+        ZonedCalendar(identifier: self.timeZone.identifier)?.startOfDay(date)
+    }
+}
