@@ -37,6 +37,7 @@ struct PublicAPI: Sendable {
             ServiceList(services: try await self.workflow.practice.services().filter(\.isActive).map(ServiceView.init))
         }
         router.get("api/services/:id/slots") { request, context in try await self.slots(request, context) }
+        router.get("api/services/:id/days") { request, context in try await self.days(request, context) }
         router.post("api/bookings") { request, _ in try await self.book(request) }
         router.get("api/bookings/:token") { _, context -> Response in
             // `/api/bookings/{token}.ics` is the booking's calendar file.
@@ -123,6 +124,25 @@ struct PublicAPI: Sendable {
             serviceIDs: [serviceID], dates: dates, timeZone: timeZone)
         return SlotList(
             timeZone: timeZone, slots: slots.map { .init(start: $0.start, end: $0.end, staffId: $0.staffID.rawValue) })
+    }
+
+    /// `GET /api/services/{id}/days?month=YYYY-MM&timeZone=`: the days of a month with at least one free start.
+    private func days(_ request: Request, _ context: AppContext) async throws -> DayList {
+        guard let raw = context.parameters.get("id"), let serviceID = ServiceID(validating: raw) else {
+            throw APIError(BookingError.notFound(what: "service"))
+        }
+        let query = request.uri.queryParameters
+        guard let monthText = query.get("month") else { throw APIError.invalid("month", "is required (YYYY-MM)") }
+        guard let month = LocalDate(month: monthText) else {
+            throw APIError.invalid("month", "must be a month YYYY-MM")
+        }
+        let timeZone = query.get("timeZone") ?? "UTC"
+        guard try await self.workflow.practice.services().contains(where: { $0.id == serviceID && $0.isActive }) else {
+            throw APIError(BookingError.notFound(what: "service"))
+        }
+        let days = try await self.workflow.clients.daysWithSlots(
+            serviceIDs: [serviceID], month: month, timeZone: timeZone)
+        return DayList(month: month.monthISO, timeZone: timeZone, days: days.map { $0.description })
     }
 
     private func book(_ request: Request) async throws -> Response {

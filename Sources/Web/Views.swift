@@ -193,3 +193,11 @@ struct ScheduleDocument: ResponseCodable, Sendable {
 struct RulesDocument: ResponseCodable, Sendable {
     var rules: BookingRules
 }
+
+/// The days of a month that have free starts, for a month calendar.
+struct DayList: ResponseEncodable, Sendable {
+    var month: String
+    var timeZone: String
+    /// `YYYY-MM-DD`, in order.
+    var days: [String]
+}

@@ -37,7 +37,7 @@ import Workflow
             // The link now says there is nothing to pay.
             let link = try await service.get(try #require(booked.json["paymentUrl"] as? String))
             #expect(link.status == 200)
-            #expect(link.text.contains("Already paid"))
+            #expect(link.text.contains("This booking is already paid."))
         }
     }
 

@@ -97,7 +97,8 @@ import Workflow
             let policy = try #require(page.headers[.contentSecurityPolicy])
             #expect(policy.contains("default-src 'none'"))
             #expect(policy.contains("frame-ancestors 'none'"))
-            #expect(!policy.contains("script-src"))
+            // Scripts only from our own files: never inline, never another site.
+            #expect(policy.contains("script-src 'self';"))
             #expect(page.headers[.xContentTypeOptions] == "nosniff")
             #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
             #expect(page.headers[.cacheControl] == "no-store")
