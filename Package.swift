@@ -190,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RendezvousTests",
-            dependencies: ["rendezvous", "Storage", "Notifications", "TestSupport"],
+            dependencies: ["rendezvous", "Storage", "Notifications", "Web", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -98,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         var web = WebConfiguration(webhookSecrets: settings.webhookSecrets)
         web.trustForwardedFor = settings.trustForwardedFor
+        web.defaultLanguage = settings.language
         let branding = EmailBranding(
             businessName: settings.businessName, signature: settings.emailSignature, from: settings.mailFrom,
             links: workflow.links)
@@ -174,6 +175,8 @@ struct ServeSettings: Sendable {
     var mailboxDirectory: String
     var businessName: String
     var emailSignature: String
+    /// RENDEZVOUS_LANGUAGE: the pages' language for a first visit whose browser asks for none of ours.
+    var language: PageLanguage
     /// RENDEZVOUS_TRUST_FORWARDED_FOR=1: behind a reverse proxy, the client is the last X-Forwarded-For entry.
     var trustForwardedFor: Bool
 
@@ -262,6 +265,11 @@ struct ServeSettings: Sendable {
         case "1", "true", "yes": self.trustForwardedFor = true
         case let other?: throw ValidationError("RENDEZVOUS_TRUST_FORWARDED_FOR must be 1 or 0, not \(other)")
         }
+        let language = value("RENDEZVOUS_LANGUAGE")?.lowercased() ?? "en"
+        guard let pageLanguage = PageLanguage(rawValue: language) else {
+            throw ValidationError("RENDEZVOUS_LANGUAGE must be en or fr, not \(language)")
+        }
+        self.language = pageLanguage
         let databaseFolder = URL(fileURLWithPath: database).deletingLastPathComponent().path
         self.mailboxDirectory =
             value("RENDEZVOUS_MAILBOX_DIR")

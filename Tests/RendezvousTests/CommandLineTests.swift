@@ -3,6 +3,7 @@ import Notifications
 import Storage
 import TestSupport
 import Testing
+import Web
 import Workflow
 
 @testable import rendezvous
@@ -119,6 +120,12 @@ import Workflow
         #expect(try self.settings([:]).trustForwardedFor == false)
         #expect(try self.settings(["RENDEZVOUS_TRUST_FORWARDED_FOR": "1"]).trustForwardedFor)
         #expect(throws: (any Error).self) { try self.settings(["RENDEZVOUS_TRUST_FORWARDED_FOR": "maybe"]) }
+    }
+
+    @Test func thePagesLanguageIsASetting() throws {
+        #expect(try self.settings([:]).language == .en)
+        #expect(try self.settings(["RENDEZVOUS_LANGUAGE": "FR"]).language == .fr)
+        #expect(throws: (any Error).self) { try self.settings(["RENDEZVOUS_LANGUAGE": "de"]) }
     }
 
     @Test func noConfigurationAtAllMeansTheLocalDemo() throws {

@@ -24,6 +24,8 @@ struct ServicesModel {
         var price: String
         var rule: String?
         var href: String
+        /// The link's accessible name: the visible "Choose" and which session.
+        var label: String
     }
 
     var step: String

@@ -79,7 +79,8 @@ struct BookingPages: Sendable {
                     price: format.money(service.price),
                     rule: service.kind == .additionalTime
                         ? text("service.additionalRule", ["category": categoryName.lowercased()]) : nil,
-                    href: "/book/\(category.rawValue)/\(service.id)")
+                    href: "/book/\(category.rawValue)/\(service.id)",
+                    label: text("service.chooseNamed", ["kind": text("service.\(service.kind.rawValue)", [:])]))
             }, back: "/")
         return self.renderer.page(
             "services", model, title: "service.title", titleValues: ["category": categoryName], for: visit)

