@@ -198,6 +198,39 @@ public struct EmailComposer: Sendable {
             text: Self.normalizedText(text), html: html, attachments: attachments)
     }
 
+    /// How long a sign-in link a client asked for works.
+    public static let requestedSignInLinkLifetime: TimeInterval = 30 * 60
+
+    /// The email a client asks for on the sign-in page: a signed, single-use link to their client area, valid for
+    /// `requestedSignInLinkLifetime`. `id` is the message's id and the link's nonce.
+    public func signInLink(for client: Client, id: String, timeZone: String, now: Date) throws -> EmailMessage {
+        guard let links = self.links else { throw ComposerError.noLinkSigner }
+        let expiry = now.addingTimeInterval(Self.requestedSignInLinkLifetime)
+        let token = links.token(
+            for: .init(purpose: .signIn, clientID: client.id.rawValue, expiresAt: expiry, nonce: id))
+        let url = self.branding.links.clientSignIn(token: token)
+        var model: [String: Any] = [
+            "business": self.branding.businessName, "clientName": client.name,
+            "linkExpiry": Self.format(
+                expiry, "EEEE d MMMM yyyy 'at' HH:mm (zzz)", TimeZone(identifier: timeZone) ?? .gmt),
+            "action": ["label": "Sign in to your client area", "url": url],
+        ]
+        let name = "client/signInLink"
+        guard let rendered = self.library.render(model, withTemplate: name) else {
+            throw ComposerError.templateMissing(name)
+        }
+        let (subject, paragraphs) = try Self.split(rendered, template: name)
+        model["subject"] = TypedText.singleLine(subject)
+        model["paragraphs"] = paragraphs
+        model["signatureLines"] = self.branding.signature.split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        return EmailMessage(
+            id: id, messageID: "<\(id)@\(self.branding.messageIDDomain)>", from: self.branding.from,
+            to: [Mailbox(name: client.name, address: client.email.value)], subject: TypedText.singleLine(subject),
+            date: now, text: Self.normalizedText(self.library.render(model, withTemplate: "layout.text") ?? ""),
+            html: self.library.render(model, withTemplate: "layout.html") ?? "")
+    }
+
     /// The `.ics` of a booking as it stands.
     public func calendarFile(for booking: Booking, now: Date) -> String {
         ICalendar.document(for: self.branding.calendarEvent(for: booking, stamp: now))

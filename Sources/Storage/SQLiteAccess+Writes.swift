@@ -37,6 +37,37 @@ extension SQLiteAccess {
         }
     }
 
+    func insert(_ session: ClientSession) async throws {
+        let record = ClientSessionRecord(session)
+        try await self.mutate { db in try record.insert(db) }
+    }
+
+    func extendClientSession(tokenHash: String, until: Date) async throws {
+        try await self.mutate { db in
+            try db.execute(
+                sql: "UPDATE client_sessions SET expires_at = ? WHERE token_hash = ?",
+                arguments: [Millis.from(until), tokenHash])
+        }
+    }
+
+    func deleteClientSession(tokenHash: String) async throws {
+        try await self.mutate { db in
+            _ = try ClientSessionRecord.filter(Column("token_hash") == tokenHash).deleteAll(db)
+        }
+    }
+
+    func deleteClientSessions(expiredAt now: Date) async throws -> Int {
+        guard self.writable else { throw StorageError.readOnly }
+        return try WriterConnection.run(self.pool) { db in
+            try ClientSessionRecord.filter(Column("expires_at") <= Millis.from(now)).deleteAll(db)
+        }
+    }
+
+    func setClientPassword(_ id: ClientID, hash: String, at now: Date) async throws {
+        let record = ClientPasswordRecord(clientId: id.rawValue, passwordHash: hash, updatedAt: Millis.from(now))
+        try await self.mutate { db in try record.upsert(db) }
+    }
+
     func insert(_ booking: Booking) async throws {
         let record = try BookingRecord(booking, json: self.json)
         try await self.mutate { db in

@@ -230,6 +230,17 @@ struct SQLiteAccess: BookingStoreTransaction {
         }
     }
 
+    func clientSession(tokenHash: String, at now: Date) async throws -> ClientSession? {
+        try await self.access { db in
+            try ClientSessionRecord.filter(Column("token_hash") == tokenHash && Column("expires_at") > Millis.from(now))
+                .fetchOne(db)?.domain
+        }
+    }
+
+    func clientPasswordHash(_ id: ClientID) async throws -> String? {
+        try await self.access { db in try ClientPasswordRecord.fetchOne(db, key: id.rawValue)?.passwordHash }
+    }
+
     func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession? {
         try await self.access { db in
             try AdminSessionRecord.filter(Column("token_hash") == tokenHash && Column("expires_at") > Millis.from(now))

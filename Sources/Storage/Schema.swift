@@ -172,6 +172,27 @@ enum SQLiteSchema {
                       AND "checkout_session_id" IS NOT NULL
                     """)
         }
+        migrator.registerMigration("2026-11-25-client-accounts") { db in
+            // Client sessions live here (so they survive restarts and, later, reach every instance); a client's
+            // optional password is kept apart from the client record, as a bcrypt hash.
+            try db.execute(
+                sql: """
+                    CREATE TABLE client_sessions (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        client_id TEXT NOT NULL REFERENCES clients(id),
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL CHECK (expires_at > created_at)
+                    ) STRICT;
+                    CREATE INDEX client_sessions_by_client ON client_sessions(client_id);
+                    CREATE INDEX client_sessions_by_expiry ON client_sessions(expires_at);
+
+                    CREATE TABLE client_passwords (
+                        client_id TEXT PRIMARY KEY NOT NULL REFERENCES clients(id),
+                        password_hash TEXT NOT NULL CHECK (length(password_hash) > 0),
+                        updated_at INTEGER NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 }

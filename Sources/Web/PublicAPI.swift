@@ -58,7 +58,6 @@ struct PublicAPI: Sendable {
                 token: try Self.token(context), reason: body?.reason)
             return self.clientView(booking)
         }
-        ClientBookingPage(api: self).addRoutes(to: router)
     }
 
     /// The client's view of a booking, with its add-to-calendar links.

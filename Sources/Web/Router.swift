@@ -2,6 +2,7 @@ import Booking
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdBcrypt
 import Logging
 import Markup
 import NIOCore
@@ -55,9 +56,6 @@ public func buildRouter(
             secureCookies: workflow.links.isSecure
         ).addRoutes(to: router)
     }
-    if let links = mail?.composer.links {
-        ClientAreaPage(workflow: workflow, links: links, branding: branding).addRoutes(to: router)
-    }
     let pages = BookingPages(
         workflow: workflow,
         renderer: try PageRenderer(
@@ -65,6 +63,12 @@ public func buildRouter(
             secureCookies: workflow.links.isSecure))
     pages.addRoutes(to: router)
     PaymentPages(pages: pages, branding: branding).addRoutes(to: router)
+    let area = ClientArea(
+        pages: pages, mail: mail, throttle: loginThrottle, passwords: AdminPasswords(cost: configuration.bcryptCost),
+        configuration: configuration, branding: branding,
+        dummyHash: Bcrypt.hash(workflow.ids.token(length: 52), cost: configuration.bcryptCost))
+    area.addRoutes(to: router)
+    BookingPage(area: area).addRoutes(to: router)
     Assets.addRoutes(to: router)
     routeMethods.load(from: router)
     return router

@@ -28,6 +28,7 @@ public struct BookingWorkflow: Sendable {
     public var holds: Holds { Holds(context: self.context) }
     public var practice: PracticeAdministration { PracticeAdministration(context: self.context) }
     public var accounts: Accounts { Accounts(context: self.context) }
+    public var clientAccounts: ClientAccounts { ClientAccounts(context: self.context) }
     public var outbox: OutboxDelivery { OutboxDelivery(context: self.context) }
 
     // MARK: - Reads every side shares

@@ -152,3 +152,18 @@ public struct AdminSession: Hashable, Sendable {
         self.expiresAt = expiresAt
     }
 }
+
+/// A signed-in client: the token itself is never stored, only its hash. It ends when unused until `expiresAt`.
+public struct ClientSession: Hashable, Sendable {
+    public var tokenHash: String
+    public var clientID: ClientID
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    public init(tokenHash: String, clientID: ClientID, createdAt: Date, expiresAt: Date) {
+        self.tokenHash = tokenHash
+        self.clientID = clientID
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}

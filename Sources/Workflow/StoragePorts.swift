@@ -114,6 +114,10 @@ public protocol AccountReads: Sendable {
     func admins() async throws -> [AdminAccount]
     /// A live admin session by the hash of its token.
     func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession?
+    /// A live client session by the hash of its token.
+    func clientSession(tokenHash: String, at now: Date) async throws -> ClientSession?
+    /// The bcrypt hash of a client's password, when they set one.
+    func clientPasswordHash(_ id: ClientID) async throws -> String?
 }
 
 public protocol AccountWrites: Sendable {
@@ -125,4 +129,13 @@ public protocol AccountWrites: Sendable {
     func deleteAdminSession(tokenHash: String) async throws
     /// Deletes the sessions that expired at or before `now`; how many.
     func deleteAdminSessions(expiredAt now: Date) async throws -> Int
+    func insert(_ session: ClientSession) async throws
+    /// Moves a client session's expiry (each use keeps an active session alive).
+    func extendClientSession(tokenHash: String, until: Date) async throws
+    /// Ends one client session (sign-out); nothing when there is none.
+    func deleteClientSession(tokenHash: String) async throws
+    /// Deletes the client sessions that expired at or before `now`; how many.
+    func deleteClientSessions(expiredAt now: Date) async throws -> Int
+    /// Sets (or replaces) a client's password hash.
+    func setClientPassword(_ id: ClientID, hash: String, at now: Date) async throws
 }

@@ -46,6 +46,29 @@ import Workflow
     }
 
     @Test(arguments: StoreKind.allCases)
+    func clientSessionsAndPasswords(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let zoe = Client.sample()
+        let session = ClientSession(
+            tokenHash: "t1", clientID: zoe.id, createdAt: self.now, expiresAt: self.now.addingTimeInterval(60))
+        try await store.write { tx in
+            try await tx.insert(zoe)
+            try await tx.insert(session)
+            try await tx.setClientPassword(zoe.id, hash: "$2b$first", at: self.now)
+            try await tx.setClientPassword(zoe.id, hash: "$2b$second", at: self.now)
+        }
+        #expect(try await store.read { try await $0.clientSession(tokenHash: "t1", at: self.now) } == session)
+        #expect(try await store.read { try await $0.clientPasswordHash(zoe.id) } == "$2b$second")
+        // Extended, it outlives its first expiry; deleted expired ones go, live ones stay.
+        let later = self.now.addingTimeInterval(120)
+        try await store.write { try await $0.extendClientSession(tokenHash: "t1", until: later.addingTimeInterval(60)) }
+        #expect(try await store.write { try await $0.deleteClientSessions(expiredAt: later) } == 0)
+        #expect(try await store.read { try await $0.clientSession(tokenHash: "t1", at: later) }?.clientID == zoe.id)
+        try await store.write { try await $0.deleteClientSession(tokenHash: "t1") }
+        #expect(try await store.read { try await $0.clientSession(tokenHash: "t1", at: self.now) } == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func adminSessionsEndOnSignOutAndExpiredOnesAreDeleted(kind: StoreKind) async throws {
         let store = try await self.practice(kind).store
         let admin = AdminAccount(

@@ -44,12 +44,14 @@ import Workflow
         let harness = try await APIContractTests.harness()
         try await harness.app.test(.router) { client in
             let token = try await self.booked(client)
+            let opened = try await client.execute(uri: "/bookings/\(token)", method: .get)
+            let cookie = try #require(opened.headers[values: .setCookie].first?.split(separator: ";").first)
             let answer = try await client.execute(
                 uri: "/bookings/\(token)/cancel", method: .post,
                 headers: [
-                    HTTPField.Name("Origin")!: "http://rendezvous.test",
-                    HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
-                ])
+                    HTTPField.Name("Origin")!: "http://rendezvous.test", .cookie: String(cookie),
+                    .contentType: "application/x-www-form-urlencoded",
+                ], body: ByteBuffer(string: "form=" + cookie.dropFirst("rendezvous_form=".count)))
             #expect(answer.status == .seeOther)
             #expect(try await self.state(harness, token) == .canceled)
         }
@@ -60,9 +62,14 @@ import Workflow
         try await harness.app.test(.router) { client in
             let token = try await self.booked(client)
             // Given our own page (Referrer-Policy: no-referrer), whose form posts carry `Origin: null`,
+            let opened = try await client.execute(uri: "/bookings/\(token)", method: .get)
+            let cookie = try #require(opened.headers[values: .setCookie].first?.split(separator: ";").first)
             let answer = try await client.execute(
                 uri: "/bookings/\(token)/cancel", method: .post,
-                headers: [HTTPField.Name("Origin")!: "null", HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
+                headers: [
+                    HTTPField.Name("Origin")!: "null", HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
+                    .cookie: String(cookie), .contentType: "application/x-www-form-urlencoded",
+                ], body: ByteBuffer(string: "form=" + cookie.dropFirst("rendezvous_form=".count)))
             // Then the browser's own word, same-origin, lets it through.
             #expect(answer.status == .seeOther)
             #expect(try await self.state(harness, token) == .canceled)

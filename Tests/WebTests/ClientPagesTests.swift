@@ -42,15 +42,15 @@ import Workflow
             #expect(html.contains(", \(hour < 10 ? "0" : "")\(hour):00–"))
             #expect(html.contains("href=\"http://rendezvous.test/pay/\(token)\""))
 
-            let cancel = try await client.execute(uri: "/bookings/\(token)/cancel", method: .post)
+            let cancel = try await client.postForm("/bookings/\(token)/cancel", from: "/bookings/\(token)/cancel")
             #expect(cancel.status == .seeOther)
-            #expect(cancel.headers[.location] == "/bookings/\(token)")
+            #expect(cancel.headers[.location] == "/bookings/\(token)?done=1")
             let state = try await harness.practice.workflow.booking(accessToken: AccessToken(rawValue: token)).state
             #expect(state == .canceled)
             // Cancelling again is refused on the page itself, with the reason.
-            let again = try await client.execute(uri: "/bookings/\(token)/cancel", method: .post)
+            let again = try await client.postForm("/bookings/\(token)/cancel", from: "/bookings/\(token)")
             #expect(again.status == .conflict)
-            #expect(String(buffer: again.body).contains("canceled"))
+            #expect(String(buffer: again.body).contains("This booking can no longer be changed this way."))
 
             let ics = try await client.execute(uri: "/api/bookings/\(token).ics", method: .get)
             #expect(ics.status == .ok)

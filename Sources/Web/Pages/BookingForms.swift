@@ -32,9 +32,9 @@ extension BookingPages {
         return (form, visit)
     }
 
-    private func expiredForm(_ request: Request) async throws -> Response {
-        let visit = try await self.visit(request)
-        return self.renderer.message(
+    /// The answer to a form without its token (or with another's): nothing changed, go back and try again.
+    func expiredForm(_ visit: PageVisit) -> Response {
+        self.renderer.message(
             title: "error.title", text: self.renderer.words.text("error.form_expired", visit.language),
             link: ("/", self.renderer.words.text("error.startAgain", visit.language)), for: visit,
             status: .forbidden)
@@ -80,7 +80,9 @@ extension BookingPages {
 
     /// Step 5 posted: the booking is checked as it will be made; the summary, or the form again with what is wrong.
     func checkDetails(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard let (form, visit) = try await self.posted(request) else { return try await self.expiredForm(request) }
+        guard let (form, visit) = try await self.posted(request) else {
+            return self.expiredForm(try await self.visit(request))
+        }
         if form.edit != nil { return try await self.details(form.service, form.start, visit, filled: form) }
         guard let start = ISO8601.parse(form.start) else { return self.notFound(visit) }
         let clientRequest = ClientBookingRequest(
@@ -124,7 +126,7 @@ extension BookingPages {
     func confirm(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (form, visit) = try await self.posted(request), let key = form.key, !key.isEmpty,
             key.count <= 64
-        else { return try await self.expiredForm(request) }
+        else { return self.expiredForm(try await self.visit(request)) }
         guard let start = ISO8601.parse(form.start) else { return self.notFound(visit) }
         let clientRequest = ClientBookingRequest(
             serviceIDs: [ServiceID(rawValue: form.service)], start: start, name: form.name ?? "",
