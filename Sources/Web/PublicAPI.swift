@@ -132,8 +132,8 @@ struct PublicAPI: Sendable {
         }
         let query = request.uri.queryParameters
         guard let monthText = query.get("month") else { throw APIError.invalid("month", "is required (YYYY-MM)") }
-        guard let month = LocalDate(month: monthText) else {
-            throw APIError.invalid("month", "must be a month YYYY-MM")
+        guard let month = LocalDate(month: monthText), month.year >= 2000 else {
+            throw APIError.invalid("month", "must be a month YYYY-MM from 2000 on")
         }
         let timeZone = query.get("timeZone") ?? "UTC"
         guard try await self.workflow.practice.services().contains(where: { $0.id == serviceID && $0.isActive }) else {

@@ -66,6 +66,24 @@ def call(url, method="GET", body=None, token=None, follow=True, headers=None):
         return error.code, error.headers, error.read()
 
 
+def sign_in_form(link):
+    """Presses the sign-in button of a link's page as a browser would: with the page's form-token cookie and field."""
+    status, headers, page = call(link)
+    cookie = next((c.split(";")[0] for c in headers.get_all("Set-Cookie") or [] if c.startswith("rendezvous_form=")),
+                  None)
+    token = re.search(rb'name="form" value="([^"]+)"', page)
+    if cookie is None or token is None:
+        return status, headers, page
+    request = urllib.request.Request(
+        link, method="POST", data=b"form=" + token.group(1),
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"})
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as answer:
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
 def serve(folder, port, extra):
     return start_serve(
         folder, port, "mail.sqlite",
@@ -218,7 +236,7 @@ def test_without_smtp_the_emails_wait_in_the_development_mailbox():
             parsed = email.message_from_bytes(raw, policy=email.policy.default)
             assert parsed["Subject"] == message["subject"]
             status, _, page = call(f"{base}/bookings/{booking['token']}")
-            assert status == 200 and b"awaitingPayment" in page and b"(America/New_York)" in page
+            assert status == 200 and b"Waiting for payment" in page and b"(America/New_York)" in page
 
             # An admin books for a new client: the client gets the booking and a signed, single-use sign-in link.
             status, _, body = call(f"{base}/api/admin/login", "POST", {"email": ADMIN[0], "password": ADMIN[1]})
@@ -242,10 +260,13 @@ def test_without_smtp_the_emails_wait_in_the_development_mailbox():
             for _ in range(2):
                 status, _, page = call(link)
                 assert status == 200 and b'method="post"' in page and b"First call" not in page
-            status, _, page = call(link, "POST", {})
-            assert status == 200 and b"L\xc3\xa9a Moreau" in page and b"First call" in page
-            status, _, page = call(link, "POST", {})
-            assert status == 410 and b"already used" in page
+            status, headers, page = sign_in_form(link)
+            assert status == 303 and headers["Location"] == "/account"
+            session = next(c.split(";")[0] for c in headers.get_all("Set-Cookie") if c.startswith("rendezvous_client="))
+            status, _, page = call(f"{base}/account", headers={"Cookie": session})
+            assert status == 200 and b"L\xc3\xa9a Moreau" in page and b"Call \xe2\x80\x94 First session" in page
+            status, _, page = sign_in_form(link)
+            assert status == 410 and b"used already" in page
             status, _, page = call(link)
             assert status == 410
             status, _, page = call(link[:-3] + "AAA")
