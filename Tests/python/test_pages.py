@@ -5,9 +5,11 @@ by keyboard; axe-core finds no serious or critical violation on any page; the Nu
 
 RENDEZVOUS_SCREENSHOTS=folder keeps a screenshot of each step there (docs/screenshots/ was made so)."""
 
+import json
 import os
 import re
 import subprocess
+import urllib.request
 import sys
 import tempfile
 import time
@@ -25,16 +27,59 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "fr-FR", "timezone
          "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
+SERVE = {}
+
+
 @pytest.fixture(scope="module")
 def service():
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         process = start_serve(folder, port, "pages.sqlite")
         try:
+            deadline = time.time() + 10
+            while "mailbox" not in SERVE and time.time() < deadline:
+                found = re.search(r"/dev/mailbox\?key=(\S+)", process.stdout.readline().decode(errors="replace"))
+                if found:
+                    SERVE["mailbox"] = found.group(1)
             yield f"http://127.0.0.1:{port}"
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def mailbox_messages(base):
+    """The development mailbox's messages, opened with the key `serve` printed."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    try:
+        urllib.request.build_opener(NoRedirect).open(f"{base}/dev/mailbox?key={SERVE['mailbox']}", timeout=10)
+    except urllib.error.HTTPError as redirect:
+        cookie = redirect.headers["Set-Cookie"].split(";")[0]
+    request = urllib.request.Request(f"{base}/dev/mailbox.json", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)["messages"]
+
+
+def book_by_api(base, email, day_offset):
+    """A booking made through the JSON API (as another device would), at the first free time some days ahead."""
+    with urllib.request.urlopen(f"{base}/api/services/svc_chat_first/days?month={time.strftime('%Y-%m')}"
+                                f"&timeZone=Europe/Paris", timeout=10) as answer:
+        days = json.load(answer)["days"]
+    with urllib.request.urlopen(f"{base}/api/services/svc_chat_first/days?month="
+                                f"{time.strftime('%Y-%m', time.gmtime(time.time() + 31 * 86400))}"
+                                f"&timeZone=Europe/Paris", timeout=10) as answer:
+        days += json.load(answer)["days"]
+    day = days[min(day_offset, len(days) - 1)]
+    with urllib.request.urlopen(f"{base}/api/services/svc_chat_first/slots?from={day}&timeZone=Europe/Paris",
+                                timeout=10) as answer:
+        start = json.load(answer)["slots"][-1]["start"]
+    body = json.dumps({"serviceId": "svc_chat_first", "start": start,
+                       "client": {"name": "Inès Area", "email": email}}).encode()
+    request = urllib.request.Request(f"{base}/api/bookings", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +238,60 @@ def test_the_flow_works_by_keyboard(service, browser):
         page.goto(service + "/")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.className") == "skip"
+    finally:
+        visit.close()
+
+
+def test_a_client_signs_in_by_the_emailed_link_cancels_one_booking_and_moves_another(service, browser):
+    email = "ines.area@example.com"
+    book_by_api(service, email, 3)
+    book_by_api(service, email, 5)
+    visit = Visit(browser, "en-area", **DESKTOP)
+    visit.context_zone = "Europe/London"
+    page = visit.page
+    try:
+        page.goto(service + "/")
+        page.get_by_role("link", name="Your bookings").click()
+        visit.check("sign-in")
+        page.get_by_label("Email").first.fill(email)
+        page.get_by_role("button", name="Email me a sign-in link").click()
+        expect(page.get_by_text("a sign-in link is on its way")).to_be_visible()
+        link = None
+        deadline = time.time() + 15
+        while link is None and time.time() < deadline:
+            for message in mailbox_messages(service):
+                if message["subject"].startswith("Your sign-in link") and email in message["to"]:
+                    link = re.search(r"(http://\S+/account/sign-in\?token=\S+)", message["text"]).group(1)
+            time.sleep(0.2)
+        assert link, "the sign-in email never arrived"
+        page.goto(link)
+        visit.check("sign-in-link")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text(f"Signed in as Inès Area ({email}).")).to_be_visible()
+        visit.check("account")
+        cards = page.locator("article.booking-card")
+        expect(cards).to_have_count(2)
+        # Cancel the first: the page says nothing was paid, so nothing is refunded.
+        cards.first.get_by_role("link", name="Cancel").click()
+        expect(page.get_by_text("Nothing was paid, so nothing is refunded.")).to_be_visible()
+        visit.check("cancel")
+        page.get_by_role("button", name="Yes, cancel the booking").click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        expect(page.locator("article.booking-card dd").get_by_text("Cancelled", exact=True)).to_be_visible()
+        # Move the other to another free time of the same staff member.
+        page.get_by_role("link", name="Your bookings").first.click()
+        page.locator("article.booking-card").first.get_by_role("link", name="Move to another time").click()
+        visit.check("reschedule")
+        before = page.locator("article.booking-card dd").first.inner_text()
+        page.locator("ul.times button").first.click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        after = page.locator("article.booking-card dd").first.inner_text()
+        assert after != before, (before, after)
+        visit.check("booking")
+        # Signing out ends the session.
+        page.goto(service + "/account")
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("button", name="Email me a sign-in link")).to_be_visible()
     finally:
         visit.close()
 

@@ -26,6 +26,8 @@ struct BookingCard {
     var outlook: String
     var yahoo: String
     var formToken: String
+    /// Whether the card shows its action buttons (not on the pages of one of those actions).
+    var showActions = true
 
     init(
         _ booking: Booking, staffName: String?, now: Date, visit: PageVisit, words: WordCatalog, links: PublicLinks,

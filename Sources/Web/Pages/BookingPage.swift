@@ -63,7 +63,7 @@ struct BookingPage: Sendable {
             let refund = try await self.workflow.clients.refundOnCancel(token: booking.accessToken)
             let words = self.renderer.words
             let model = CancelModel(
-                card: try await self.card(booking, visit),
+                card: try await self.card(booking, visit, actions: false),
                 refund: refund.minorUnits > 0
                     ? words.text("cancel.refund", visit.language, ["amount": visit.format.money(refund)])
                     : words.text("cancel.noRefund", visit.language),
@@ -99,8 +99,10 @@ struct BookingPage: Sendable {
         }
     }
 
-    private func card(_ booking: Booking, _ visit: PageVisit) async throws -> BookingCard {
-        try await self.area.cards([booking], visit, now: self.workflow.clock.now())[0].1
+    private func card(_ booking: Booking, _ visit: PageVisit, actions: Bool = true) async throws -> BookingCard {
+        var card = try await self.area.cards([booking], visit, now: self.workflow.clock.now())[0].1
+        card.showActions = actions
+        return card
     }
 
     /// The visit in the zone of the booking's client when the visitor chose none.
@@ -145,7 +147,7 @@ struct BookingPage: Sendable {
                 start: slot.start.formatted(.iso8601))
         }
         let model = RescheduleModel(
-            card: try await self.card(booking, visit),
+            card: try await self.card(booking, visit, actions: false),
             lead: words.text("reschedule.lead", visit.language, ["staff": staff, "zone": visit.zoneName]),
             date: date.description, minDate: today.description, times: times, hasTimes: !times.isEmpty,
             formToken: visit.formToken, back: "/bookings/\(booking.accessToken)")
