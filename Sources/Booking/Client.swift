@@ -71,12 +71,15 @@ public struct Client: Hashable, Sendable, Codable, Identifiable {
     public var isBanned: Bool
     /// Notes only admins see.
     public var privateNotes: String
+    /// The language the client chose (pages, and their emails); nil: the practice's.
+    public var language: Language?
     public var createdAt: Date
 
     public init(
         id: ClientID, name: String, email: EmailAddress, phone: String? = nil, timeZone: String? = nil,
-        isBanned: Bool = false, privateNotes: String = "", createdAt: Date
+        isBanned: Bool = false, privateNotes: String = "", language: Language? = nil, createdAt: Date
     ) {
+        self.language = language
         self.id = id
         self.name = name
         self.email = email

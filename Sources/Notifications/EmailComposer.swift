@@ -13,8 +13,11 @@ public struct EmailBranding: Hashable, Sendable {
     public var from: Mailbox
     /// Every link the emails carry, built on `RENDEZVOUS_PUBLIC_URL`.
     public var links: PublicLinks
+    /// The practice's language (`RENDEZVOUS_LANGUAGE`): admins' emails, and clients who chose none.
+    public var language: Language
 
-    public init(businessName: String, signature: String, from: Mailbox, links: PublicLinks) {
+    public init(businessName: String, signature: String, from: Mailbox, links: PublicLinks, language: Language = .en) {
+        self.language = language
         self.businessName = businessName
         self.signature = signature
         self.from = from
@@ -90,6 +93,8 @@ public struct EmailComposer: Sendable {
     /// How long a sign-in link works.
     public static let signInLinkLifetime: TimeInterval = 7 * 86_400
     private let library: MustacheLibrary
+    /// The words the composer itself puts in emails (buttons, labels, date patterns), one file per language.
+    let words: [Language: [String: String]]
 
     public init(branding: EmailBranding, links: SignedLink? = nil) throws {
         self.branding = branding
@@ -98,6 +103,19 @@ public struct EmailComposer: Sendable {
             throw ComposerError.templatesMissing
         }
         self.library = try Self.loadLibrary(folder)
+        var words: [Language: [String: String]] = [:]
+        for language in Language.allCases {
+            let file = folder.appendingPathComponent(language.rawValue).appendingPathComponent("words.json")
+            words[language] = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: file))
+        }
+        self.words = words
+    }
+
+    /// A word of `language`, with its `{name}` values filled in.
+    func word(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String {
+        var text = self.words[language]?[key] ?? self.words[.en]?[key] ?? key
+        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+        return text
     }
 
     enum ComposerError: Error, CustomStringConvertible {
@@ -130,29 +148,40 @@ public struct EmailComposer: Sendable {
 
     /// The email for a booking's client or its admins. `recipients` are the admins' addresses for an admin email;
     /// the client's otherwise.
+    /// Written in the client's language (theirs, else the practice's) or, to admins, in the practice's.
     public func compose(
         _ matter: EmailSubjectMatter, id: String, booking: Booking, client: Client, timeZone: String,
         recipients: [Mailbox]? = nil, now: Date
     ) throws -> EmailMessage {
+        let language: Language =
+            if case .admins = matter { self.branding.language } else { client.language ?? self.branding.language }
         let event = self.branding.calendarEvent(for: booking, stamp: now)
-        var model = self.model(booking: booking, client: client, timeZone: timeZone)
+        var model = self.model(booking: booking, client: client, timeZone: timeZone, language: language)
+        let pay = [
+            "label": self.word("action.pay", language, ["amount": booking.price.formatted(in: language)]),
+            "url": self.branding.links.payment(booking.accessToken),
+        ]
+        let see = [
+            "label": self.word("action.seeBooking", language),
+            "url": self.branding.links.bookingPage(booking.accessToken),
+        ]
         var attachments: [EmailAttachment] = []
         var action: [String: String]?
         switch matter {
         case .client(let notice):
             switch notice {
             case .bookingReceived, .paymentRequested, .paymentFailed:
-                action = ["label": "Pay \(booking.price)", "url": self.branding.links.payment(booking.accessToken)]
+                action = pay
             case .bookingCreatedByAdmin:
-                action =
-                    model["needsPayment"] as? Bool == true
-                    ? ["label": "Pay \(booking.price)", "url": self.branding.links.payment(booking.accessToken)]
-                    : ["label": "See your booking", "url": self.branding.links.bookingPage(booking.accessToken)]
+                action = model["needsPayment"] as? Bool == true ? pay : see
             case .confirmationRequested:
-                action = ["label": "Confirm your booking", "url": self.branding.links.bookingPage(booking.accessToken)]
+                action = [
+                    "label": self.word("action.confirm", language),
+                    "url": self.branding.links.bookingPage(booking.accessToken),
+                ]
             case .paymentReceived, .approved, .rejected, .canceled, .rescheduled, .paymentLapsed,
                 .latePaymentRefunded:
-                action = ["label": "See your booking", "url": self.branding.links.bookingPage(booking.accessToken)]
+                action = see
             case .accountInvitation:
                 guard let links = self.links else { throw ComposerError.noLinkSigner }
                 let expiry = now.addingTimeInterval(Self.signInLinkLifetime)
@@ -161,8 +190,8 @@ public struct EmailComposer: Sendable {
                 let url = self.branding.links.clientSignIn(token: token)
                 model["accountURL"] = url
                 model["linkExpiry"] = Self.format(
-                    expiry, "EEEE d MMMM yyyy 'at' HH:mm", TimeZone(identifier: timeZone) ?? .gmt)
-                action = ["label": "Open your client area", "url": url]
+                    expiry, self.word("date.dayAndTime", language), TimeZone(identifier: timeZone) ?? .gmt, language)
+                action = ["label": self.word("action.clientArea", language), "url": url]
             }
             if [.bookingCreatedByAdmin, .approved, .rescheduled, .canceled, .rejected].contains(notice) {
                 attachments.append(self.calendarAttachment(event))
@@ -174,11 +203,13 @@ public struct EmailComposer: Sendable {
                 ]
             }
         case .admins:
-            action = ["label": "Open the booking", "url": self.branding.links.adminBooking(booking.id)]
+            action = [
+                "label": self.word("action.openBooking", language), "url": self.branding.links.adminBooking(booking.id),
+            ]
         }
         model["action"] = action
 
-        let name = matter.templateName
+        let name = "\(language.rawValue)/\(matter.templateName)"
         guard let rendered = self.library.render(model, withTemplate: name) else {
             throw ComposerError.templateMissing(name)
         }
@@ -187,11 +218,11 @@ public struct EmailComposer: Sendable {
         let subject = TypedText.singleLine(rawSubject)
         model["subject"] = subject
         model["paragraphs"] = paragraphs
-        model["details"] = self.details(booking: booking, model: model)
+        model["details"] = self.details(booking: booking, model: model, language: language)
         model["signatureLines"] = self.branding.signature.split(separator: "\n", omittingEmptySubsequences: false)
             .map(String.init)
-        let text = self.library.render(model, withTemplate: "layout.text") ?? ""
-        let html = self.library.render(model, withTemplate: "layout.html") ?? ""
+        let text = self.library.render(model, withTemplate: "\(language.rawValue)/layout.text") ?? ""
+        let html = self.library.render(model, withTemplate: "\(language.rawValue)/layout.html") ?? ""
         return EmailMessage(
             id: id, messageID: "<\(id)@\(self.branding.messageIDDomain)>", from: self.branding.from,
             to: recipients ?? [Mailbox(name: client.name, address: client.email.value)], subject: subject, date: now,
@@ -209,13 +240,15 @@ public struct EmailComposer: Sendable {
         let token = links.token(
             for: .init(purpose: .signIn, clientID: client.id.rawValue, expiresAt: expiry, nonce: id))
         let url = self.branding.links.clientSignIn(token: token)
+        let language = client.language ?? self.branding.language
         var model: [String: Any] = [
             "business": self.branding.businessName, "clientName": client.name,
             "linkExpiry": Self.format(
-                expiry, "EEEE d MMMM yyyy 'at' HH:mm (zzz)", TimeZone(identifier: timeZone) ?? .gmt),
-            "action": ["label": "Sign in to your client area", "url": url],
+                expiry, self.word("date.dayAndTime", language) + " (zzz)", TimeZone(identifier: timeZone) ?? .gmt,
+                language),
+            "action": ["label": self.word("action.signIn", language), "url": url],
         ]
-        let name = "client/signInLink"
+        let name = "\(language.rawValue)/client/signInLink"
         guard let rendered = self.library.render(model, withTemplate: name) else {
             throw ComposerError.templateMissing(name)
         }
@@ -227,8 +260,10 @@ public struct EmailComposer: Sendable {
         return EmailMessage(
             id: id, messageID: "<\(id)@\(self.branding.messageIDDomain)>", from: self.branding.from,
             to: [Mailbox(name: client.name, address: client.email.value)], subject: TypedText.singleLine(subject),
-            date: now, text: Self.normalizedText(self.library.render(model, withTemplate: "layout.text") ?? ""),
-            html: self.library.render(model, withTemplate: "layout.html") ?? "")
+            date: now,
+            text: Self.normalizedText(
+                self.library.render(model, withTemplate: "\(language.rawValue)/layout.text") ?? ""),
+            html: self.library.render(model, withTemplate: "\(language.rawValue)/layout.html") ?? "")
     }
 
     /// The `.ics` of a booking as it stands.
@@ -244,7 +279,7 @@ public struct EmailComposer: Sendable {
     }
 
     /// The values every template may use.
-    func model(booking: Booking, client: Client, timeZone: String) -> [String: Any] {
+    func model(booking: Booking, client: Client, timeZone: String, language: Language = .en) -> [String: Any] {
         let zone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")!
         let category = booking.lines.first?.category ?? .chat
         let minutes = booking.lines.reduce(0) { $0 + $1.durationMinutes }
@@ -253,15 +288,16 @@ public struct EmailComposer: Sendable {
             "clientName": client.name,
             "clientEmail": client.email.value,
             "services": booking.lines.map(\.name).joined(separator: " + "),
-            "category": category == .call ? "Call" : "Chat",
+            "category": self.word("category.\(category.rawValue)", language),
             "isCall": category == .call,
             "isChat": category == .chat,
-            "kind": booking.lines.contains { $0.kind == .initial } ? "session" : "additional time",
-            "date": Self.format(booking.start, "EEEE d MMMM yyyy", zone),
+            "kind": self.word(
+                booking.lines.contains { $0.kind == .initial } ? "kind.session" : "kind.additionalTime", language),
+            "date": Self.format(booking.start, self.word("date.day", language), zone, language),
             "time": "\(Self.format(booking.start, "HH:mm", zone))–\(Self.format(booking.end, "HH:mm", zone))",
             "timeZone": zone.identifier,
-            "duration": "\(minutes) minutes",
-            "amount": booking.price.description,
+            "duration": self.word("duration", language, ["minutes": "\(minutes)"]),
+            "amount": booking.price.formatted(in: language),
             "paymentURL": self.branding.links.payment(booking.accessToken),
             "bookingURL": self.branding.links.bookingPage(booking.accessToken),
             "reference": booking.id.rawValue,
@@ -270,29 +306,33 @@ public struct EmailComposer: Sendable {
             "needsPayment": !booking.payment.isSettled,
         ]
         if let hold = booking.holdUntil {
-            model["holdUntil"] = Self.format(hold, "EEEE d MMMM yyyy 'at' HH:mm", zone)
+            model["holdUntil"] = Self.format(hold, self.word("date.dayAndTime", language), zone, language)
         }
         if let phone = client.phone { model["phone"] = phone }
         let payment = booking.payment
         let refund = max(payment.refundRequestedMinorUnits, payment.refundedMinorUnits)
         if refund > 0 {
-            model["refundAmount"] = Money(minorUnits: refund, currency: payment.expected.currency).description
+            model["refundAmount"] = Money(minorUnits: refund, currency: payment.expected.currency).formatted(
+                in: language)
         }
         if payment.receivedMinorUnits > 0 {
             model["paidAmount"] =
                 Money(minorUnits: payment.receivedMinorUnits, currency: payment.expected.currency)
-                .description
+                .formatted(in: language)
         }
         return model
     }
 
-    private func details(booking: Booking, model: [String: Any]) -> [[String: String]] {
+    private func details(booking: Booking, model: [String: Any], language: Language) -> [[String: String]] {
         [
-            ["label": "Service", "value": model["services"] as? String ?? ""],
-            ["label": "Date", "value": model["date"] as? String ?? ""],
-            ["label": "Time", "value": "\(model["time"] as? String ?? "") (\(model["timeZone"] as? String ?? ""))"],
-            ["label": "Price", "value": booking.price.description],
-            ["label": "Reference", "value": booking.id.rawValue],
+            ["label": self.word("detail.service", language), "value": model["services"] as? String ?? ""],
+            ["label": self.word("detail.date", language), "value": model["date"] as? String ?? ""],
+            [
+                "label": self.word("detail.time", language),
+                "value": "\(model["time"] as? String ?? "") (\(model["timeZone"] as? String ?? ""))",
+            ],
+            ["label": self.word("detail.price", language), "value": booking.price.formatted(in: language)],
+            ["label": self.word("detail.reference", language), "value": booking.id.rawValue],
         ]
     }
 
@@ -329,10 +369,10 @@ public struct EmailComposer: Sendable {
         return result.joined(separator: "\n") + "\n"
     }
 
-    /// A date in `zone` by a fixed pattern (English names, whatever the machine's locale).
-    public static func format(_ date: Date, _ pattern: String, _ zone: TimeZone) -> String {
+    /// A date in `zone` by a fixed pattern, with the names of `language` (whatever the machine's locale).
+    public static func format(_ date: Date, _ pattern: String, _ zone: TimeZone, _ language: Language = .en) -> String {
         let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.locale = language == .en ? Locale(identifier: "en_US_POSIX") : language.locale
         formatter.timeZone = zone
         formatter.dateFormat = pattern
         return formatter.string(from: date)

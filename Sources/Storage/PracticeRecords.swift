@@ -84,9 +84,11 @@ struct ClientRecord: Codable, FetchableRecord, PersistableRecord {
     var timeZone: String?
     var isBanned: Bool
     var privateNotes: String
+    var language: String?
     var createdAt: Int64
 
     init(_ client: Client) {
+        self.language = client.language?.rawValue
         self.id = client.id.rawValue
         self.name = client.name
         self.email = client.email.value
@@ -104,7 +106,7 @@ struct ClientRecord: Codable, FetchableRecord, PersistableRecord {
         }
         return Client(
             id: ClientID(rawValue: self.id), name: self.name, email: email, phone: self.phone,
-            timeZone: self.timeZone, isBanned: self.isBanned,
-            privateNotes: self.privateNotes, createdAt: Millis.date(self.createdAt))
+            timeZone: self.timeZone, isBanned: self.isBanned, privateNotes: self.privateNotes,
+            language: self.language.flatMap(Language.init(rawValue:)), createdAt: Millis.date(self.createdAt))
     }
 }

@@ -193,6 +193,11 @@ enum SQLiteSchema {
                     ) STRICT;
                     """)
         }
+        migrator.registerMigration("2026-11-25-client-language") { db in
+            try db.execute(
+                sql: "ALTER TABLE clients ADD COLUMN language TEXT CHECK (language IS NULL OR language IN ('en', 'fr'))"
+            )
+        }
         return migrator
     }
 }

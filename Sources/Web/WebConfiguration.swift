@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -22,7 +23,7 @@ public struct WebConfiguration: Sendable {
     /// Connections served at once; more wait in the listen backlog.
     public var maxConnections: Int = 1024
     /// The pages' language for a first visit whose browser asks for none of ours (`RENDEZVOUS_LANGUAGE`).
-    public var defaultLanguage: PageLanguage = .en
+    public var defaultLanguage: Language = .en
 
     public init(
         webhookSecrets: [String], webhookTolerance: TimeInterval = 300, adminSessionLifetime: TimeInterval = 12 * 3600,

@@ -71,6 +71,16 @@ public struct ClientAccounts: UseCase {
         }
     }
 
+    /// Records the language the client chose (while signed in): their pages and emails use it.
+    public func setLanguage(_ clientID: ClientID, _ language: Language) async throws {
+        try await self.store.write { tx in
+            guard var client = try await tx.client(clientID) else { throw BookingError.notFound(what: "client") }
+            guard client.language != language else { return }
+            client.language = language
+            try await tx.update(client)
+        }
+    }
+
     /// The client with this email and their password hash, if they set one.
     public func passwordHash(email: EmailAddress) async throws -> (client: Client, hash: String)? {
         try await self.store.read { reader in

@@ -128,14 +128,13 @@ public struct ClientBooking: UseCase {
             if let known {
                 client = known
                 // Recorded when the client has none yet; an unauthenticated request does not change one they chose.
-                if let timeZone, known.timeZone == nil {
-                    client.timeZone = timeZone
-                    try await tx.update(client)
-                }
+                if known.timeZone == nil, let timeZone { client.timeZone = timeZone }
+                if known.language == nil, let language = request.language { client.language = language }
+                if client != known { try await tx.update(client) }
             } else {
                 client = Client(
                     id: self.ids.make(ClientID.self), name: name, email: email, phone: phone, timeZone: timeZone,
-                    createdAt: now)
+                    language: request.language, createdAt: now)
                 try await tx.insert(client)
             }
             let opened = BookingLifecycle.open(

@@ -11,11 +11,14 @@ public struct ClientBookingRequest: Hashable, Sendable {
     public var note: String?
     /// The client's IANA time zone, for the times in their emails.
     public var timeZone: String?
+    /// The language the client booked in, for their emails.
+    public var language: Language?
 
     public init(
         serviceIDs: [ServiceID], start: Date, name: String, email: String, phone: String? = nil, note: String? = nil,
-        timeZone: String? = nil
+        timeZone: String? = nil, language: Language? = nil
     ) {
+        self.language = language
         self.serviceIDs = serviceIDs
         self.start = start
         self.name = name

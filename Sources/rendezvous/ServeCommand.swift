@@ -101,7 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         web.defaultLanguage = settings.language
         let branding = EmailBranding(
             businessName: settings.businessName, signature: settings.emailSignature, from: settings.mailFrom,
-            links: workflow.links)
+            links: workflow.links, language: settings.language)
         let links = SignedLink(secret: try await workflow.accounts.linkSigningKey())
         let mail: MailSetup
         if let smtp = settings.smtp {
@@ -176,7 +176,7 @@ struct ServeSettings: Sendable {
     var businessName: String
     var emailSignature: String
     /// RENDEZVOUS_LANGUAGE: the pages' language for a first visit whose browser asks for none of ours.
-    var language: PageLanguage
+    var language: Language
     /// RENDEZVOUS_TRUST_FORWARDED_FOR=1: behind a reverse proxy, the client is the last X-Forwarded-For entry.
     var trustForwardedFor: Bool
 
@@ -266,7 +266,7 @@ struct ServeSettings: Sendable {
         case let other?: throw ValidationError("RENDEZVOUS_TRUST_FORWARDED_FOR must be 1 or 0, not \(other)")
         }
         let language = value("RENDEZVOUS_LANGUAGE")?.lowercased() ?? "en"
-        guard let pageLanguage = PageLanguage(rawValue: language) else {
+        guard let pageLanguage = Language(rawValue: language) else {
             throw ValidationError("RENDEZVOUS_LANGUAGE must be en or fr, not \(language)")
         }
         self.language = pageLanguage

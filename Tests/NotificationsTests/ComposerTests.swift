@@ -134,7 +134,7 @@ struct ComposerTests {
             _ = try? booking.lifecycle.apply(.canceled)
         }
         let refunded = try self.compose(.client(.canceled), sampleBooking(state: paidAndCanceled))
-        #expect(refunded.text.contains("45.00 EUR is refunded"))
+        #expect(refunded.text.contains("€45.00 is refunded"))
         let ics = String(decoding: try #require(refunded.attachments.first).content, as: UTF8.self)
         #expect(property("STATUS", in: ics) == "CANCELLED")
         let unpaid = try self.compose(

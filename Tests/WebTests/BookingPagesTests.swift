@@ -15,17 +15,17 @@ import Workflow
 @Suite struct BookingPagesTests {
     @Test func bothCatalogsHaveEveryKey() throws {
         let words = try WordCatalog.bundled()
-        for language in PageLanguage.allCases {
+        for language in Language.allCases {
             #expect(words.missing(in: language) == [], "missing in \(language.rawValue)")
         }
     }
 
     @Test func theBrowsersLanguageIsHonouredByPreference() {
-        #expect(PageLanguage.preferred(by: "fr-CH, fr;q=0.9, en;q=0.8") == .fr)
-        #expect(PageLanguage.preferred(by: "de-DE, en;q=0.5, fr;q=0.4") == .en)
-        #expect(PageLanguage.preferred(by: "de, es") == nil)
-        #expect(PageLanguage.preferred(by: "fr;q=0, en") == .en)
-        #expect(PageLanguage.preferred(by: nil) == nil)
+        #expect(Language.preferred(by: "fr-CH, fr;q=0.9, en;q=0.8") == .fr)
+        #expect(Language.preferred(by: "de-DE, en;q=0.5, fr;q=0.4") == .en)
+        #expect(Language.preferred(by: "de, es") == nil)
+        #expect(Language.preferred(by: "fr;q=0, en") == .en)
+        #expect(Language.preferred(by: nil) == nil)
     }
 
     /// The page's HTML, the cookies it set, and its status.

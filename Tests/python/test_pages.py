@@ -191,6 +191,14 @@ def test_a_client_books_and_pays_in_french_on_a_phone(service, browser):
         # Nothing on the page is wider than the phone.
         width = visit.page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+        # She booked in French: her emails are in French.
+        deadline = time.time() + 15
+        subjects = []
+        while not any(s.startswith("Paiement reçu") for s in subjects) and time.time() < deadline:
+            subjects = [m["subject"] for m in mailbox_messages(service) if "zoe.phone@example.com" in m["to"]]
+            time.sleep(0.2)
+        assert any(s.startswith("Réservation reçue") for s in subjects), subjects
+        assert any(s.startswith("Paiement reçu") for s in subjects), subjects
     finally:
         visit.close()
 

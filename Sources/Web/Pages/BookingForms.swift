@@ -87,7 +87,8 @@ extension BookingPages {
         guard let start = ISO8601.parse(form.start) else { return self.notFound(visit) }
         let clientRequest = ClientBookingRequest(
             serviceIDs: [ServiceID(rawValue: form.service)], start: start, name: form.name ?? "",
-            email: form.email ?? "", phone: form.phone, note: form.note, timeZone: visit.zoneName)
+            email: form.email ?? "", phone: form.phone, note: form.note, timeZone: visit.zoneName,
+            language: visit.language)
         let preview: BookingPreview
         do {
             preview = try await self.workflow.clients.preview(clientRequest)
@@ -130,7 +131,8 @@ extension BookingPages {
         guard let start = ISO8601.parse(form.start) else { return self.notFound(visit) }
         let clientRequest = ClientBookingRequest(
             serviceIDs: [ServiceID(rawValue: form.service)], start: start, name: form.name ?? "",
-            email: form.email ?? "", phone: form.phone, note: form.note, timeZone: visit.zoneName)
+            email: form.email ?? "", phone: form.phone, note: form.note, timeZone: visit.zoneName,
+            language: visit.language)
         do {
             let receipt = try await self.workflow.clients.book(clientRequest, idempotencyKey: "page:\(key)")
             var headers = HTTPFields()

@@ -35,6 +35,10 @@ struct ClientArea: Sendable {
             guard let (_, client) = try await self.signedIn(request) else {
                 return self.signInPage(visit, email: visit.query["email"] ?? "")
             }
+            // A signed-in client's choice of language is theirs: their emails follow it.
+            if let chosen = visit.query["lang"].flatMap(Language.init(rawValue:)) {
+                try await self.workflow.clientAccounts.setLanguage(client.id, chosen)
+            }
             return try await self.area(client, visit, notice: visit.query["done"] != nil ? "booking.done" : nil)
         }
         router.post("account/link") { request, context in try await self.sendLink(request, context) }

@@ -4,7 +4,7 @@ import Foundation
 /// Dates, times and prices as a page shows them: in the page's language and the viewer's time zone. The one place
 /// pages format them.
 struct PageFormat: Sendable {
-    let language: PageLanguage
+    let language: Language
     let timeZone: TimeZone
 
     private var calendar: Calendar {
@@ -40,10 +40,7 @@ struct PageFormat: Sendable {
     }
 
     /// `€45.00` / `45,00 €`.
-    func money(_ money: Money) -> String {
-        let amount = Decimal(money.minorUnits) / 100
-        return amount.formatted(.currency(code: money.currency.code).locale(self.language.locale))
-    }
+    func money(_ money: Money) -> String { money.formatted(in: self.language) }
 
     /// A local date of the viewer's zone as the instant it starts.
     func start(of date: LocalDate) -> Date? {

@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,11 +14,11 @@ struct PageRenderer: Sendable {
     /// The practice's name, on every page.
     let practiceName: String
     /// The language of a first visit whose browser asks for none of ours.
-    let defaultLanguage: PageLanguage
+    let defaultLanguage: Language
     /// Whether cookies must be `Secure` (the service is reached over https).
     let secureCookies: Bool
 
-    init(practiceName: String, defaultLanguage: PageLanguage, secureCookies: Bool) throws {
+    init(practiceName: String, defaultLanguage: Language, secureCookies: Bool) throws {
         guard let folder = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
             throw PageSetupError("the page templates are missing from this build")
         }
@@ -44,7 +45,7 @@ struct PageRenderer: Sendable {
         let layout = LayoutModel(
             lang: visit.language.rawValue, title: self.words.text(title, visit.language, titleValues),
             practice: self.practiceName, t: words, content: content,
-            languages: PageLanguage.allCases.map { language in
+            languages: Language.allCases.map { language in
                 LayoutModel.LanguageLink(
                     code: language.rawValue, name: self.words.text("language.name", language),
                     href: visit.url(switchingTo: language), current: language == visit.language)

@@ -18,7 +18,7 @@ struct PageVisit: Sendable {
     static let zoneCookie = "rendezvous_tz"
     static let formCookie = "rendezvous_form"
 
-    var language: PageLanguage
+    var language: Language
     var timeZone: TimeZone
     /// Whether the zone was only the practice's default (the script may then offer the browser's).
     var zoneIsDefault: Bool
@@ -40,15 +40,15 @@ struct PageVisit: Sendable {
         self.query = query
         self.cookiesToSet = []
         let secure = renderer.secureCookies ? "; Secure" : ""
-        if let asked = query["lang"].flatMap(PageLanguage.init(rawValue:)) {
+        if let asked = query["lang"].flatMap(Language.init(rawValue:)) {
             self.language = asked
             self.cookiesToSet.append(
                 "\(Self.languageCookie)=\(asked.rawValue); Path=/; Max-Age=31536000; SameSite=Lax\(secure)")
-        } else if let remembered = cookies[Self.languageCookie].flatMap(PageLanguage.init(rawValue:)) {
+        } else if let remembered = cookies[Self.languageCookie].flatMap(Language.init(rawValue:)) {
             self.language = remembered
         } else {
             self.language =
-                PageLanguage.preferred(by: request.headers[.acceptLanguage]) ?? renderer.defaultLanguage
+                Language.preferred(by: request.headers[.acceptLanguage]) ?? renderer.defaultLanguage
         }
         if let asked = query["tz"], ZonedCalendar(identifier: asked) != nil, let zone = TimeZone(identifier: asked) {
             self.timeZone = zone
@@ -79,7 +79,7 @@ struct PageVisit: Sendable {
     var zoneName: String { self.timeZone.identifier }
 
     /// This page in another language (the switcher's link): the same path and query, `lang` replaced.
-    func url(switchingTo language: PageLanguage) -> String {
+    func url(switchingTo language: Language) -> String {
         var query = self.query
         query["lang"] = language.rawValue
         return self.path + "?" + Self.encode(query)

@@ -1,17 +1,11 @@
+import Booking
 import Foundation
 
-/// A language the pages (and, later, the emails) speak.
-public enum PageLanguage: String, CaseIterable, Sendable, Hashable {
-    case en
-    case fr
-
-    /// The locale dates, times and prices are formatted in.
-    var locale: Locale { Locale(identifier: self == .fr ? "fr_FR" : "en_GB") }
-
+extension Language {
     /// The best of our languages for an `Accept-Language` header (`fr-CH, fr;q=0.9, en;q=0.8`), if any matches.
-    static func preferred(by acceptLanguage: String?) -> PageLanguage? {
+    static func preferred(by acceptLanguage: String?) -> Language? {
         guard let acceptLanguage else { return nil }
-        var ranked: [(language: PageLanguage, quality: Double, position: Int)] = []
+        var ranked: [(language: Language, quality: Double, position: Int)] = []
         for (position, part) in acceptLanguage.split(separator: ",").enumerated() {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let tag = pieces.first?.lowercased(), !tag.isEmpty else { continue }
@@ -20,7 +14,7 @@ public enum PageLanguage: String, CaseIterable, Sendable, Hashable {
             for piece in pieces.dropFirst() where piece.hasPrefix("q=") {
                 quality = Double(piece.dropFirst(2)) ?? 0
             }
-            if let language = PageLanguage(rawValue: primary), quality > 0 {
+            if let language = Language(rawValue: primary), quality > 0 {
                 ranked.append((language, quality, position))
             }
         }
@@ -31,14 +25,14 @@ public enum PageLanguage: String, CaseIterable, Sendable, Hashable {
 /// The words of the pages, one catalog per language (`Catalogs/en.json`, `Catalogs/fr.json`): keys to text,
 /// where `{name}` marks a value filled in at rendering.
 struct WordCatalog: Sendable {
-    private let words: [PageLanguage: [String: String]]
+    private let words: [Language: [String: String]]
 
-    init(words: [PageLanguage: [String: String]]) { self.words = words }
+    init(words: [Language: [String: String]]) { self.words = words }
 
     /// The catalogs shipped in this build.
     static func bundled() throws -> WordCatalog {
-        var words: [PageLanguage: [String: String]] = [:]
-        for language in PageLanguage.allCases {
+        var words: [Language: [String: String]] = [:]
+        for language in Language.allCases {
             guard
                 let url = Bundle.module.url(
                     forResource: language.rawValue, withExtension: "json", subdirectory: "Catalogs")
@@ -50,7 +44,7 @@ struct WordCatalog: Sendable {
 
     /// Every word of a language, for templates, with dots made underscores (Mustache reads dots as nesting):
     /// `{{t.home_title}}` is `home.title`.
-    func forTemplates(_ language: PageLanguage) -> [String: String] {
+    func forTemplates(_ language: Language) -> [String: String] {
         Dictionary(
             uniqueKeysWithValues: (self.words[language] ?? [:]).map {
                 ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value)
@@ -58,13 +52,13 @@ struct WordCatalog: Sendable {
     }
 
     /// The keys some language has and `language` lacks.
-    func missing(in language: PageLanguage) -> [String] {
+    func missing(in language: Language) -> [String] {
         let all = Set(self.words.values.flatMap(\.keys))
         return all.subtracting(self.words[language]?.keys.map { $0 } ?? []).sorted()
     }
 
     /// The text of `key` with its `{name}` values filled in; the key itself when it is missing (a test fails first).
-    func text(_ key: String, _ language: PageLanguage, _ values: [String: String] = [:]) -> String {
+    func text(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String {
         var text = self.words[language]?[key] ?? key
         for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
         return text

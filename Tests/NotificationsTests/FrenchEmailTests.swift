@@ -1,0 +1,68 @@
+import Booking
+import Foundation
+import Notifications
+import TestSupport
+import Testing
+import Workflow
+
+/// Emails speak the client's language (theirs, else the practice's); admins read the practice's.
+@Suite struct FrenchEmailTests {
+    let composer = try! EmailComposer(branding: branding)
+
+    @Test func aFrenchClientReadsFrenchWithFrenchDatesAndPrices() throws {
+        var client = Client.sample()
+        client.language = .fr
+        let email = try self.composer.compose(
+            .client(.bookingReceived), id: "msg_fr", booking: sampleBooking(), client: client,
+            timeZone: "Europe/Paris", now: Instants.mondayMorning)
+        #expect(email.subject.hasPrefix("Réservation reçue"))
+        #expect(email.text.contains("Bonjour Zoë"))
+        #expect(email.text.contains("mardi 1 décembre 2026"))
+        #expect(email.text.contains("45,00\u{A0}€"))  // French puts a no-break space before the sign
+        #expect(email.text.contains("Payer 45,00\u{A0}€ : "))
+        #expect(email.html.contains(#"<html lang="fr">"#))
+        #expect(!email.text.contains("Hello"))
+    }
+
+    @Test func withoutAChoiceTheClientReadsThePracticesLanguageAndAdminsToo() throws {
+        var french = branding
+        french.language = .fr
+        let composer = try EmailComposer(branding: french)
+        let client = try composer.compose(
+            .client(.approved), id: "msg_1", booking: sampleBooking(), client: .sample(), timeZone: "Europe/Paris",
+            now: Instants.mondayMorning)
+        #expect(client.subject.hasPrefix("Confirmé : votre chat du mardi 1 décembre 2026"))
+        var english = Client.sample()
+        english.language = .en
+        let chosen = try composer.compose(
+            .client(.approved), id: "msg_2", booking: sampleBooking(), client: english, timeZone: "Europe/Paris",
+            now: Instants.mondayMorning)
+        #expect(chosen.subject.hasPrefix("Confirmed: your Chat on Tuesday 1 December 2026"))
+        let admins = try composer.compose(
+            .admins(.awaitingApproval), id: "msg_3", booking: sampleBooking(), client: english,
+            timeZone: "Europe/Paris", recipients: [Mailbox(address: "admin@cabinet.example")],
+            now: Instants.mondayMorning)
+        #expect(admins.subject.hasPrefix("À valider"))
+    }
+
+    @Test func everyEmailExistsInBothLanguagesWithTheSameWords() throws {
+        let root = Fixtures.root.appendingPathComponent("Sources/Notifications/Templates")
+        func files(_ language: Language) throws -> Set<String> {
+            let folder = root.appendingPathComponent(language.rawValue)
+            let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+            var names: Set<String> = []
+            while let file = enumerator?.nextObject() as? URL {
+                guard !file.hasDirectoryPath else { continue }
+                names.insert(String(file.standardizedFileURL.path.dropFirst(folder.standardizedFileURL.path.count)))
+            }
+            return names
+        }
+        #expect(try files(.en) == files(.fr))
+        #expect(try files(.en).contains("/client/approved.mustache"))
+        func keys(_ language: Language) throws -> Set<String> {
+            let data = try Data(contentsOf: root.appendingPathComponent("\(language.rawValue)/words.json"))
+            return Set(try JSONDecoder().decode([String: String].self, from: data).keys)
+        }
+        #expect(try keys(.en) == keys(.fr))
+    }
+}
