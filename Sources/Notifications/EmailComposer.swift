@@ -333,7 +333,7 @@ public struct EmailComposer: Sendable {
             ],
             ["label": self.word("detail.price", language), "value": booking.price.formatted(in: language)],
             ["label": self.word("detail.reference", language), "value": booking.id.rawValue],
-        ]
+        ] + (booking.clientNote.map { [["label": self.word("detail.request", language), "value": $0]] } ?? [])
     }
 
     /// First non-empty line: the subject; then paragraphs separated by blank lines, each on one line.

@@ -22,6 +22,14 @@ import Workflow
         #expect(email.text.contains("Payer 45,00\u{A0}€ : "))
         #expect(email.html.contains(#"<html lang="fr">"#))
         #expect(!email.text.contains("Hello"))
+        // The client's request is shown back to them.
+        var noted = sampleBooking()
+        noted.clientNote = "Parler de <mon> projet"
+        let withNote = try self.composer.compose(
+            .client(.bookingReceived), id: "msg_fr2", booking: noted, client: client, timeZone: "Europe/Paris",
+            now: Instants.mondayMorning)
+        #expect(withNote.text.contains("Votre demande : Parler de <mon> projet"))
+        #expect(withNote.html.contains("Parler de &lt;mon&gt; projet"))
     }
 
     @Test func withoutAChoiceTheClientReadsThePracticesLanguageAndAdminsToo() throws {
