@@ -37,6 +37,14 @@ extension SQLiteAccess {
         }
     }
 
+    func extendAdminSession(tokenHash: String, until: Date) async throws {
+        try await self.mutate { db in
+            try db.execute(
+                sql: "UPDATE admin_sessions SET expires_at = ? WHERE token_hash = ?",
+                arguments: [Millis.from(until), tokenHash])
+        }
+    }
+
     func insert(_ session: ClientSession) async throws {
         let record = ClientSessionRecord(session)
         try await self.mutate { db in try record.insert(db) }

@@ -61,6 +61,7 @@ struct SQLiteAccess: BookingStoreTransaction {
                 conditions.append("b.state IN (\(databaseQuestionMarks(count: sorted.count)))")
                 arguments += StatementArguments(sorted)
             }
+            if filter.flaggedOnly { conditions.append("b.attention != ''") }
             if let from = filter.from {
                 conditions.append("b.start_at >= ?")
                 arguments += [Millis.from(from)]

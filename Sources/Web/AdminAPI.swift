@@ -76,16 +76,10 @@ struct AdminAPI: Sendable {
         }
         admin.post("bookings") { request, context in try await self.create(request, context) }
         // One route per decision; each is the state machine's to allow or refuse.
-        let decisions: [(String, @Sendable (AdminBooking, BookingID, AdminDecision) async throws -> Booking)] = [
-            ("approve", { try await $0.approve($1, $2) }), ("reject", { try await $0.reject($1, $2) }),
-            ("cancel", { try await $0.cancel($1, $2) }), ("complete", { try await $0.complete($1, $2) }),
-            ("no-show", { try await $0.markNoShow($1, $2) }), ("mark-paid", { try await $0.markPaidOffline($1, $2) }),
-            ("archive", { try await $0.archive($1, by: $2.admin) }),
-        ]
-        for (name, decide) in decisions {
-            admin.post("bookings/:id/\(name)") { request, context in
-                let (id, decision, _) = try await self.decision(request, context)
-                return try await self.view(try await decide(self.workflow.admin, id, decision))
+        for decision in AdminDecisionRoute.all {
+            admin.post("bookings/:id/\(decision.name)") { request, context in
+                let (id, made, _) = try await self.decision(request, context)
+                return try await self.view(try await decision.perform(self.workflow.admin, id, made))
             }
         }
         admin.post("bookings/:id/reschedule") { request, context in

@@ -69,6 +69,7 @@ public func buildRouter(
         dummyHash: Bcrypt.hash(workflow.ids.token(length: 52), cost: configuration.bcryptCost))
     area.addRoutes(to: router)
     BookingPage(area: area).addRoutes(to: router)
+    AdminPages(area: area).addRoutes(to: router)
     Assets.addRoutes(to: router)
     routeMethods.load(from: router)
     return router

@@ -51,6 +51,30 @@ public struct Accounts: UseCase {
         try await self.store.write { try await $0.deleteAdminSession(tokenHash: tokenHash) }
     }
 
+    /// How long an admin's page session lasts without use.
+    public static let pageSessionIdleLifetime: TimeInterval = 2 * 3600
+
+    /// The live page session with this token hash, kept alive for another `pageSessionIdleLifetime` (written at
+    /// most once a minute), with its admin.
+    public func pageSession(tokenHash: String) async throws -> (session: AdminSession, admin: AdminAccount)? {
+        let now = self.clock.now()
+        guard
+            let found = try await self.store.read({ reader -> (AdminSession, AdminAccount)? in
+                guard let session = try await reader.adminSession(tokenHash: tokenHash, at: now),
+                    let admin = try await reader.admin(session.adminID)
+                else { return nil }
+                return (session, admin)
+            })
+        else { return nil }
+        var session = found.0
+        let renewed = now.addingTimeInterval(Self.pageSessionIdleLifetime)
+        if renewed.timeIntervalSince(session.expiresAt) > 60 {
+            try await self.store.write { try await $0.extendAdminSession(tokenHash: tokenHash, until: renewed) }
+            session.expiresAt = renewed
+        }
+        return (session, found.1)
+    }
+
     /// The live session with this token hash.
     public func adminSession(tokenHash: String) async throws -> AdminSession? {
         let now = self.clock.now()

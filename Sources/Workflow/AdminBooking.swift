@@ -222,4 +222,60 @@ public struct AdminBooking: UseCase {
             }
         }
     }
+
+    /// What needs an admin, for the dashboard's home: paid bookings awaiting approval (oldest start first), bookings
+    /// flagged for attention, then the sessions of today and the next `days` days (from `dayStart`).
+    public func needingDecision(from dayStart: Date, days: Int = 7) async throws -> DecisionQueue {
+        try await self.store.read { reader in
+            let awaiting = try await reader.bookings(matching: BookingFilter(states: [.awaitingApproval], limit: 200))
+            var flagged = BookingFilter(limit: 200)
+            flagged.flaggedOnly = true
+            let attention = try await reader.bookings(matching: flagged)
+            let upcoming = try await reader.bookings(
+                matching: BookingFilter(
+                    states: [.approved], from: dayStart, to: dayStart.addingTimeInterval(TimeInterval(days) * 86_400),
+                    limit: 200))
+            let all = awaiting + attention + upcoming
+            let clients = try await reader.clients(Set(all.map(\.clientID)))
+            func pair(_ bookings: [Booking]) -> [(booking: Booking, client: Client?)] {
+                bookings.map { ($0, clients[$0.clientID]) }
+            }
+            return DecisionQueue(
+                awaitingApproval: pair(awaiting), needsAttention: pair(attention), upcoming: pair(upcoming))
+        }
+    }
+
+    /// A booking with its client, its history and the names (emails) of the admins in it, for its admin page.
+    public func file(_ id: BookingID) async throws -> BookingFile {
+        try await self.store.read { reader in
+            let booking = try Self.require(await reader.booking(id))
+            let client = try Self.require(await reader.client(booking.clientID), "client")
+            let history = try await reader.history(of: id)
+            var admins: [AdminID: String] = [:]
+            for entry in history {
+                if case .admin(let adminID) = entry.actor, admins[adminID] == nil {
+                    admins[adminID] = try await reader.admin(adminID)?.email.value
+                }
+            }
+            let staff = try await reader.staff().first { $0.id == booking.staffID }?.name
+            return BookingFile(booking: booking, client: client, history: history, adminNames: admins, staffName: staff)
+        }
+    }
+}
+
+/// The dashboard's home: what needs a decision, in order.
+public struct DecisionQueue: Sendable {
+    public var awaitingApproval: [(booking: Booking, client: Client?)]
+    public var needsAttention: [(booking: Booking, client: Client?)]
+    public var upcoming: [(booking: Booking, client: Client?)]
+}
+
+/// A booking with everything its admin page shows.
+public struct BookingFile: Sendable {
+    public var booking: Booking
+    public var client: Client
+    public var history: [HistoryEntry]
+    /// Who each admin in the history is (their email, the name an admin account has).
+    public var adminNames: [AdminID: String]
+    public var staffName: String?
 }

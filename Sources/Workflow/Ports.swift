@@ -65,6 +65,8 @@ public struct BookingFilter: Hashable, Sendable {
 
     public var view: View
     public var states: Set<BookingState>?
+    /// Only bookings flagged for an admin's attention (amount mismatch, late payment, refused refund...).
+    public var flaggedOnly: Bool = false
     /// Bookings starting at or after.
     public var from: Date?
     /// Bookings starting before.

@@ -125,6 +125,8 @@ public protocol AccountWrites: Sendable {
     func update(_ client: Client) async throws
     func insert(_ admin: AdminAccount) async throws
     func insert(_ session: AdminSession) async throws
+    /// Moves an admin session's expiry (each use keeps a page session alive).
+    func extendAdminSession(tokenHash: String, until: Date) async throws
     /// Ends one admin session (sign-out); nothing when there is none.
     func deleteAdminSession(tokenHash: String) async throws
     /// Deletes the sessions that expired at or before `now`; how many.

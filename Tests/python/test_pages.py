@@ -28,13 +28,15 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "fr-FR", "timezone
 
 
 SERVE = {}
+ADMIN = ("admin@practice.example", "correct horse battery staple")
 
 
 @pytest.fixture(scope="module")
 def service():
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        process = start_serve(folder, port, "pages.sqlite")
+        process = start_serve(folder, port, "pages.sqlite", {
+            "RENDEZVOUS_ADMIN_EMAIL": ADMIN[0], "RENDEZVOUS_ADMIN_PASSWORD": ADMIN[1]})
         try:
             deadline = time.time() + 10
             while "mailbox" not in SERVE and time.time() < deadline:
@@ -300,6 +302,36 @@ def test_a_client_signs_in_by_the_emailed_link_cancels_one_booking_and_moves_ano
         page.goto(service + "/account")
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("button", name="Email me a sign-in link")).to_be_visible()
+    finally:
+        visit.close()
+
+
+def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
+    visit = Visit(browser, "en-admin", **DESKTOP)
+    visit.context_zone = "Europe/London"
+    page = visit.page
+    try:
+        # A paid booking to decide on.
+        book_and_pay(visit, service, "chat", "Choose: First session", ENGLISH, "to.approve@example.com")
+        page.goto(service + "/admin")
+        visit.check("admin-sign-in")
+        page.get_by_label("Email").fill(ADMIN[0])
+        page.get_by_label("Password").fill(ADMIN[1])
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text(f"Signed in as {ADMIN[0]}.")).to_be_visible()
+        visit.check("admin-home")
+        row = page.locator("#awaiting + .table-wrap tr", has_text="to.approve@example.com")
+        row.get_by_role("link", name="Open").click()
+        visit.check("admin-booking")
+        approve = page.locator("form.decision", has=page.get_by_role("heading", name="Approve"))
+        approve.get_by_label("Note (optional)").fill("Welcome!")
+        expect(approve.get_by_label("Notify the client by email")).to_be_checked()
+        approve.get_by_role("button", name="Approve").click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        expect(page.locator("dd", has_text="Confirmed")).to_be_visible()
+        expect(page.locator("table.list")).to_contain_text(ADMIN[0])
+        expect(page.locator("table.list")).to_contain_text("Welcome!")
+        visit.check("admin-approved")
     finally:
         visit.close()
 

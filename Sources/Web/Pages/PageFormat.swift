@@ -22,6 +22,14 @@ struct PageFormat: Sendable {
                 timeZone: self.timeZone))
     }
 
+    /// `25 Nov 2026` / `25 nov. 2026`.
+    func shortDay(_ date: Date) -> String {
+        date.formatted(
+            Date.FormatStyle(
+                date: .abbreviated, time: .omitted, locale: self.language.locale, calendar: self.calendar,
+                timeZone: self.timeZone))
+    }
+
     /// `09:30` (24-hour in both languages).
     func time(_ date: Date) -> String {
         let components = self.calendar.dateComponents([.hour, .minute], from: date)

@@ -1,0 +1,79 @@
+import Booking
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+import Workflow
+
+@testable import Web
+
+/// The dashboard's first pages through the router: sign in, what needs a decision, a booking's page with its
+/// history, and a decision with its note.
+@Suite struct AdminPagesTests {
+    @Test func anAdminSignsInSeesThePaidBookingAndApprovesIt() async throws {
+        let practice = try await TestPractice(now: Date())
+        _ = try await practice.workflow.accounts.createAdmin(
+            email: "camille@cabinet.example",
+            passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
+        let booking = try await practice.workflow.clients.book(
+            practice.request(at: Instants.utc(APIContractTests.workingDay()), email: "paid@example.com")
+        ).booking
+        _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
+        let router = try buildRouter(
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle())
+        try await Application(router: router).test(.router) { client in
+            // Not signed in: the sign-in page, and a booking's page sends there.
+            let anonymous = try await client.execute(uri: "/admin", method: .get)
+            #expect(String(buffer: anonymous.body).contains("Sign in to the dashboard"))
+            let away = try await client.execute(uri: "/admin/bookings/\(booking.id)", method: .get)
+            #expect(away.status == .seeOther && away.headers[.location] == "/admin")
+            let wrong = try await client.postForm(
+                "/admin/sign-in", from: "/admin", fields: ["email": "camille@cabinet.example", "password": "nope"])
+            #expect(wrong.status == .unauthorized)
+            let signedIn = try await client.postForm(
+                "/admin/sign-in", from: "/admin",
+                fields: ["email": "Camille@Cabinet.example", "password": "correct horse battery"])
+            #expect(signedIn.status == .seeOther)
+            let session = try #require(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
+                    .first.map(String.init))
+            // The home puts the paid booking first.
+            let home = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: session])
+            let html = String(buffer: home.body)
+            #expect(html.contains("Paid, awaiting your approval"))
+            #expect(html.contains("href=\"/admin/bookings/\(booking.id)\""))
+            #expect(html.contains("paid@example.com"))
+            // Its page offers what the state machine allows: approve, reject, cancel (with the refund), not archive.
+            let page = try await client.execute(
+                uri: "/admin/bookings/\(booking.id)", method: .get, headers: [.cookie: session])
+            let pageHTML = String(buffer: page.body)
+            #expect(pageHTML.contains("/admin/bookings/\(booking.id)/approve"))
+            #expect(pageHTML.contains("/admin/bookings/\(booking.id)/reject"))
+            #expect(pageHTML.contains("€45.00 will be refunded to the client."))
+            #expect(!pageHTML.contains("/admin/bookings/\(booking.id)/archive"))
+            // Approving with a note: done, and the history names the admin.
+            let opened = try await client.execute(
+                uri: "/admin/bookings/\(booking.id)", method: .get, headers: [.cookie: session])
+            let form = try #require(
+                opened.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";")
+                    .first.map(String.init))
+            let approved = try await client.execute(
+                uri: "/admin/bookings/\(booking.id)/approve", method: .post,
+                headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&note=Welcome&notify=on"))
+            #expect(approved.status == .seeOther)
+            #expect(try await practice.workflow.booking(booking.id).state == .approved)
+            let after = try await client.execute(
+                uri: "/admin/bookings/\(booking.id)", method: .get, headers: [.cookie: session])
+            let afterHTML = String(buffer: after.body)
+            #expect(afterHTML.contains("camille@cabinet.example"))
+            #expect(afterHTML.contains("Welcome"))
+            let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
+            #expect(effects.contains(.emailClient(.approved)))
+        }
+    }
+}
