@@ -62,6 +62,21 @@ struct SQLiteAccess: BookingStoreTransaction {
                 arguments += StatementArguments(sorted)
             }
             if filter.flaggedOnly { conditions.append("b.attention != ''") }
+            if let staffID = filter.staffID {
+                conditions.append("b.staff_id = ?")
+                arguments += [staffID.rawValue]
+            }
+            if let serviceID = filter.serviceID {
+                // NB: the lines are JSON with sorted keys; `instr` matches the exact member, with no wildcards.
+                conditions.append("instr(b.lines_json, ?) > 0")
+                arguments += ["\"serviceID\":\"\(serviceID.rawValue)\""]
+            }
+            if let query = filter.clientQuery?.trimmingCharacters(in: .whitespaces), !query.isEmpty {
+                let escaped = query.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                conditions.append("(lower(c.name) LIKE ? ESCAPE '\\' OR c.email_normalized LIKE ? ESCAPE '\\')")
+                arguments += ["%\(escaped)%", "%\(escaped)%"]
+            }
             if let from = filter.from {
                 conditions.append("b.start_at >= ?")
                 arguments += [Millis.from(from)]

@@ -67,6 +67,12 @@ public struct BookingFilter: Hashable, Sendable {
     public var states: Set<BookingState>?
     /// Only bookings flagged for an admin's attention (amount mismatch, late payment, refused refund...).
     public var flaggedOnly: Bool = false
+    /// Only this staff member's bookings.
+    public var staffID: StaffID?
+    /// Only bookings with this service among their lines.
+    public var serviceID: ServiceID?
+    /// Only bookings whose client's name or email contains this text (any case).
+    public var clientQuery: String?
     /// Bookings starting at or after.
     public var from: Date?
     /// Bookings starting before.

@@ -76,4 +76,53 @@ import Workflow
             #expect(effects.contains(.emailClient(.approved)))
         }
     }
+
+    @Test func theListShowsAPeriodFilteredByStatusStaffSessionAndClient() async throws {
+        let practice = try await TestPractice(now: Date(), setup: .sample(staff: [.camille, .noor]))
+        _ = try await practice.workflow.accounts.createAdmin(
+            email: "camille@cabinet.example",
+            passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
+        let start = Instants.utc(APIContractTests.workingDay())
+        let chat = try await practice.workflow.clients.book(practice.request(at: start, email: "ana@example.com"))
+            .booking
+        let call = try await practice.workflow.clients.book(
+            practice.request([.callFirst], at: start, email: "bob@example.com", name: "Bob 100%_sure")
+        ).booking
+        #expect(chat.staffID != call.staffID)
+        let router = try buildRouter(
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle())
+        try await Application(router: router).test(.router) { client in
+            let signedIn = try await client.postForm(
+                "/admin/sign-in", from: "/admin",
+                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
+            let session = try #require(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
+                    .first.map(String.init))
+            func list(_ query: String) async throws -> String {
+                let day = ZonedCalendar(identifier: "Europe/Paris")!.localDate(of: start)
+                let page = try await client.execute(
+                    uri: "/admin/bookings?range=day&from=\(day)&tz=Europe/Paris&\(query)", method: .get,
+                    headers: [.cookie: session])
+                #expect(page.status == .ok)
+                return String(buffer: page.body)
+            }
+            let all = try await list("")
+            #expect(all.contains("ana@example.com") && all.contains("bob@example.com"))
+            #expect(all.contains("2 bookings"))
+            let byService = try await list("service=svc_call_first")
+            #expect(!byService.contains("ana@example.com") && byService.contains("bob@example.com"))
+            let byStaff = try await list("staff=\(chat.staffID)")
+            #expect(byStaff.contains("ana@example.com") && !byStaff.contains("bob@example.com"))
+            // The search is literal: % and _ match themselves.
+            let bySearch = try await list("q=100%25_s")
+            #expect(bySearch.contains("bob@example.com") && !bySearch.contains("ana@example.com"))
+            #expect(try await list("q=100%25x").contains("0 bookings"))
+            let byStatus = try await list("status=approved")
+            #expect(byStatus.contains("0 bookings"))
+            // Signed out, the list sends to sign-in.
+            let anonymous = try await client.execute(uri: "/admin/bookings", method: .get)
+            #expect(anonymous.status == .seeOther)
+        }
+    }
 }

@@ -332,6 +332,14 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.locator("table.list")).to_contain_text(ADMIN[0])
         expect(page.locator("table.list")).to_contain_text("Welcome!")
         visit.check("admin-approved")
+        # The list of bookings, searched by the client's email.
+        page.get_by_role("link", name="Bookings", exact=True).click()
+        page.get_by_label("Period", exact=True).select_option("month")
+        page.get_by_label("Client (name or email)").fill("to.approve@")
+        page.get_by_role("button", name="Show").click()
+        expect(page.locator("table.list tbody tr")).to_have_count(1)
+        expect(page.locator("table.list")).to_contain_text("Confirmed")
+        visit.check("admin-list")
     finally:
         visit.close()
 

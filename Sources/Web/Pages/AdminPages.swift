@@ -35,6 +35,11 @@ struct AdminPages: Sendable {
             response.headers.append(HTTPField(name: .setCookie, value: self.sessionCookie("", maxAge: 0)))
             return response
         }
+        router.get("admin/bookings") { request, _ in
+            let visit = try await self.pages.visit(request)
+            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            return try await self.listPage(visit)
+        }
         router.get("admin/bookings/:id") { request, context in
             let visit = try await self.pages.visit(request)
             guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
