@@ -138,6 +138,22 @@ struct SQLiteAccess: BookingStoreTransaction {
         }
     }
 
+    func clients(matching query: String?, limit: Int) async throws -> [Client] {
+        try await self.access { db in
+            var sql = "SELECT * FROM clients"
+            var arguments: StatementArguments = []
+            if let query = query?.trimmingCharacters(in: .whitespaces), !query.isEmpty {
+                let escaped = query.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                sql += " WHERE lower(name) LIKE ? ESCAPE '\\' OR email_normalized LIKE ? ESCAPE '\\'"
+                arguments += ["%\(escaped)%", "%\(escaped)%"]
+            }
+            sql += " ORDER BY lower(name), id LIMIT ?"
+            arguments += [limit]
+            return try ClientRecord.fetchAll(db, sql: sql, arguments: arguments).map { try $0.domain() }
+        }
+    }
+
     func client(email: EmailAddress) async throws -> Client? {
         try await self.access { db in
             try ClientRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain()

@@ -223,6 +223,36 @@ public struct AdminBooking: UseCase {
         }
     }
 
+    /// Clients whose name or email contains `query` (all when empty), by name.
+    public func clients(matching query: String?, limit: Int = 200) async throws -> [Client] {
+        try await self.store.read { try await $0.clients(matching: query, limit: limit) }
+    }
+
+    /// A client and their bookings, the latest first (the client's admin page).
+    public func clientFile(_ id: ClientID) async throws -> (client: Client, bookings: [Booking]) {
+        try await self.store.read { reader in
+            let client = try Self.require(await reader.client(id), "client")
+            let bookings = try await reader.bookings(of: id).sorted { $0.start > $1.start }
+            return (client, bookings)
+        }
+    }
+
+    /// Replaces the notes about a client that only admins see (at most 5,000 characters).
+    public func setPrivateNotes(_ id: ClientID, _ notes: String, by admin: AdminID) async throws -> Client {
+        let notes = try TypedText.checked(
+            notes.trimmingCharacters(in: .whitespacesAndNewlines), field: "privateNotes", multiline: true)
+        guard notes.count <= 5000 else {
+            throw BookingError.invalidField(field: "privateNotes", reason: "at most 5000 characters")
+        }
+        return try await self.store.write { tx in
+            var client = try Self.require(await tx.client(id), "client")
+            guard client.privateNotes != notes else { return client }
+            client.privateNotes = notes
+            try await tx.update(client)
+            return client
+        }
+    }
+
     /// What needs an admin, for the dashboard's home: paid bookings awaiting approval (oldest start first), bookings
     /// flagged for attention, then the sessions of today and the next `days` days (from `dayStart`).
     public func needingDecision(from dayStart: Date, days: Int = 7) async throws -> DecisionQueue {

@@ -107,6 +107,8 @@ public protocol AccountReads: Sendable {
     func client(email: EmailAddress) async throws -> Client?
     /// The clients with these ids (the ones that exist), in one read.
     func clients(_ ids: Set<ClientID>) async throws -> [ClientID: Client]
+    /// Clients whose name or email contains `query` (any case; all when nil), by name.
+    func clients(matching query: String?, limit: Int) async throws -> [Client]
     func admin(email: EmailAddress) async throws -> AdminAccount?
     func admin(_ id: AdminID) async throws -> AdminAccount?
     func adminCount() async throws -> Int

@@ -125,4 +125,54 @@ import Workflow
             #expect(anonymous.status == .seeOther)
         }
     }
+
+    @Test func clientsAreFoundAnnotatedAndBanned() async throws {
+        let practice = try await TestPractice(now: Date())
+        _ = try await practice.workflow.accounts.createAdmin(
+            email: "camille@cabinet.example",
+            passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
+        let booking = try await practice.workflow.clients.book(
+            practice.request(at: Instants.utc(APIContractTests.workingDay()), email: "ines@example.com", name: "Inès")
+        ).booking
+        let router = try buildRouter(
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle())
+        try await Application(router: router).test(.router) { client in
+            let signedIn = try await client.postForm(
+                "/admin/sign-in", from: "/admin",
+                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
+            let session = try #require(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
+                    .first.map(String.init))
+            let found = try await client.execute(
+                uri: "/admin/clients?q=INES@", method: .get, headers: [.cookie: session])
+            #expect(String(buffer: found.body).contains("href=\"/admin/clients/\(booking.clientID)\""))
+            let none = try await client.execute(uri: "/admin/clients?q=zzz", method: .get, headers: [.cookie: session])
+            #expect(String(buffer: none.body).contains("No client matches."))
+            // Notes and the ban are forms with the form token, like every page form.
+            let page = "/admin/clients/\(booking.clientID)"
+            let opened = try await client.execute(uri: page, method: .get, headers: [.cookie: session])
+            let form = try #require(
+                opened.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";")
+                    .first.map(String.init))
+            let token = form.dropFirst("rendezvous_form=".count)
+            func post(_ path: String, _ body: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: path, method: .post,
+                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "form=\(token)&\(body)"))
+            }
+            #expect(try await post("\(page)/notes", "notes=Prefers+calls+%3Cin+the+morning%3E").status == .seeOther)
+            #expect(
+                try await practice.workflow.admin.client(booking.clientID).privateNotes
+                    == "Prefers calls <in the morning>")
+            #expect(try await post("\(page)/ban", "").status == .seeOther)
+            #expect(try await practice.workflow.admin.client(booking.clientID).isBanned)
+            let banned = try await client.execute(uri: page, method: .get, headers: [.cookie: session])
+            #expect(String(buffer: banned.body).contains("This client is banned."))
+            #expect(String(buffer: banned.body).contains("Prefers calls &lt;in the morning&gt;"))
+            #expect(try await post("\(page)/unban", "").status == .seeOther)
+            #expect(try await practice.workflow.admin.client(booking.clientID).isBanned == false)
+        }
+    }
 }

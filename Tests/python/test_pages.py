@@ -340,6 +340,16 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.locator("table.list tbody tr")).to_have_count(1)
         expect(page.locator("table.list")).to_contain_text("Confirmed")
         visit.check("admin-list")
+        # The client's page: notes only admins see.
+        page.get_by_role("link", name="Clients", exact=True).click()
+        page.get_by_label("Name or email").fill("to.approve")
+        page.get_by_role("button", name="Find").click()
+        page.locator("table.list a").first.click()
+        page.get_by_label("Private notes (only admins see them)").fill("Prefers mornings")
+        page.get_by_role("button", name="Save the notes").click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        expect(page.get_by_label("Private notes (only admins see them)")).to_have_value("Prefers mornings")
+        visit.check("admin-client")
     finally:
         visit.close()
 

@@ -49,6 +49,7 @@ struct AdminPages: Sendable {
             return try await self.bookingPage(
                 id, admin: admin, visit, notice: visit.query["done"] != nil ? "admin.done" : nil)
         }
+        self.addClientRoutes(to: router)
         // One route per decision (the API's table), each the state machine's to allow or refuse.
         for decision in AdminDecisionRoute.all {
             router.post("admin/bookings/:id/\(decision.name)") { request, context in
@@ -59,7 +60,7 @@ struct AdminPages: Sendable {
 
     // MARK: - Sessions
 
-    private func signedIn(_ request: Request) async throws -> AdminAccount? {
+    func signedIn(_ request: Request) async throws -> AdminAccount? {
         guard let token = PageVisit.cookies(request.headers[.cookie])[Self.cookie], token.count == 52 else {
             return nil
         }
