@@ -51,12 +51,28 @@ public enum ICalendar {
     /// A VCALENDAR holding one event. `METHOD:CANCEL` for a cancelled event (calendars then remove it),
     /// `METHOD:PUBLISH` otherwise.
     public static func document(for event: CalendarEvent) -> String {
+        let lines =
+            [
+                "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:\(productID)", "CALSCALE:GREGORIAN",
+                "METHOD:\(event.status == .cancelled ? "CANCEL" : "PUBLISH")",
+            ] + self.eventLines(event) + ["END:VCALENDAR"]
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// A subscribed calendar (a feed): a name and every event, which calendar apps refresh on their own schedule.
+    public static func feed(name: String, events: [CalendarEvent]) -> String {
+        let lines =
+            [
+                "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:\(productID)", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+                "X-WR-CALNAME:\(escape(name))", "REFRESH-INTERVAL;VALUE=DURATION:PT15M",
+                "X-PUBLISHED-TTL:PT15M",
+            ] + events.flatMap(self.eventLines) + ["END:VCALENDAR"]
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// The VEVENT of an event.
+    static func eventLines(_ event: CalendarEvent) -> [String] {
         var lines = [
-            "BEGIN:VCALENDAR",
-            "VERSION:2.0",
-            "PRODID:\(productID)",
-            "CALSCALE:GREGORIAN",
-            "METHOD:\(event.status == .cancelled ? "CANCEL" : "PUBLISH")",
             "BEGIN:VEVENT",
             "UID:\(escape(event.uid))",
             "SEQUENCE:\(event.sequence)",
@@ -71,8 +87,8 @@ public enum ICalendar {
         lines.append("ORGANIZER;CN=\(parameterValue(event.organizerName)):mailto:\(event.organizerEmail)")
         lines.append("STATUS:\(event.status.rawValue)")
         lines.append("TRANSP:OPAQUE")
-        lines += ["END:VEVENT", "END:VCALENDAR"]
-        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+        lines.append("END:VEVENT")
+        return lines
     }
 
     /// A date-time in UTC form: `20261201T130000Z`.

@@ -69,6 +69,22 @@ public struct EmailBranding: Hashable, Sendable {
     }
 }
 
+extension EmailBranding {
+    /// A booking as its staff member's calendar shows it: the client and the session, linking to the booking's
+    /// admin page (never the client's own link, which is theirs alone). Pending bookings are tentative.
+    public func staffEvent(for booking: Booking, client: Client?, stamp: Date) -> CalendarEvent {
+        var event = self.calendarEvent(for: booking, stamp: stamp)
+        let names = booking.lines.map(\.name).joined(separator: " + ")
+        let who = client.map { "\($0.name) <\($0.email.value)>" + ($0.phone.map { ", \($0)" } ?? "") } ?? ""
+        event.summary = "\(names) — \(client?.name ?? booking.clientID.rawValue)"
+        event.description =
+            "\(names)\n\(who)" + (booking.clientNote.map { "\n\n\($0)" } ?? "")
+            + "\n\n\(self.links.adminBooking(booking.id))"
+        event.url = nil
+        return event
+    }
+}
+
 /// What an email is about.
 public enum EmailSubjectMatter: Hashable, Sendable {
     case client(ClientNotice)

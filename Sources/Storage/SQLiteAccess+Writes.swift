@@ -45,6 +45,17 @@ extension SQLiteAccess {
         }
     }
 
+    func setCalendarFeedSecret(staffID: StaffID, secret: String?, at now: Date) async throws {
+        try await self.mutate { db in
+            try db.execute(sql: "DELETE FROM staff_calendar_feeds WHERE staff_id = ?", arguments: [staffID.rawValue])
+            if let secret {
+                try db.execute(
+                    sql: "INSERT INTO staff_calendar_feeds (staff_id, secret, created_at) VALUES (?, ?, ?)",
+                    arguments: [staffID.rawValue, secret, Millis.from(now)])
+            }
+        }
+    }
+
     func insert(_ session: ClientSession) async throws {
         let record = ClientSessionRecord(session)
         try await self.mutate { db in try record.insert(db) }

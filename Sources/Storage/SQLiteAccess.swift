@@ -154,6 +154,22 @@ struct SQLiteAccess: BookingStoreTransaction {
         }
     }
 
+    func calendarFeedSecret(staffID: StaffID) async throws -> String? {
+        try await self.access { db in
+            try String.fetchOne(
+                db, sql: "SELECT secret FROM staff_calendar_feeds WHERE staff_id = ?", arguments: [staffID.rawValue])
+        }
+    }
+
+    func staffID(calendarFeedSecret secret: String) async throws -> StaffID? {
+        try await self.access { db in
+            try String.fetchOne(
+                db, sql: "SELECT staff_id FROM staff_calendar_feeds WHERE secret = ?", arguments: [secret]
+            )
+            .map(StaffID.init(rawValue:))
+        }
+    }
+
     func client(email: EmailAddress) async throws -> Client? {
         try await self.access { db in
             try ClientRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain()

@@ -198,6 +198,17 @@ enum SQLiteSchema {
                 sql: "ALTER TABLE clients ADD COLUMN language TEXT CHECK (language IS NULL OR language IN ('en', 'fr'))"
             )
         }
+        migrator.registerMigration("2026-11-25-staff-calendar-feeds") { db in
+            // A staff member's secret calendar address; replacing or deleting the row revokes the old one.
+            try db.execute(
+                sql: """
+                    CREATE TABLE staff_calendar_feeds (
+                        staff_id TEXT PRIMARY KEY NOT NULL REFERENCES staff(id),
+                        secret TEXT NOT NULL UNIQUE CHECK (length(secret) >= 32),
+                        created_at INTEGER NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 }

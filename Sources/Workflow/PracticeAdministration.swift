@@ -62,4 +62,54 @@ public struct PracticeAdministration: UseCase {
 
     /// The staff members, in schedule order.
     public func staff() async throws -> [StaffMember] { try await self.store.read { try await $0.staff() } }
+
+    // MARK: - Staff calendar feeds
+
+    /// The secret address of a staff member's calendar feed, if it has one.
+    public func calendarFeedSecret(_ staffID: StaffID) async throws -> String? {
+        try await self.store.read { try await $0.calendarFeedSecret(staffID: staffID) }
+    }
+
+    /// Gives a staff member's calendar feed a new secret address (256 bits), revoking the old one.
+    public func renewCalendarFeed(_ staffID: StaffID) async throws -> String {
+        let secret = self.ids.token(length: 52)
+        let now = self.clock.now()
+        try await self.store.write { tx in
+            guard try await tx.staff().contains(where: { $0.id == staffID }) else {
+                throw BookingError.notFound(what: "staff member")
+            }
+            try await tx.setCalendarFeedSecret(staffID: staffID, secret: secret, at: now)
+        }
+        return secret
+    }
+
+    /// Revokes a staff member's calendar feed: its address answers 404 from now on.
+    public func revokeCalendarFeed(_ staffID: StaffID) async throws {
+        let now = self.clock.now()
+        try await self.store.write { try await $0.setCalendarFeedSecret(staffID: staffID, secret: nil, at: now) }
+    }
+
+    /// What a calendar feed lists: its staff member, and their approved and pending bookings from 30 days ago to a
+    /// year ahead with their clients. Nil for an unknown (or revoked) secret.
+    public func calendarFeed(secret: String) async throws -> CalendarFeed? {
+        let now = self.clock.now()
+        return try await self.store.read { reader in
+            guard let staffID = try await reader.staffID(calendarFeedSecret: secret),
+                let member = try await reader.staff().first(where: { $0.id == staffID })
+            else { return nil }
+            var filter = BookingFilter(
+                states: [.approved, .awaitingApproval, .awaitingPayment, .awaitingClientConfirmation],
+                from: now.addingTimeInterval(-30 * 86_400), to: now.addingTimeInterval(365 * 86_400), limit: 5000)
+            filter.staffID = staffID
+            let bookings = try await reader.bookings(matching: filter).filter { $0.occupiesSlot(at: now) }
+            let clients = try await reader.clients(Set(bookings.map(\.clientID)))
+            return CalendarFeed(staff: member, bookings: bookings.map { ($0, clients[$0.clientID]) })
+        }
+    }
+}
+
+/// A staff member's calendar feed: their bookings that hold time, with their clients.
+public struct CalendarFeed: Sendable {
+    public var staff: StaffMember
+    public var bookings: [(booking: Booking, client: Client?)]
 }

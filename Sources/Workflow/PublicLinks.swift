@@ -33,8 +33,11 @@ public struct PublicLinks: Hashable, Sendable {
     /// The booking's calendar file, as it stands now.
     public func calendarFile(_ token: AccessToken) -> String { "\(self.base)/api/bookings/\(token).ics" }
 
-    /// A booking in the admin API.
-    public func adminBooking(_ id: BookingID) -> String { "\(self.base)/api/admin/bookings/\(id)" }
+    /// A booking's page in the dashboard (admins' emails and calendars link there).
+    public func adminBooking(_ id: BookingID) -> String { "\(self.base)/admin/bookings/\(id)" }
+
+    /// A staff member's calendar feed, for calendar apps to subscribe to (`https://…/calendar/{secret}.ics`).
+    public func staffCalendar(secret: String) -> String { "\(self.base)/calendar/\(secret).ics" }
 
     /// The client area's sign-in link carrying a signed token.
     public func clientSignIn(token: String) -> String { "\(self.base)/account/sign-in?token=\(token)" }

@@ -90,6 +90,10 @@ public protocol PracticeReads: Sendable {
     func rules() async throws -> BookingRules
     /// A named setting's stored text (a reconciliation cursor, say).
     func setting(_ key: String) async throws -> String?
+    /// The secret of a staff member's calendar feed, if it has one.
+    func calendarFeedSecret(staffID: StaffID) async throws -> String?
+    /// The staff member whose calendar feed has this secret.
+    func staffID(calendarFeedSecret secret: String) async throws -> StaffID?
 }
 
 public protocol PracticeWrites: Sendable {
@@ -97,6 +101,8 @@ public protocol PracticeWrites: Sendable {
     func save(_ staff: StaffMember, schedule: StaffSchedule) async throws
     func save(_ rules: BookingRules) async throws
     func saveSetting(_ key: String, value: String) async throws
+    /// Gives a staff member's calendar feed a new secret (revoking the old one), or none.
+    func setCalendarFeedSecret(staffID: StaffID, secret: String?, at now: Date) async throws
 }
 
 // MARK: - Accounts and sessions

@@ -67,7 +67,7 @@ struct ComposerTests {
         #expect(!email.subject.isEmpty)
         #expect(email.to == [Mailbox(address: "admin@cabinet.example")])
         #expect(email.text.contains("zoe@example.com"))
-        #expect(email.text.contains("https://book.example/api/admin/bookings/bk_sample"))
+        #expect(email.text.contains("https://book.example/admin/bookings/bk_sample"))
         #expect(email.attachments.isEmpty)
     }
 

@@ -46,6 +46,49 @@ import Workflow
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aCalendarFeedSecretIsReplacedAndRevoked(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let camille = StaffMember.camille.id
+        try await store.write {
+            try await $0.setCalendarFeedSecret(
+                staffID: camille, secret: String(repeating: "a", count: 52), at: self.now)
+        }
+        #expect(
+            try await store.read { try await $0.staffID(calendarFeedSecret: String(repeating: "a", count: 52)) }
+                == camille)
+        try await store.write {
+            try await $0.setCalendarFeedSecret(
+                staffID: camille, secret: String(repeating: "b", count: 52), at: self.now)
+        }
+        #expect(
+            try await store.read { try await $0.staffID(calendarFeedSecret: String(repeating: "a", count: 52)) } == nil)
+        #expect(
+            try await store.read { try await $0.calendarFeedSecret(staffID: camille) }
+                == String(repeating: "b", count: 52))
+        try await store.write { try await $0.setCalendarFeedSecret(staffID: camille, secret: nil, at: self.now) }
+        #expect(try await store.read { try await $0.calendarFeedSecret(staffID: camille) } == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func clientsAreSearchedByNameOrEmail(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        try await store.write { tx in
+            try await tx.insert(Client.sample())
+            try await tx.insert(Client.sample(id: "cl_max", email: "max_100%@example.com"))
+        }
+        func found(_ query: String) async throws -> [String] {
+            try await store.read { try await $0.clients(matching: query, limit: 10) }.map(\.id.rawValue)
+        }
+        #expect(try await found("zoe@") == ["cl_zoe"])
+        #expect(try await found("MAX") == ["cl_max"])
+        // % and _ are taken literally, not as LIKE's wildcards.
+        #expect(try await found("x_1") == ["cl_max"])
+        #expect(try await found("x%1").isEmpty)
+        #expect(try await found("_100%") == ["cl_max"])
+        #expect(try await store.read { try await $0.clients(matching: nil, limit: 10) }.count == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func clientSessionsAndPasswords(kind: StoreKind) async throws {
         let store = try await self.practice(kind).store
         let zoe = Client.sample()

@@ -9,12 +9,14 @@ import json
 import os
 import re
 import subprocess
+import urllib.error
 import urllib.request
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import icalendar
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
@@ -311,7 +313,8 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
     visit.context_zone = "Europe/London"
     page = visit.page
     try:
-        # A paid booking to decide on.
+        # A paid booking to decide on, and one still waiting for payment (tentative in the staff calendar).
+        book_by_api(service, "tentative@example.com", 8)
         book_and_pay(visit, service, "chat", "Choose: First session", ENGLISH, "to.approve@example.com")
         page.goto(service + "/admin")
         visit.check("admin-sign-in")
@@ -350,6 +353,29 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.get_by_role("status")).to_have_text("Done.")
         expect(page.get_by_label("Private notes (only admins see them)")).to_have_value("Prefers mornings")
         visit.check("admin-client")
+        # The staff member's calendar feed: a secret address a real iCalendar parser reads, revocable.
+        page.get_by_role("link", name="Staff", exact=True).click()
+        page.get_by_role("button", name="Make a new address").first.click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        visit.check("admin-staff")
+        address = page.locator("code.address").first.inner_text()
+        assert address.startswith(service + "/calendar/") and address.endswith(".ics"), address
+        with urllib.request.urlopen(address, timeout=10) as answer:
+            assert answer.headers["Content-Type"].startswith("text/calendar")
+            feed = icalendar.Calendar.from_ical(answer.read())
+        events = [e for e in feed.walk("VEVENT")]
+        approved = [e for e in events if "to.approve" in str(e.get("DESCRIPTION"))]
+        assert len(approved) == 1 and str(approved[0].get("STATUS")) == "CONFIRMED", [e.to_ical() for e in events]
+        assert all(str(e.get("STATUS")) in ("CONFIRMED", "TENTATIVE") for e in events)
+        tentative = [e for e in events if "tentative@example.com" in str(e.get("DESCRIPTION"))]
+        assert len(tentative) == 1 and str(tentative[0].get("STATUS")) == "TENTATIVE"
+        page.get_by_role("button", name="Revoke the address").first.click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        try:
+            urllib.request.urlopen(address, timeout=10)
+            raise AssertionError("a revoked calendar address still answers")
+        except urllib.error.HTTPError as error:
+            assert error.code == 404
     finally:
         visit.close()
 

@@ -50,6 +50,7 @@ struct AdminPages: Sendable {
                 id, admin: admin, visit, notice: visit.query["done"] != nil ? "admin.done" : nil)
         }
         self.addClientRoutes(to: router)
+        self.addStaffRoutes(to: router)
         // One route per decision (the API's table), each the state machine's to allow or refuse.
         for decision in AdminDecisionRoute.all {
             router.post("admin/bookings/:id/\(decision.name)") { request, context in
