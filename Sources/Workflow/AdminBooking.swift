@@ -223,6 +223,21 @@ public struct AdminBooking: UseCase {
         }
     }
 
+    /// Whether `start` is within working hours for the services (of `staffID`, or of anyone offering them), busy or
+    /// not: an admin is asked to confirm a booking by hand outside them.
+    public func isWorkingTime(_ serviceIDs: [ServiceID], at start: Date, staffID: StaffID?) async throws -> Bool {
+        let now = self.clock.now()
+        return try await self.store.read { reader in
+            let selection = try await Self.selection(serviceIDs, from: reader)
+            let schedules = try await reader.schedules()
+            let engine = SlotEngine(schedules: schedules, busy: [], assignment: self.context.assignment)
+            let answer = engine.availability(
+                of: selection, at: start, staffID: staffID, rules: try await reader.rules(), now: now)
+            if case .unavailable = answer { return false }
+            return true
+        }
+    }
+
     /// Clients whose name or email contains `query` (all when empty), by name.
     public func clients(matching query: String?, limit: Int = 200) async throws -> [Client] {
         try await self.store.read { try await $0.clients(matching: query, limit: limit) }

@@ -175,4 +175,60 @@ import Workflow
             #expect(try await practice.workflow.admin.client(booking.clientID).isBanned == false)
         }
     }
+
+    @Test func anAdminBooksByHandOutsideHoursOnlyAfterConfirmingAndNeverTwice() async throws {
+        let practice = try await TestPractice(now: Date())
+        _ = try await practice.workflow.accounts.createAdmin(
+            email: "camille@cabinet.example",
+            passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
+        let router = try buildRouter(
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle())
+        let day = ZonedCalendar(identifier: "Europe/Paris")!.localDate(of: Instants.utc(APIContractTests.workingDay()))
+        try await Application(router: router).test(.router) { client in
+            let signedIn = try await client.postForm(
+                "/admin/sign-in", from: "/admin",
+                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
+            let session = try #require(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
+                    .first.map(String.init))
+            let opened = try await client.execute(
+                uri: "/admin/book?tz=Europe/Paris", method: .get, headers: [.cookie: session])
+            #expect(String(buffer: opened.body).contains("Book for a client"))
+            let cookies = opened.headers[values: .setCookie].compactMap {
+                $0.split(separator: ";").first.map(String.init)
+            }
+            let form = try #require(cookies.first { $0.hasPrefix("rendezvous_form=") })
+            let token = form.dropFirst("rendezvous_form=".count)
+            func book(_ fields: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/admin/book", method: .post,
+                    headers: [
+                        .cookie: ([session, form] + cookies.filter { $0.hasPrefix("rendezvous_tz=") }).joined(
+                            separator: "; "),
+                        .contentType: "application/x-www-form-urlencoded",
+                    ],
+                    body: ByteBuffer(
+                        string: "form=\(token)&email=lea%40example.com&name=L%C3%A9a&service=svc_chat_first"
+                            + "&date=\(day)&notify=on&payment=link&confirmation=none&approval=rules&\(fields)"))
+            }
+            // 07:00 is before working hours: the page asks first, and books once confirmed.
+            let asked = try await book("time=07:00")
+            #expect(asked.status == .unprocessableContent)
+            #expect(String(buffer: asked.body).contains("outside the staff member’s working hours"))
+            let early = try await book("time=07:00&outsideHours=on")
+            #expect(early.status == .seeOther)
+            // Within hours it books at once; the same time again is refused, never double-booked.
+            let booked = try await book("time=11:00")
+            #expect(booked.status == .seeOther)
+            let again = try await book("time=11:00")
+            #expect(again.status == .conflict)
+            #expect(String(buffer: again.body).contains("Someone has just taken this time."))
+            let lea = try #require(try await practice.workflow.clientAccounts.client(email: "lea@example.com"))
+            let bookings = try await practice.store.read { try await $0.bookings(of: lea.id) }
+            #expect(bookings.count == 2)
+            let effects = try await practice.store.read { try await $0.outbox(of: bookings[0].id) }.map(\.effect)
+            #expect(effects.contains(.emailClient(.bookingCreatedByAdmin)))
+        }
+    }
 }

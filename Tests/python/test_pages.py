@@ -353,6 +353,20 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.get_by_role("status")).to_have_text("Done.")
         expect(page.get_by_label("Private notes (only admins see them)")).to_have_value("Prefers mornings")
         visit.check("admin-client")
+        # A booking by hand for a new client, at a working time some days ahead.
+        page.get_by_role("link", name="Book for a client", exact=True).click()
+        visit.check("admin-book")
+        page.get_by_label("Email", exact=True).fill("by.hand@example.com")
+        page.get_by_label("Name", exact=True).fill("Noor by hand")
+        page.get_by_label("First chat session (45 min)").check()
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 86400))
+        while time.strptime(day, "%Y-%m-%d").tm_wday >= 5:
+            day = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(time.strptime(day, "%Y-%m-%d")) + 86400 + 7200))
+        page.get_by_label("Date", exact=True).fill(day)
+        page.get_by_label("Start time").fill("09:00")
+        page.get_by_role("button", name="Book", exact=True).click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        expect(page.locator("dl.facts")).to_contain_text("by.hand@example.com")
         # The staff member's calendar feed: a secret address a real iCalendar parser reads, revocable.
         page.get_by_role("link", name="Staff", exact=True).click()
         page.get_by_role("button", name="Make a new address").first.click()

@@ -113,14 +113,21 @@ struct ClientArea: Sendable {
     }
 
     /// A posted URL-encoded form, if it carries the visitor's form token.
-    func form(_ request: Request, _ visit: PageVisit) async throws -> [String: String]? {
+    /// The first value of each field; the fields named in `repeated` (checkboxes) gather every value, joined by
+    /// commas.
+    func form(_ request: Request, _ visit: PageVisit, repeated: Set<String> = []) async throws -> [String: String]? {
         let body = try await request.body.collect(upTo: 64 * 1024)
         var fields: [String: String] = [:]
         for pair in String(buffer: body).split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1).map {
                 String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
             }
-            if parts.count == 2, fields[parts[0]] == nil { fields[parts[0]] = parts[1] }
+            guard parts.count == 2 else { continue }
+            if fields[parts[0]] == nil {
+                fields[parts[0]] = parts[1]
+            } else if repeated.contains(parts[0]) {
+                fields[parts[0], default: ""] += "," + parts[1]
+            }
         }
         return visit.accepts(formToken: fields["form"]) ? fields : nil
     }
