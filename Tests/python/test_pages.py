@@ -372,6 +372,12 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         page.get_by_role("button", name="Make a new address").first.click()
         expect(page.get_by_role("status")).to_have_text("Done.")
         visit.check("admin-staff")
+        page.get_by_role("link", name="Edit the profile and hours").first.click()
+        expect(page.get_by_label("Monday")).to_have_value("09:00-17:00 office")
+        visit.check("admin-profile")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        page.get_by_role("link", name="Staff", exact=True).click()
         address = page.locator("code.address").first.inner_text()
         assert address.startswith(service + "/calendar/") and address.endswith(".ics"), address
         with urllib.request.urlopen(address, timeout=10) as answer:

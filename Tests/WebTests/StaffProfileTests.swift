@@ -1,0 +1,82 @@
+import Booking
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+import Workflow
+
+@testable import Web
+
+/// A staff member's hours as admins type them, and the profile page whose changes show at once in the slots.
+@Suite struct StaffProfileTests {
+    @Test func hoursAreReadAndWrittenAsAdminsTypeThem() throws {
+        let intervals = try ScheduleText.intervals("09:00-12:00 cabinet, 13:00–17:30 home,14:00-15:00", field: "monday")
+        #expect(intervals.map(\.location) == [.office, .home, .office])
+        #expect(ScheduleText.format(intervals) == "09:00-12:00 office, 13:00-17:30 home, 14:00-15:00 office")
+        #expect(try ScheduleText.intervals("", field: "monday").isEmpty)
+        #expect(throws: BookingError.self) { try ScheduleText.intervals("9-12", field: "monday") }
+        #expect(throws: BookingError.self) { try ScheduleText.intervals("09:00-12:00 garden", field: "monday") }
+        #expect(throws: BookingError.self) { try ScheduleText.intervals("12:00-09:00", field: "monday") }
+        let off = try ScheduleText.daysOff("2026-12-24\n2026-12-28 2027-01-02")
+        #expect(ScheduleText.format(off) == "2026-12-24\n2026-12-28 2027-01-02")
+        #expect(throws: BookingError.self) { try ScheduleText.daysOff("2027-01-02 2026-12-28") }
+        let special = try ScheduleText.specialDays("2026-12-31 09:00-12:00 home\n2027-01-05")
+        #expect(special[1].intervals.isEmpty)
+        #expect(ScheduleText.format(special) == "2026-12-31 09:00-12:00 home\n2027-01-05")
+    }
+
+    @Test func savedHoursShowAtOnceInThePublicSlots() async throws {
+        let practice = try await TestPractice(now: Instants.mondayMorning)
+        _ = try await practice.workflow.accounts.createAdmin(
+            email: "camille@cabinet.example",
+            passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
+        let router = try buildRouter(
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle())
+        try await Application(router: router).test(.router) { client in
+            let signedIn = try await client.postForm(
+                "/admin/sign-in", from: "/admin",
+                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
+            let session = try #require(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
+                    .first.map(String.init))
+            let page = try await client.execute(
+                uri: "/admin/staff/stf_camille", method: .get, headers: [.cookie: session])
+            #expect(String(buffer: page.body).contains("value=\"09:00-17:00 office\""))
+            let form = try #require(
+                page.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";").first
+                    .map(String.init))
+            func save(_ fields: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/admin/staff/stf_camille", method: .post,
+                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(
+                        string: "form=\(form.dropFirst("rendezvous_form=".count))&name=Camille+Martin&buffer=0"
+                            + "&service=svc_chat_first&\(fields)"))
+            }
+            // A typo is shown, and nothing changes.
+            let typo = try await save("tuesday=14h-16h")
+            #expect(typo.status == .unprocessableContent)
+            #expect(String(buffer: typo.body).contains("write hours as 09:00-12:00"))
+            // Tuesday afternoons from home, Wednesday off: the slots follow at once.
+            let saved = try await save("tuesday=14%3A00-16%3A00+home&daysOff=2026-12-02")
+            #expect(saved.status == .seeOther)
+            let tuesday = try #require(LocalDate(year: 2026, month: 12, day: 1))
+            let slots = try await practice.workflow.clients.availableSlots(
+                serviceIDs: [Service.chatFirst.id], dates: try DateRange(first: tuesday, last: tuesday.adding(days: 1)),
+                timeZone: "Europe/Paris")
+            #expect(!slots.isEmpty)
+            #expect(slots.allSatisfy { $0.location == .home })
+            #expect(slots.first?.start == Instants.utc("2026-12-01T13:00:00Z"))
+            #expect(!slots.contains { $0.start >= Instants.utc("2026-12-02T00:00:00Z") })
+            // It no longer takes the call services.
+            let calls = try await practice.workflow.clients.availableSlots(
+                serviceIDs: [Service.callFirst.id], dates: try DateRange(first: tuesday, last: tuesday),
+                timeZone: "Europe/Paris")
+            #expect(calls.isEmpty)
+        }
+    }
+}
