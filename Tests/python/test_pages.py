@@ -367,6 +367,10 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         page.get_by_role("button", name="Book", exact=True).click()
         expect(page.get_by_role("status")).to_have_text("Done.")
         expect(page.locator("dl.facts")).to_contain_text("by.hand@example.com")
+        # The catalog and the rules: their page, every field labelled.
+        page.get_by_role("link", name="Catalog and rules", exact=True).click()
+        expect(page.get_by_label("Notice to cancel or move (hours)")).to_have_value("24")
+        visit.check("admin-practice")
         # The staff member's calendar feed: a secret address a real iCalendar parser reads, revocable.
         page.get_by_role("link", name="Staff", exact=True).click()
         page.get_by_role("button", name="Make a new address").first.click()

@@ -53,6 +53,7 @@ struct AdminPages: Sendable {
         self.addStaffRoutes(to: router)
         self.addBookByHandRoutes(to: router)
         self.addStaffProfileRoutes(to: router)
+        self.addPracticeRoutes(to: router)
         // One route per decision (the API's table), each the state machine's to allow or refuse.
         for decision in AdminDecisionRoute.all {
             router.post("admin/bookings/:id/\(decision.name)") { request, context in

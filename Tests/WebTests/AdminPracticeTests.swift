@@ -1,0 +1,83 @@
+import Booking
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+import Workflow
+
+@testable import Web
+
+/// The catalog and the rules from the dashboard: edits are checked, saved, and refused with what is wrong.
+@Suite struct AdminPracticeTests {
+    @Test func pricesAreReadAsPeopleWriteThem() {
+        #expect(AdminPages.minorUnits("45") == 4500)
+        #expect(AdminPages.minorUnits("45,5") == 4550)
+        #expect(AdminPages.minorUnits(" 45.05 ") == 4505)
+        #expect(AdminPages.minorUnits("0") == 0)
+        for bad in ["", "-1", "4.555", "45€", "1e3", "1000000"] { #expect(AdminPages.minorUnits(bad) == nil, "\(bad)") }
+        #expect(AdminPages.decimal(4505) == "45.05")
+    }
+
+    @Test func servicesAndRulesAreEditedFromThePage() async throws {
+        let practice = try await TestPractice(now: Date())
+        _ = try await practice.workflow.accounts.createAdmin(
+            email: "camille@cabinet.example",
+            passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
+        let router = try buildRouter(
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle())
+        try await Application(router: router).test(.router) { client in
+            let signedIn = try await client.postForm(
+                "/admin/sign-in", from: "/admin",
+                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
+            let session = try #require(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
+                    .first.map(String.init))
+            let page = try await client.execute(uri: "/admin/practice", method: .get, headers: [.cookie: session])
+            #expect(String(buffer: page.body).contains("value=\"45.00\""))
+            let form = try #require(
+                page.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";").first
+                    .map(String.init))
+            func post(_ path: String, _ fields: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: path, method: .post,
+                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&\(fields)"))
+            }
+            // An edit of the first chat session, a new one, and a price nobody can read.
+            let edited = try await post(
+                "/admin/practice/services",
+                "id=svc_chat_first&name=Premier+chat&category=chat&kind=initial&duration=50&price=50%2C00&active=on")
+            #expect(edited.status == .seeOther)
+            let first = try #require(
+                try await practice.workflow.practice.services().first { $0.id == Service.chatFirst.id })
+            #expect(first.name == "Premier chat" && first.durationMinutes == 50 && first.price.minorUnits == 5000)
+            let added = try await post(
+                "/admin/practice/services", "id=new&name=Group+call&category=call&kind=initial&duration=90&price=20")
+            #expect(added.status == .seeOther)
+            let group = try #require(try await practice.workflow.practice.services().first { $0.name == "Group call" })
+            #expect(group.isActive == false && group.price.minorUnits == 2000)
+            let bad = try await post(
+                "/admin/practice/services", "id=new&name=X&category=call&kind=initial&duration=90&price=twenty")
+            #expect(bad.status == .unprocessableContent)
+            #expect(String(buffer: bad.body).contains("Write the price as 45 or 45.00."))
+            // The rules: saved when sane, refused with the field otherwise.
+            let rules =
+                "approvalMode=automatic&clientPaymentWindowMinutes=45&adminPaymentWindowMinutes=2880"
+                + "&minimumLeadTimeMinutes=60&maximumAdvanceDays=90&maxBookingsPerClientPerDay=&maxBookingsPerClientPerWeek=3"
+                + "&allowedEmailPattern=&clientCancellationNoticeHours=12"
+            #expect(try await post("/admin/practice/rules", rules + "&slotStepMinutes=30").status == .seeOther)
+            let saved = try await practice.workflow.practice.rules()
+            #expect(saved.approvalMode == .automatic && saved.slotStepMinutes == 30)
+            #expect(saved.maxBookingsPerClientPerDay == nil && saved.maxBookingsPerClientPerWeek == 3)
+            #expect(saved.onlyExistingClients == false)
+            let refused = try await post("/admin/practice/rules", rules + "&slotStepMinutes=1")
+            #expect(refused.status == .unprocessableContent)
+            #expect(String(buffer: refused.body).contains("slotStepMinutes"))
+            #expect(try await practice.workflow.practice.rules().slotStepMinutes == 30)
+        }
+    }
+}
