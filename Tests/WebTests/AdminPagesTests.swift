@@ -231,4 +231,56 @@ import Workflow
             #expect(effects.contains(.emailClient(.bookingCreatedByAdmin)))
         }
     }
+
+    @Test func anAdminMovesABookingToAFreeTimeOrAnyFreeHourButNeverOverAnother() async throws {
+        let practice = try await TestPractice(now: Date())
+        _ = try await practice.workflow.accounts.createAdmin(
+            email: "camille@cabinet.example",
+            passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
+        let start = Instants.utc(APIContractTests.workingDay())
+        let booking = try await practice.workflow.clients.book(practice.request(at: start, email: "a@example.com"))
+            .booking
+        let other = try await practice.workflow.clients.book(
+            practice.request(at: start.addingTimeInterval(3 * 3600), email: "b@example.com")
+        ).booking
+        let router = try buildRouter(
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle())
+        try await Application(router: router).test(.router) { client in
+            let signedIn = try await client.postForm(
+                "/admin/sign-in", from: "/admin",
+                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
+            let session = try #require(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
+                    .first.map(String.init))
+            let page = try await client.execute(
+                uri: "/admin/bookings/\(booking.id)?tz=Europe/Paris", method: .get, headers: [.cookie: session])
+            let html = String(buffer: page.body)
+            #expect(html.contains("Payment link (to copy into a message)"))
+            #expect(html.contains("http://rendezvous.test/pay/\(booking.accessToken)"))
+            let starts = html.matches(of: #/name="start" value="([^"]+)"/#).map { String($0.output.1) }
+            #expect(!starts.contains(other.start.formatted(.iso8601)))
+            let form = try #require(
+                page.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";").first
+                    .map(String.init))
+            func move(_ fields: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/admin/bookings/\(booking.id)/reschedule", method: .post,
+                    headers: [
+                        .cookie: "\(session); \(form); rendezvous_tz=Europe/Paris",
+                        .contentType: "application/x-www-form-urlencoded",
+                    ],
+                    body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&notify=on&\(fields)"))
+            }
+            let picked = try #require(starts.first)
+            #expect(try await move("start=\(picked)").status == .seeOther)
+            #expect(try await practice.workflow.booking(booking.id).start == Instants.utc(picked))
+            let day = ZonedCalendar(identifier: "Europe/Paris")!.localDate(of: start)
+            #expect(try await move("date=\(day)&time=07:15").status == .seeOther)
+            #expect(try await practice.workflow.booking(booking.id).start == Instants.utc("\(day)T06:15:00Z"))
+            let over = try await move("start=\(other.start.formatted(.iso8601))")
+            #expect(over.status == .conflict)
+            #expect(try await practice.workflow.booking(booking.id).start == Instants.utc("\(day)T06:15:00Z"))
+        }
+    }
 }

@@ -54,6 +54,7 @@ struct AdminPages: Sendable {
         self.addBookByHandRoutes(to: router)
         self.addStaffProfileRoutes(to: router)
         self.addPracticeRoutes(to: router)
+        self.addMoveRoutes(to: router)
         // One route per decision (the API's table), each the state machine's to allow or refuse.
         for decision in AdminDecisionRoute.all {
             router.post("admin/bookings/:id/\(decision.name)") { request, context in
@@ -210,9 +211,13 @@ struct AdminPages: Sendable {
         var id: String
         var notice: String?
         var problem: String?
+        /// The booking's payment link while money is due, to copy into a message.
+        var paymentLink: String?
+        /// Moving the booking, while the state machine allows it.
+        var move: MoveModel?
     }
 
-    private func bookingPage(
+    func bookingPage(
         _ id: BookingID, admin: AdminAccount, _ visit: PageVisit, notice: String? = nil, problem: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
@@ -286,7 +291,10 @@ struct AdminPages: Sendable {
         let model = BookingModel(
             facts: facts, history: Array(history), decisions: decisions, hasDecisions: !decisions.isEmpty,
             formToken: visit.formToken, id: booking.id.rawValue, notice: notice.map { text($0, [:]) },
-            problem: problem)
+            problem: problem,
+            paymentLink: booking.state == .awaitingPayment && !payment.isSettled
+                ? self.workflow.links.payment(booking.accessToken) : nil,
+            move: try await self.moveModel(file, visit))
         return self.renderer.page(
             "admin-booking", model, title: "admin.bookingTitle", titleValues: ["reference": booking.id.rawValue],
             for: visit, status: status)
