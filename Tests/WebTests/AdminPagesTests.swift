@@ -253,6 +253,15 @@ import Workflow
             let session = try #require(
                 signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
                     .first.map(String.init))
+            // The staff member's week shows both bookings on their day.
+            let day = ZonedCalendar(identifier: "Europe/Paris")!.localDate(of: start)
+            let week = try await client.execute(
+                uri: "/admin/week?staff=\(booking.staffID)&from=\(day)&tz=Europe/Paris", method: .get,
+                headers: [.cookie: session])
+            let weekHTML = String(buffer: week.body)
+            #expect(weekHTML.contains("href=\"/admin/bookings/\(booking.id)\""))
+            #expect(weekHTML.contains("href=\"/admin/bookings/\(other.id)\""))
+            #expect(weekHTML.contains("09:00-17:00 office"))
             let page = try await client.execute(
                 uri: "/admin/bookings/\(booking.id)?tz=Europe/Paris", method: .get, headers: [.cookie: session])
             let html = String(buffer: page.body)
@@ -275,7 +284,6 @@ import Workflow
             let picked = try #require(starts.first)
             #expect(try await move("start=\(picked)").status == .seeOther)
             #expect(try await practice.workflow.booking(booking.id).start == Instants.utc(picked))
-            let day = ZonedCalendar(identifier: "Europe/Paris")!.localDate(of: start)
             #expect(try await move("date=\(day)&time=07:15").status == .seeOther)
             #expect(try await practice.workflow.booking(booking.id).start == Instants.utc("\(day)T06:15:00Z"))
             let over = try await move("start=\(other.start.formatted(.iso8601))")

@@ -343,6 +343,10 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.locator("table.list tbody tr")).to_have_count(1)
         expect(page.locator("table.list")).to_contain_text("Confirmed")
         visit.check("admin-list")
+        # The staff member's week.
+        page.get_by_role("link", name="Week", exact=True).click()
+        expect(page.locator(".week-day")).to_have_count(7)
+        visit.check("admin-week")
         # The client's page: notes only admins see.
         page.get_by_role("link", name="Clients", exact=True).click()
         page.get_by_label("Name or email").fill("to.approve")

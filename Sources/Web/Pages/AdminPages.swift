@@ -54,6 +54,7 @@ struct AdminPages: Sendable {
         self.addBookByHandRoutes(to: router)
         self.addStaffProfileRoutes(to: router)
         self.addPracticeRoutes(to: router)
+        self.addWeekRoutes(to: router)
         self.addMoveRoutes(to: router)
         // One route per decision (the API's table), each the state machine's to allow or refuse.
         for decision in AdminDecisionRoute.all {

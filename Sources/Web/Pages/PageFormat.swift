@@ -30,6 +30,14 @@ struct PageFormat: Sendable {
                 timeZone: self.timeZone))
     }
 
+    /// `Monday 23 Nov` / `lundi 23 nov.`.
+    func weekdayAndDay(_ date: Date) -> String {
+        date.formatted(
+            Date.FormatStyle(locale: self.language.locale, calendar: self.calendar, timeZone: self.timeZone).weekday(
+                .wide
+            ).day().month(.abbreviated))
+    }
+
     /// `09:30` (24-hour in both languages).
     func time(_ date: Date) -> String {
         let components = self.calendar.dateComponents([.hour, .minute], from: date)
