@@ -202,7 +202,7 @@ public struct EmailComposer: Sendable {
                 guard let links = self.links else { throw ComposerError.noLinkSigner }
                 let expiry = now.addingTimeInterval(Self.signInLinkLifetime)
                 let token = links.token(
-                    for: .init(purpose: .signIn, clientID: client.id.rawValue, expiresAt: expiry, nonce: id))
+                    for: .init(purpose: .signIn, subject: client.id.rawValue, expiresAt: expiry, nonce: id))
                 let url = self.branding.links.clientSignIn(token: token)
                 model["accountURL"] = url
                 model["linkExpiry"] = Self.format(
@@ -254,7 +254,7 @@ public struct EmailComposer: Sendable {
         guard let links = self.links else { throw ComposerError.noLinkSigner }
         let expiry = now.addingTimeInterval(Self.requestedSignInLinkLifetime)
         let token = links.token(
-            for: .init(purpose: .signIn, clientID: client.id.rawValue, expiresAt: expiry, nonce: id))
+            for: .init(purpose: .signIn, subject: client.id.rawValue, expiresAt: expiry, nonce: id))
         let url = self.branding.links.clientSignIn(token: token)
         let language = client.language ?? self.branding.language
         var model: [String: Any] = [
@@ -392,5 +392,42 @@ public struct EmailComposer: Sendable {
         formatter.timeZone = zone
         formatter.dateFormat = pattern
         return formatter.string(from: date)
+    }
+}
+
+extension EmailComposer {
+    /// How long an admin invitation works.
+    public static let adminInvitationLifetime: TimeInterval = 3 * 86_400
+
+    /// The email inviting an admin: a signed, single-use link to set their password, in the practice's language.
+    public func adminInvitation(for admin: AdminAccount, invitedBy: String, id: String, now: Date) throws
+        -> EmailMessage
+    {
+        guard let links = self.links else { throw ComposerError.noLinkSigner }
+        let language = self.branding.language
+        let expiry = now.addingTimeInterval(Self.adminInvitationLifetime)
+        let token = links.token(
+            for: .init(purpose: .adminInvitation, subject: admin.id.rawValue, expiresAt: expiry, nonce: id))
+        let url = self.branding.links.adminInvitation(token: token)
+        var model: [String: Any] = [
+            "business": self.branding.businessName, "inviter": invitedBy,
+            "linkExpiry": Self.format(expiry, self.word("date.dayAndTime", language) + " (zzz)", .gmt, language),
+            "action": ["label": self.word("action.setPassword", language), "url": url],
+        ]
+        let name = "\(language.rawValue)/admin/invitation"
+        guard let rendered = self.library.render(model, withTemplate: name) else {
+            throw ComposerError.templateMissing(name)
+        }
+        let (subject, paragraphs) = try Self.split(rendered, template: name)
+        model["subject"] = TypedText.singleLine(subject)
+        model["paragraphs"] = paragraphs
+        model["signatureLines"] = self.branding.signature.split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        return EmailMessage(
+            id: id, messageID: "<\(id)@\(self.branding.messageIDDomain)>", from: self.branding.from,
+            to: [Mailbox(address: admin.email.value)], subject: TypedText.singleLine(subject), date: now,
+            text: Self.normalizedText(
+                self.library.render(model, withTemplate: "\(language.rawValue)/layout.text") ?? ""),
+            html: self.library.render(model, withTemplate: "\(language.rawValue)/layout.html") ?? "")
     }
 }

@@ -2,23 +2,26 @@ import Crypto
 import Foundation
 
 /// Links that carry their own proof: `base64url(payload).base64url(HMAC-SHA256(key, payload))`, where the payload
-/// names a purpose, a client, an expiry and a nonce. The signature proves we made it; the purpose keeps a link
+/// names a purpose, a subject (the client or admin it is for), an expiry and a nonce. The signature proves we made it; the purpose keeps a link
 /// for one thing from opening another; the nonce lets the caller allow each link once.
 public struct SignedLink: Sendable {
     public enum Purpose: String, Sendable {
-        /// Opens the client area.
+        /// Opens the client area (the subject is a client id).
         case signIn = "sign-in"
+        /// Lets an invited admin set their password (the subject is an admin id).
+        case adminInvitation = "admin-invitation"
     }
 
     public struct Claims: Hashable, Sendable {
         public var purpose: Purpose
-        public var clientID: String
+        /// The id of the client or admin the link is for.
+        public var subject: String
         public var expiresAt: Date
         public var nonce: String
 
-        public init(purpose: Purpose, clientID: String, expiresAt: Date, nonce: String) {
+        public init(purpose: Purpose, subject: String, expiresAt: Date, nonce: String) {
             self.purpose = purpose
-            self.clientID = clientID
+            self.subject = subject
             self.expiresAt = expiresAt
             self.nonce = nonce
         }
@@ -40,7 +43,7 @@ public struct SignedLink: Sendable {
 
     public func token(for claims: Claims) -> String {
         let payload = Data(
-            "v1|\(claims.purpose.rawValue)|\(claims.clientID)|\(Int64(claims.expiresAt.timeIntervalSince1970))|\(claims.nonce)"
+            "v1|\(claims.purpose.rawValue)|\(claims.subject)|\(Int64(claims.expiresAt.timeIntervalSince1970))|\(claims.nonce)"
                 .utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: payload, using: self.key)
         return Self.base64URL(payload) + "." + Self.base64URL(Data(mac))
@@ -58,7 +61,7 @@ public struct SignedLink: Sendable {
         guard fields.count == 5, fields[0] == "v1", let expiry = Int64(fields[3]) else { throw .malformed }
         guard fields[1] == purpose.rawValue else { throw .wrongPurpose }
         let claims = Claims(
-            purpose: purpose, clientID: String(fields[2]), expiresAt: Date(timeIntervalSince1970: TimeInterval(expiry)),
+            purpose: purpose, subject: String(fields[2]), expiresAt: Date(timeIntervalSince1970: TimeInterval(expiry)),
             nonce: String(fields[4]))
         guard claims.expiresAt > now else { throw .expired }
         return claims

@@ -56,6 +56,13 @@ extension SQLiteAccess {
         }
     }
 
+    func updateAdminPassword(_ id: AdminID, hash: String) async throws {
+        try await self.mutate { db in
+            try db.execute(sql: "UPDATE admins SET password_hash = ? WHERE id = ?", arguments: [hash, id.rawValue])
+            guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "admins", id: id.rawValue) }
+        }
+    }
+
     func insert(_ session: ClientSession) async throws {
         let record = ClientSessionRecord(session)
         try await self.mutate { db in try record.insert(db) }

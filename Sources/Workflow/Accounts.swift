@@ -31,6 +31,11 @@ public struct Accounts: UseCase {
         return try await self.store.read { try await $0.admin(email: email) }
     }
 
+    /// The admin with this id, if any.
+    public func admin(id: AdminID) async throws -> AdminAccount? {
+        try await self.store.read { try await $0.admin(id) }
+    }
+
     /// How many admins exist.
     public func adminCount() async throws -> Int { try await self.store.read { try await $0.adminCount() } }
 
@@ -49,6 +54,21 @@ public struct Accounts: UseCase {
     /// Ends a session (sign-out): its token stops working at once.
     public func endAdminSession(tokenHash: String) async throws {
         try await self.store.write { try await $0.deleteAdminSession(tokenHash: tokenHash) }
+    }
+
+    /// Replaces an admin's password (its bcrypt hash, made by the web layer). Their sessions stay: changing one's
+    /// password on one device does not sign one out elsewhere.
+    public func setAdminPassword(_ id: AdminID, hash: String) async throws {
+        try await self.store.write { tx in
+            guard try await tx.admin(id) != nil else { throw BookingError.notFound(what: "admin") }
+            try await tx.updateAdminPassword(id, hash: hash)
+        }
+    }
+
+    /// Invites an admin: their account exists at once, with no usable password until they set one from the
+    /// emailed link (`unusableHash` must match no password). Refuses an email that is an admin already.
+    public func inviteAdmin(email: String, unusableHash: String) async throws -> AdminAccount {
+        try await self.createAdmin(email: email, passwordHash: unusableHash)
     }
 
     /// How long an admin's page session lasts without use.

@@ -39,6 +39,9 @@ public struct PublicLinks: Hashable, Sendable {
     /// A staff member's calendar feed, for calendar apps to subscribe to (`https://…/calendar/{secret}.ics`).
     public func staffCalendar(secret: String) -> String { "\(self.base)/calendar/\(secret).ics" }
 
+    /// The link an invited admin sets their password with, carrying a signed token.
+    public func adminInvitation(token: String) -> String { "\(self.base)/admin/invitation?token=\(token)" }
+
     /// The client area's sign-in link carrying a signed token.
     public func clientSignIn(token: String) -> String { "\(self.base)/account/sign-in?token=\(token)" }
 }

@@ -132,6 +132,8 @@ public protocol AccountWrites: Sendable {
     func insert(_ client: Client) async throws
     func update(_ client: Client) async throws
     func insert(_ admin: AdminAccount) async throws
+    /// Replaces an admin's password hash.
+    func updateAdminPassword(_ id: AdminID, hash: String) async throws
     func insert(_ session: AdminSession) async throws
     /// Moves an admin session's expiry (each use keeps a page session alive).
     func extendAdminSession(tokenHash: String, until: Date) async throws

@@ -147,7 +147,7 @@ struct ComposerTests {
 struct SignedLinkTests {
     let links = SignedLink(secret: "test-link-secret")
     let claims = SignedLink.Claims(
-        purpose: .signIn, clientID: "cl_zoe", expiresAt: Instants.tuesdayTen, nonce: "msg_1")
+        purpose: .signIn, subject: "cl_zoe", expiresAt: Instants.tuesdayTen, nonce: "msg_1")
 
     @Test func aTokenWeSignedVerifiesUntilItExpires() throws {
         let token = self.links.token(for: self.claims)
@@ -166,7 +166,7 @@ struct SignedLinkTests {
         let parts = token.split(separator: ".")
         let forged = SignedLink(secret: "x").token(
             for: .init(
-                purpose: .signIn, clientID: "cl_mallory", expiresAt: Instants.tuesdayTen, nonce: "msg_1"))
+                purpose: .signIn, subject: "cl_mallory", expiresAt: Instants.tuesdayTen, nonce: "msg_1"))
         let spliced = "\(forged.split(separator: ".")[0]).\(parts[1])"
         #expect(throws: SignedLink.Failure.badSignature) {
             try self.links.verify(spliced, purpose: .signIn, now: Instants.mondayMorning)
@@ -189,7 +189,7 @@ struct SignedLinkTests {
         let line = try #require(email.text.split(separator: "\n").first { $0.contains(prefix) })
         let token = String(line[line.range(of: prefix)!.upperBound...])
         let claims = try self.links.verify(token, purpose: .signIn, now: Instants.mondayMorning)
-        #expect(claims.clientID == client.id.rawValue)
+        #expect(claims.subject == client.id.rawValue)
         #expect(claims.nonce == "msg_invite")
         #expect(claims.expiresAt == Instants.mondayMorning.addingTimeInterval(7 * 86_400))
         // Without a key the email cannot be written (rather than sent with a dead link).

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Notifications
 import TestSupport
 import Testing
 import Workflow
@@ -289,6 +290,64 @@ import Workflow
             let over = try await move("start=\(other.start.formatted(.iso8601))")
             #expect(over.status == .conflict)
             #expect(try await practice.workflow.booking(booking.id).start == Instants.utc("\(day)T06:15:00Z"))
+        }
+    }
+
+    @Test func anAdminChangesTheirPasswordAndInvitesAnotherWhoSetsTheirsOnce() async throws {
+        let practice = try await TestPractice(now: Date())
+        _ = try await practice.workflow.accounts.createAdmin(
+            email: "camille@cabinet.example",
+            passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
+        let branding = EmailBranding(
+            businessName: "Cabinet", signature: "", from: Mailbox(address: "hello@cabinet.example"),
+            links: TestPractice.links)
+        let mail = try MailSetup.developmentMailbox(
+            directory: try TemporaryDirectory.make(), branding: branding,
+            links: SignedLink(secret: try await practice.workflow.accounts.linkSigningKey()))
+        let router = try buildRouter(
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle(), mail: mail)
+        try await Application(router: router).test(.router) { client in
+            func signIn(_ email: String, _ password: String) async throws -> TestResponse {
+                try await client.postForm(
+                    "/admin/sign-in", from: "/admin", fields: ["email": email, "password": password])
+            }
+            let signedIn = try await signIn("camille@cabinet.example", "correct horse battery")
+            let session = try #require(
+                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
+                    .first.map(String.init))
+            let page = try await client.execute(uri: "/admin/account", method: .get, headers: [.cookie: session])
+            let form = try #require(
+                page.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";").first
+                    .map(String.init))
+            func post(_ path: String, _ fields: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: path, method: .post,
+                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&\(fields)"))
+            }
+            // The password changes only with the current one.
+            #expect(try await post("/admin/password", "current=wrong&new=staple+battery+horse").status == .unauthorized)
+            let changed = try await post("/admin/password", "current=correct+horse+battery&new=staple+battery+horse")
+            #expect(String(buffer: changed.body).contains("Your password is changed."))
+            #expect(try await signIn("camille@cabinet.example", "correct horse battery").status == .unauthorized)
+            #expect(try await signIn("camille@cabinet.example", "staple battery horse").status == .seeOther)
+            // The invitation: an account no password opens, and an emailed link that sets one, once.
+            let invited = try await post("/admin/invite", "email=noor%40cabinet.example")
+            #expect(String(buffer: invited.body).contains("The invitation is on its way to noor@cabinet.example."))
+            #expect(try await signIn("noor@cabinet.example", "anything at all").status == .unauthorized)
+            let message = try #require(
+                try await mail.mailbox!.messages().first { $0.subject.hasPrefix("You are invited") })
+            let link = try #require(
+                message.text.firstMatch(of: #/http://rendezvous\.test(/admin/invitation\?token=\S+)/#))
+            let path = String(link.output.1)
+            let opened = try await client.execute(uri: path, method: .get)
+            #expect(String(buffer: opened.body).contains("For noor@cabinet.example."))
+            let set = try await client.postForm(path, from: path, fields: ["new": "noor is welcome here"])
+            #expect(set.status == .seeOther)
+            #expect(set.headers[values: .setCookie].contains { $0.hasPrefix("rendezvous_admin=") })
+            #expect(try await signIn("noor@cabinet.example", "noor is welcome here").status == .seeOther)
+            #expect(try await client.execute(uri: path, method: .get).status == .gone)
         }
     }
 }

@@ -375,6 +375,10 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         page.get_by_role("link", name="Catalog and rules", exact=True).click()
         expect(page.get_by_label("Notice to cancel or move (hours)")).to_have_value("24")
         visit.check("admin-practice")
+        # Their own account: change the password, invite an admin.
+        page.get_by_role("link", name="Your account", exact=True).click()
+        expect(page.get_by_label("Current password")).to_be_visible()
+        visit.check("admin-account")
         # The staff member's calendar feed: a secret address a real iCalendar parser reads, revocable.
         page.get_by_role("link", name="Staff", exact=True).click()
         page.get_by_role("button", name="Make a new address").first.click()

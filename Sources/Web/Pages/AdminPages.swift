@@ -55,6 +55,7 @@ struct AdminPages: Sendable {
         self.addStaffProfileRoutes(to: router)
         self.addPracticeRoutes(to: router)
         self.addWeekRoutes(to: router)
+        self.addAccountRoutes(to: router)
         self.addMoveRoutes(to: router)
         // One route per decision (the API's table), each the state machine's to allow or refuse.
         for decision in AdminDecisionRoute.all {
@@ -120,6 +121,11 @@ struct AdminPages: Sendable {
                 status: .unauthorized)
         }
         await self.area.throttle.succeeded(ticket)
+        return try await self.startPageSession(admin)
+    }
+
+    /// Starts a page session for an admin: a session row and its HttpOnly cookie, then the dashboard.
+    func startPageSession(_ admin: AdminAccount) async throws -> Response {
         let token = self.workflow.ids.token(length: 52)
         try await self.workflow.accounts.startAdminSession(
             AdminSession(

@@ -46,7 +46,7 @@ struct ClientArea: Sendable {
         router.get("account/sign-in") { request, _ in
             let visit = try await self.pages.visit(request)
             return try await self.checkedLink(request, visit) { token, claims in
-                let client = try await self.workflow.clientAccounts.client(id: ClientID(rawValue: claims.clientID))
+                let client = try await self.workflow.clientAccounts.client(id: ClientID(rawValue: claims.subject))
                 return self.renderer.page(
                     "signinlink",
                     SignInLinkModel(
@@ -63,7 +63,7 @@ struct ClientArea: Sendable {
                 guard try await self.workflow.accounts.redeemOnce(linkNonce: claims.nonce) else {
                     return self.linkProblem("account.linkUsed", visit, status: .gone)
                 }
-                return try await self.startSession(ClientID(rawValue: claims.clientID), visit)
+                return try await self.startSession(ClientID(rawValue: claims.subject), visit)
             }
         }
         router.post("account/sign-out") { request, _ in
