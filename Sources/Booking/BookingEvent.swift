@@ -71,6 +71,8 @@ public enum ClientNotice: String, Hashable, Sendable, Codable, CaseIterable {
     case rejected
     case canceled
     case rescheduled
+    /// An admin reminds the client that the booking still waits for payment (the payment link again).
+    case paymentReminder
     /// The hold lapsed before payment.
     case paymentLapsed
     /// A payment arrived after the slot was given to someone else; it is refunded.

@@ -186,7 +186,7 @@ public struct EmailComposer: Sendable {
         switch matter {
         case .client(let notice):
             switch notice {
-            case .bookingReceived, .paymentRequested, .paymentFailed:
+            case .bookingReceived, .paymentRequested, .paymentFailed, .paymentReminder:
                 action = pay
             case .bookingCreatedByAdmin:
                 action = model["needsPayment"] as? Bool == true ? pay : see

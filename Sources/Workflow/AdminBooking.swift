@@ -141,6 +141,24 @@ public struct AdminBooking: UseCase {
         }
     }
 
+    /// Emails the client their payment link again, while the booking waits for payment and holds its time.
+    public func remindToPay(_ id: BookingID, by admin: AdminID) async throws -> Booking {
+        let now = self.clock.now()
+        return try await self.store.write { tx in
+            let booking = try Self.require(await tx.booking(id))
+            guard booking.state == .awaitingPayment, !booking.payment.isSettled, !booking.holdLapsed(at: now) else {
+                throw BookingError.tooEarlyOrLate(reason: "only a booking waiting for payment can be reminded")
+            }
+            _ = try await self.perform(
+                [.notifyClient(.paymentReminder)], on: booking, notifyClient: true, now: now, in: tx)
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: id, at: now, actor: .admin(admin), from: booking.state, to: booking.state,
+                    event: "paymentReminderSent"))
+            return booking
+        }
+    }
+
     /// Archives a closed booking: it leaves the active list but keeps its history.
     public func archive(_ id: BookingID, by admin: AdminID) async throws -> Booking {
         let now = self.clock.now()

@@ -53,7 +53,9 @@ struct ComposerTests {
         #expect(email.text.contains("Zoë <b>Dupré</b>"))
         #expect(email.html.contains("Cabinet &lt;Martin&gt;"))
         let payment = "https://book.example/pay/tok_bk_sample"
-        let pays = [ClientNotice.bookingReceived, .bookingCreatedByAdmin, .paymentRequested, .paymentFailed]
+        let pays = [
+            ClientNotice.bookingReceived, .bookingCreatedByAdmin, .paymentRequested, .paymentFailed, .paymentReminder,
+        ]
         #expect(email.text.contains(payment) == pays.contains(notice))
         #expect(email.html.contains("href=\"\(payment)\"") == pays.contains(notice))
         let hasCalendar = [ClientNotice.bookingCreatedByAdmin, .approved, .rescheduled, .canceled, .rejected]

@@ -220,12 +220,13 @@ import Workflow
             let early = try await book("time=07:00&outsideHours=on")
             #expect(early.status == .seeOther)
             // Within hours it books at once; the same time again is refused, never double-booked.
-            let booked = try await book("time=11:00")
+            let booked = try await book("time=11:00&privateNote=Met+at+the+fair")
             #expect(booked.status == .seeOther)
             let again = try await book("time=11:00")
             #expect(again.status == .conflict)
             #expect(String(buffer: again.body).contains("Someone has just taken this time."))
             let lea = try #require(try await practice.workflow.clientAccounts.client(email: "lea@example.com"))
+            #expect(lea.privateNotes.hasSuffix(": Met at the fair"))
             let bookings = try await practice.store.read { try await $0.bookings(of: lea.id) }
             #expect(bookings.count == 2)
             let effects = try await practice.store.read { try await $0.outbox(of: bookings[0].id) }.map(\.effect)
@@ -273,6 +274,12 @@ import Workflow
             let form = try #require(
                 page.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";").first
                     .map(String.init))
+            func post(_ path: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: path, method: .post,
+                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))"))
+            }
             func move(_ fields: String) async throws -> TestResponse {
                 try await client.execute(
                     uri: "/admin/bookings/\(booking.id)/reschedule", method: .post,
@@ -282,6 +289,11 @@ import Workflow
                     ],
                     body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&notify=on&\(fields)"))
             }
+            // Reminding the client to pay: the payment link goes out again, and the history says who asked.
+            #expect(try await post("/admin/bookings/\(booking.id)/remind").status == .seeOther)
+            let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
+            #expect(effects.contains(.emailClient(.paymentReminder)))
+            #expect(try await practice.workflow.history(of: booking.id).last?.event == "paymentReminderSent")
             let picked = try #require(starts.first)
             #expect(try await move("start=\(picked)").status == .seeOther)
             #expect(try await practice.workflow.booking(booking.id).start == Instants.utc(picked))

@@ -24,6 +24,7 @@ extension AdminPages {
         var approvals: [Option]
         var notify: Bool
         var note: String
+        var privateNote: String
         var override: String
         var askOutsideHours: Bool
         var problem: String?
@@ -86,7 +87,8 @@ extension AdminPages {
             confirmations: options(ConfirmationMode.self, "confirmation", form["confirmation"]),
             payments: options(AdminBookingRequest.Payment.self, "payment", form["payment"]),
             approvals: options(AdminBookingRequest.Approval.self, "approval", form["approval"]),
-            notify: form["notify"] == "on", note: form["note"] ?? "", override: form["override"] ?? "",
+            notify: form["notify"] == "on", note: form["note"] ?? "", privateNote: form["privateNote"] ?? "",
+            override: form["override"] ?? "",
             askOutsideHours: askOutsideHours, problem: problem)
         return self.renderer.page("admin-book", model, title: "book.title", for: visit, status: status)
     }
@@ -123,6 +125,12 @@ extension AdminPages {
                     eligibilityOverrideReason: form["override"].flatMap { $0.isEmpty ? nil : $0 },
                     note: form["note"].flatMap { $0.isEmpty ? nil : $0 }),
                 by: admin.id)
+            if let note = form["privateNote"]?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty {
+                let existing = receipt.client.privateNotes
+                let dated = "\(visit.format.shortDay(self.workflow.clock.now())): \(note)"
+                _ = try await self.workflow.admin.setPrivateNotes(
+                    receipt.client.id, existing.isEmpty ? dated : existing + "\n" + dated, by: admin.id)
+            }
             return ClientArea.redirect("/admin/bookings/\(receipt.booking.id)?done=1")
         } catch let error as BookingError {
             let message: String

@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Workflow
 
-// Moving a booking from its dashboard page: the free times of its staff member on a chosen day, or any other time
+// Reminding the client to pay, and moving a booking, from its dashboard page: the free times of its staff member on a chosen day, or any other time
 // (outside working hours too), never over another booking; the client is told unless the admin says not to.
 extension AdminPages {
     struct MoveModel {
@@ -40,6 +40,22 @@ extension AdminPages {
     }
 
     func addMoveRoutes(to router: Router<AppContext>) {
+        router.post("admin/bookings/:id/remind") { request, context in
+            let visit = try await self.pages.visit(request)
+            guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
+            guard let id = context.parameters.get("id").flatMap(BookingID.init(validating:)) else {
+                return self.pages.notFound(visit)
+            }
+            guard try await self.area.form(request, visit) != nil else { return self.pages.expiredForm(visit) }
+            do {
+                _ = try await self.workflow.admin.remindToPay(id, by: admin.id)
+            } catch let error as BookingError {
+                if case .notFound = error { return self.pages.notFound(visit) }
+                return try await self.bookingPage(
+                    id, admin: admin, visit, problem: self.pages.explain(error, visit), status: APIError(error).status)
+            }
+            return ClientArea.redirect("/admin/bookings/\(id)?done=1")
+        }
         router.post("admin/bookings/:id/reschedule") { request, context in
             let visit = try await self.pages.visit(request)
             guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
