@@ -27,6 +27,8 @@ public enum BookingEvent: Hashable, Sendable {
     case refunded(minorUnits: Int64, paymentIntentID: String?)
     /// An admin records that the client paid by other means.
     case markedPaidOffline
+    /// An admin puts an approved booking back to waiting for their approval (pending again).
+    case putBackOnHold
 
     /// The event's name, without its data.
     public var kind: BookingEventKind {
@@ -43,6 +45,7 @@ public enum BookingEvent: Hashable, Sendable {
         case .markedNoShow: .markedNoShow
         case .refunded: .refunded
         case .markedPaidOffline: .markedPaidOffline
+        case .putBackOnHold: .putBackOnHold
         }
     }
 }
@@ -50,7 +53,7 @@ public enum BookingEvent: Hashable, Sendable {
 /// The name of a `BookingEvent`, as written to history and error messages.
 public enum BookingEventKind: String, Hashable, Sendable, Codable, CaseIterable {
     case paymentSucceeded, paymentFailed, paymentWindowLapsed, clientConfirmed, approved, rejected, canceled
-    case rescheduled, completed, markedNoShow, refunded, markedPaidOffline
+    case rescheduled, completed, markedNoShow, refunded, markedPaidOffline, putBackOnHold
 }
 
 /// An email the client must receive because of a transition.
@@ -73,6 +76,8 @@ public enum ClientNotice: String, Hashable, Sendable, Codable, CaseIterable {
     case rescheduled
     /// An admin reminds the client that the booking still waits for payment (the payment link again).
     case paymentReminder
+    /// An approved booking is pending again: the practice will confirm it.
+    case pendingAgain
     /// The hold lapsed before payment.
     case paymentLapsed
     /// A payment arrived after the slot was given to someone else; it is refunded.

@@ -119,6 +119,10 @@ public struct BookingLifecycle: Hashable, Sendable, Codable {
             (.approved, .rescheduled):
             return [.notifyClient(.rescheduled)]
 
+        case (.approved, .putBackOnHold):
+            self.state = .awaitingApproval
+            return [.notifyClient(.pendingAgain)]
+
         case (.approved, .completed):
             self.state = .completed
             return []

@@ -196,7 +196,7 @@ public struct EmailComposer: Sendable {
                     "url": self.branding.links.bookingPage(booking.accessToken),
                 ]
             case .paymentReceived, .approved, .rejected, .canceled, .rescheduled, .paymentLapsed,
-                .latePaymentRefunded:
+                .latePaymentRefunded, .pendingAgain:
                 action = see
             case .accountInvitation:
                 guard let links = self.links else { throw ComposerError.noLinkSigner }

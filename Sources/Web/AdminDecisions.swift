@@ -14,6 +14,7 @@ struct AdminDecisionRoute: Sendable {
         .init(name: "reject", event: .rejected) { try await $0.reject($1, $2) },
         .init(name: "cancel", event: .canceled) { try await $0.cancel($1, $2) },
         .init(name: "mark-paid", event: .markedPaidOffline) { try await $0.markPaidOffline($1, $2) },
+        .init(name: "hold", event: .putBackOnHold) { try await $0.putBackOnHold($1, $2) },
         .init(name: "complete", event: .completed) { try await $0.complete($1, $2) },
         .init(name: "no-show", event: .markedNoShow) { try await $0.markNoShow($1, $2) },
         .init(name: "archive", event: nil) { try await $0.archive($1, by: $2.admin) },

@@ -106,6 +106,11 @@ public struct AdminBooking: UseCase {
         try await self.decide(id, .markedNoShow, decision, onlyAfterStart: true)
     }
 
+    /// Puts an approved booking back to waiting for approval (pending again); the client is told unless not.
+    public func putBackOnHold(_ id: BookingID, _ decision: AdminDecision) async throws -> Booking {
+        try await self.decide(id, .putBackOnHold, decision)
+    }
+
     /// Records a payment made by other means.
     public func markPaidOffline(_ id: BookingID, _ decision: AdminDecision) async throws -> Booking {
         try await self.decide(id, .markedPaidOffline, decision)

@@ -48,6 +48,7 @@ import Testing
         case .markedNoShow: .markedNoShow
         case .refunded: .refunded(minorUnits: 4500, paymentIntentID: "pi_first")
         case .markedPaidOffline: .markedPaidOffline
+        case .putBackOnHold: .putBackOnHold
         }
     }
 
@@ -101,6 +102,7 @@ import Testing
             .paymentSucceeded: Expected(to: .approved, actions: [refundNew, attention]),
             .canceled: Expected(to: .canceled, actions: [.releaseHold, refundFirst, .notifyClient(.canceled)]),
             .rescheduled: Expected(to: .approved, actions: [.notifyClient(.rescheduled)]),
+            .putBackOnHold: Expected(to: .awaitingApproval, actions: [.notifyClient(.pendingAgain)]),
             .completed: Expected(to: .completed, actions: []),
             .markedNoShow: Expected(to: .noShow, actions: []),
             .refunded: Expected(to: .approved, actions: [attention]),

@@ -75,6 +75,16 @@ import Workflow
             #expect(afterHTML.contains("Welcome"))
             let effects = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
             #expect(effects.contains(.emailClient(.approved)))
+            // Approved, it may be put back on hold: pending again, and the client is told.
+            #expect(afterHTML.contains("/admin/bookings/\(booking.id)/hold"))
+            let held = try await client.execute(
+                uri: "/admin/bookings/\(booking.id)/hold", method: .post,
+                headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&notify=on"))
+            #expect(held.status == .seeOther)
+            #expect(try await practice.workflow.booking(booking.id).state == .awaitingApproval)
+            let later = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
+            #expect(later.contains(.emailClient(.pendingAgain)))
         }
     }
 
