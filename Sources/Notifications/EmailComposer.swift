@@ -167,7 +167,7 @@ public struct EmailComposer: Sendable {
     /// Written in the client's language (theirs, else the practice's) or, to admins, in the practice's.
     public func compose(
         _ matter: EmailSubjectMatter, id: String, booking: Booking, client: Client, timeZone: String,
-        recipients: [Mailbox]? = nil, now: Date
+        recipients: [Mailbox]? = nil, noteForClient: String? = nil, now: Date
     ) throws -> EmailMessage {
         let language: Language =
             if case .admins = matter { self.branding.language } else { client.language ?? self.branding.language }
@@ -229,7 +229,11 @@ public struct EmailComposer: Sendable {
         guard let rendered = self.library.render(model, withTemplate: name) else {
             throw ComposerError.templateMissing(name)
         }
-        let (rawSubject, paragraphs) = try Self.split(rendered, template: name)
+        var (rawSubject, paragraphs) = try Self.split(rendered, template: name)
+        if let noteForClient {
+            paragraphs.append(
+                self.word("noteFromPractice", language, ["business": self.branding.businessName]) + " " + noteForClient)
+        }
         // NB: names reach subjects; stored text is already checked, and this keeps older rows from bending a subject.
         let subject = TypedText.singleLine(rawSubject)
         model["subject"] = subject

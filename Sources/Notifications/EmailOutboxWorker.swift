@@ -65,6 +65,6 @@ public struct EmailOutboxWorker: ServiceLifecycle.Service {
         }
         return try self.composer.compose(
             matter, id: row.id, booking: subject.booking, client: subject.client, timeZone: subject.timeZone,
-            recipients: recipients, now: row.createdAt)
+            recipients: recipients, noteForClient: subject.noteForClient, now: row.createdAt)
     }
 }

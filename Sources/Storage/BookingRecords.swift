@@ -250,6 +250,7 @@ struct HistoryRecord: FetchableRecord, ColumnRecord {
         case event
         case reason
         case providerEventId = "provider_event_id"
+        case reasonShownToClient = "reason_shown_to_client"
     }
 
     static let generatedColumns: Set<Columns> = [.id]
@@ -263,6 +264,7 @@ struct HistoryRecord: FetchableRecord, ColumnRecord {
     var event: String
     var reason: String?
     var providerEventId: String?
+    var reasonShownToClient: Bool
 
     // NB: columns are mapped by hand, not through Codable: this runs for every write of the hot paths.
     init(row: Row) throws {
@@ -275,6 +277,7 @@ struct HistoryRecord: FetchableRecord, ColumnRecord {
         self.event = row[Columns.event]
         self.reason = row[Columns.reason]
         self.providerEventId = row[Columns.providerEventId]
+        self.reasonShownToClient = row[Columns.reasonShownToClient]
     }
 
     func value(of column: Columns) -> (any DatabaseValueConvertible)? {
@@ -288,6 +291,7 @@ struct HistoryRecord: FetchableRecord, ColumnRecord {
         case .event: self.event
         case .reason: self.reason
         case .providerEventId: self.providerEventId
+        case .reasonShownToClient: self.reasonShownToClient
         }
     }
 
@@ -300,6 +304,7 @@ struct HistoryRecord: FetchableRecord, ColumnRecord {
         self.event = entry.event
         self.reason = entry.reason
         self.providerEventId = entry.providerEventID
+        self.reasonShownToClient = entry.reasonShownToClient
     }
 
     func domain() throws -> HistoryEntry {
@@ -309,7 +314,7 @@ struct HistoryRecord: FetchableRecord, ColumnRecord {
         return HistoryEntry(
             bookingID: BookingID(rawValue: self.bookingId), at: Millis.date(self.at), actor: actor,
             from: self.fromState.flatMap(BookingState.init(rawValue:)), to: to, event: self.event, reason: self.reason,
-            providerEventID: self.providerEventId)
+            providerEventID: self.providerEventId, reasonShownToClient: self.reasonShownToClient)
     }
 
 }

@@ -209,6 +209,13 @@ enum SQLiteSchema {
                     ) STRICT;
                     """)
         }
+        migrator.registerMigration("2026-11-25-history-note-for-client") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE booking_history ADD COLUMN reason_shown_to_client INTEGER NOT NULL DEFAULT 0
+                    CHECK (reason_shown_to_client IN (0, 1))
+                    """)
+        }
         return migrator
     }
 }

@@ -207,7 +207,7 @@ public struct AdminBooking: UseCase {
             }
             return try await self.transition(
                 booking, event, actor: .admin(decision.admin), reason: note, notifyClient: decision.notifyClient,
-                now: now, in: tx
+                reasonShownToClient: decision.noteShownToClient, now: now, in: tx
             ).booking
         }
     }

@@ -89,10 +89,17 @@ public struct OutboxDelivery: UseCase {
                 let client = try await reader.client(booking.clientID)
             else { return nil }
             let practice = try await reader.practiceTimeZone(of: booking)
+            // The note an admin chose to show the client with the step that caused this email (same instant).
+            let note =
+                forAdmins
+                ? nil
+                : try await reader.history(of: booking.id).last {
+                    $0.at == row.createdAt && $0.reasonShownToClient
+                }?.reason
             return NoticeSubject(
                 booking: booking, client: client,
                 timeZone: forAdmins ? practice : client.displayTimeZone(practice: practice),
-                admins: try await reader.admins())
+                admins: try await reader.admins(), noteForClient: note)
         }
     }
 }
@@ -104,4 +111,6 @@ public struct NoticeSubject: Sendable {
     /// The IANA zone the notice shows times in.
     public var timeZone: String
     public var admins: [AdminAccount]
+    /// An admin's note to show the client in this email.
+    public var noteForClient: String?
 }

@@ -102,11 +102,15 @@ public struct HistoryEntry: Hashable, Sendable, Codable {
     public var event: String
     public var reason: String?
     public var providerEventID: String?
+    /// Whether an admin chose to show the reason (their note) to the client: in the email this step sends and on the
+    /// client's booking page.
+    public var reasonShownToClient: Bool
 
     public init(
         bookingID: BookingID, at: Date, actor: Actor, from: BookingState?, to: BookingState, event: String,
-        reason: String? = nil, providerEventID: String? = nil
+        reason: String? = nil, providerEventID: String? = nil, reasonShownToClient: Bool = false
     ) {
+        self.reasonShownToClient = reasonShownToClient
         self.bookingID = bookingID
         self.at = at
         self.actor = actor

@@ -103,8 +103,11 @@ public struct AdminDecision: Hashable, Sendable {
     public var note: String?
     /// Send the client the email this decision causes (default: yes).
     public var notifyClient: Bool
+    /// Show the note to the client, in that email and on their booking page (default: no, admins only).
+    public var noteShownToClient: Bool
 
-    public init(admin: AdminID, note: String? = nil, notifyClient: Bool = true) {
+    public init(admin: AdminID, note: String? = nil, notifyClient: Bool = true, noteShownToClient: Bool = false) {
+        self.noteShownToClient = noteShownToClient
         self.admin = admin
         self.note = note
         self.notifyClient = notifyClient

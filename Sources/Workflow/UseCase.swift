@@ -27,7 +27,7 @@ extension UseCase {
     /// Applies an event to a booking and writes what follows: the booking, its history line, its outbox rows.
     func transition(
         _ booking: Booking, _ event: BookingEvent, actor: Actor, reason: String? = nil, providerEventID: String? = nil,
-        notifyClient: Bool = true, now: Date, in tx: any BookingStoreTransaction
+        notifyClient: Bool = true, reasonShownToClient: Bool = false, now: Date, in tx: any BookingStoreTransaction
     ) async throws -> (booking: Booking, transition: Transition) {
         var updated = booking
         let transition = try updated.lifecycle.apply(event)
@@ -39,7 +39,8 @@ extension UseCase {
         try await tx.append(
             HistoryEntry(
                 bookingID: booking.id, at: now, actor: actor, from: transition.from, to: transition.to,
-                event: transition.event.rawValue, reason: reason, providerEventID: providerEventID))
+                event: transition.event.rawValue, reason: reason, providerEventID: providerEventID,
+                reasonShownToClient: reasonShownToClient && reason != nil))
         return (updated, transition)
     }
 

@@ -74,3 +74,30 @@ import Workflow
         #expect(try keys(.en) == keys(.fr))
     }
 }
+
+/// An admin's note reaches the client only when the admin chose to show it.
+@Suite struct NoteForClientTests {
+    @Test func aNoteShownToTheClientIsInTheirEmailAndOneKeptPrivateIsNot() async throws {
+        let practice = try await TestPractice()
+        let worker = EmailOutboxWorker(
+            workflow: practice.workflow, composer: try EmailComposer(branding: branding),
+            transport: try DevelopmentMailbox(directory: try TemporaryDirectory.make()))
+        let admin = AdminID(rawValue: "adm_1")
+        func approvedEmail(_ shown: Bool, _ email: String, at start: Date) async throws -> EmailMessage {
+            let booking = try await practice.workflow.clients.book(practice.request(at: start, email: email)).booking
+            _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
+            _ = try await practice.workflow.admin.approve(
+                booking.id, AdminDecision(admin: admin, note: "Bring your notes", noteShownToClient: shown))
+            let row = try #require(
+                try await practice.store.read { try await $0.outbox(of: booking.id) }.last {
+                    $0.effect == .emailClient(.approved)
+                })
+            return try #require(try await worker.email(for: row))
+        }
+        let shown = try await approvedEmail(true, "shown@example.com", at: Instants.tuesdayTen)
+        #expect(shown.text.contains("A note from Cabinet <Martin>: Bring your notes"))
+        let kept = try await approvedEmail(
+            false, "kept@example.com", at: Instants.tuesdayTen.addingTimeInterval(3 * 3600))
+        #expect(!kept.text.contains("Bring your notes"))
+    }
+}

@@ -80,8 +80,14 @@ import Workflow
             let held = try await client.execute(
                 uri: "/admin/bookings/\(booking.id)/hold", method: .post,
                 headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&notify=on"))
+                body: ByteBuffer(
+                    string: "form=\(form.dropFirst("rendezvous_form=".count))&notify=on&shown=on&note=See+you+soon"))
             #expect(held.status == .seeOther)
+            // Only the note shown to the client reaches their booking page.
+            let clientPage = String(
+                buffer: try await client.execute(uri: "/bookings/\(booking.accessToken)", method: .get).body)
+            #expect(clientPage.contains("See you soon"))
+            #expect(!clientPage.contains("Welcome"))
             #expect(try await practice.workflow.booking(booking.id).state == .awaitingApproval)
             let later = try await practice.store.read { try await $0.outbox(of: booking.id) }.map(\.effect)
             #expect(later.contains(.emailClient(.pendingAgain)))

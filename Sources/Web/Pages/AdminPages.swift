@@ -336,7 +336,8 @@ struct AdminPages: Sendable {
         }
         guard let form = try await self.area.form(request, visit) else { return self.pages.expiredForm(visit) }
         let note = form["note"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
-        let decision = AdminDecision(admin: admin.id, note: note, notifyClient: form["notify"] == "on")
+        let decision = AdminDecision(
+            admin: admin.id, note: note, notifyClient: form["notify"] == "on", noteShownToClient: form["shown"] == "on")
         do {
             _ = try await route.perform(self.workflow.admin, id, decision)
             return ClientArea.redirect("/admin/bookings/\(id)?done=1")

@@ -19,6 +19,9 @@ struct BookingPage: Sendable {
         var notice: String?
         var problem: String?
         var signedIn: Bool
+        /// The notes admins chose to show the client, oldest first.
+        var practiceNotes: [String]
+        var hasPracticeNotes: Bool
     }
 
     struct CancelModel {
@@ -120,9 +123,10 @@ struct BookingPage: Sendable {
     ) async throws -> Response {
         let visit = try await self.visit(visit, for: booking)
         let words = self.renderer.words
+        let notes = try await self.workflow.history(of: booking.id).filter(\.reasonShownToClient).compactMap(\.reason)
         let model = PageModel(
             card: try await self.card(booking, visit), notice: notice.map { words.text($0, visit.language) },
-            problem: problem, signedIn: signedIn)
+            problem: problem, signedIn: signedIn, practiceNotes: notes, hasPracticeNotes: !notes.isEmpty)
         return self.renderer.page("booking", model, title: "booking.pageTitle", for: visit, status: status)
     }
 
