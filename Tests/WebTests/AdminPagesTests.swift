@@ -30,8 +30,23 @@ import Workflow
             // Not signed in: the sign-in page, and a booking's page sends there.
             let anonymous = try await client.execute(uri: "/admin", method: .get)
             #expect(String(buffer: anonymous.body).contains("Sign in to the dashboard"))
+            // An admin's email links to the booking's page: signed out, the sign-in comes first, then that page.
             let away = try await client.execute(uri: "/admin/bookings/\(booking.id)", method: .get)
-            #expect(away.status == .seeOther && away.headers[.location] == "/admin")
+            #expect(away.status == .seeOther)
+            #expect(away.headers[.location] == "/admin?next=%2Fadmin%2Fbookings%2F\(booking.id)")
+            let landed = try await client.postForm(
+                "/admin/sign-in", from: "/admin",
+                fields: [
+                    "email": "camille@cabinet.example", "password": "correct horse battery",
+                    "next": "/admin/bookings/\(booking.id)",
+                ])
+            #expect(landed.headers[.location] == "/admin/bookings/\(booking.id)")
+            for hostile in ["//evil.example/admin/", "https://evil.example", "/admin/\\evil", "/account"] {
+                let elsewhere = try await client.postForm(
+                    "/admin/sign-in", from: "/admin",
+                    fields: ["email": "camille@cabinet.example", "password": "correct horse battery", "next": hostile])
+                #expect(elsewhere.headers[.location] == "/admin", "\(hostile)")
+            }
             let wrong = try await client.postForm(
                 "/admin/sign-in", from: "/admin", fields: ["email": "camille@cabinet.example", "password": "nope"])
             #expect(wrong.status == .unauthorized)
@@ -45,7 +60,7 @@ import Workflow
             // The home puts the paid booking first.
             let home = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: session])
             let html = String(buffer: home.body)
-            #expect(html.contains("Paid, awaiting your approval"))
+            #expect(html.contains("To approve"))
             #expect(html.contains("href=\"/admin/bookings/\(booking.id)\""))
             #expect(html.contains("paid@example.com"))
             // Its page offers what the state machine allows: approve, reject, cancel (with the refund), not archive.
@@ -56,6 +71,15 @@ import Workflow
             #expect(pageHTML.contains("/admin/bookings/\(booking.id)/reject"))
             #expect(pageHTML.contains("€45.00 will be refunded to the client."))
             #expect(!pageHTML.contains("/admin/bookings/\(booking.id)/archive"))
+            // A cross-site form posting to a decision changes nothing.
+            let forged = try await client.execute(
+                uri: "/admin/bookings/\(booking.id)/approve", method: .post,
+                headers: [
+                    .cookie: session, .contentType: "application/x-www-form-urlencoded",
+                    HTTPField.Name("Origin")!: "https://evil.example",
+                ], body: ByteBuffer(string: "note=forged"))
+            #expect(forged.status == .forbidden)
+            #expect(try await practice.workflow.booking(booking.id).state == .awaitingApproval)
             // Approving with a note: done, and the history names the admin.
             let opened = try await client.execute(
                 uri: "/admin/bookings/\(booking.id)", method: .get, headers: [.cookie: session])

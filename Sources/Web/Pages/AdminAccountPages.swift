@@ -25,12 +25,12 @@ extension AdminPages {
     func addAccountRoutes(to router: Router<AppContext>) {
         router.get("admin/account") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             return try await self.accountPage(visit)
         }
         router.post("admin/password") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
+            guard let admin = try await self.signedIn(request) else { return self.toSignIn(request) }
             guard let form = try await self.area.form(request, visit) else { return self.pages.expiredForm(visit) }
             let words = self.renderer.words
             guard try await self.area.passwords.verify(form["current"] ?? "", hash: admin.passwordHash) else {
@@ -50,7 +50,7 @@ extension AdminPages {
         }
         router.post("admin/invite") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
+            guard let admin = try await self.signedIn(request) else { return self.toSignIn(request) }
             guard let form = try await self.area.form(request, visit) else { return self.pages.expiredForm(visit) }
             guard let mail = self.area.mail else { return self.pages.notFound(visit) }
             let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)

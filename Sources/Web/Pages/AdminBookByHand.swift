@@ -33,7 +33,7 @@ extension AdminPages {
     func addBookByHandRoutes(to router: Router<AppContext>) {
         router.get("admin/book") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             var form: [String: String] = ["notify": "on"]
             if let id = visit.query["client"].flatMap(ClientID.init(validating:)),
                 let client = try? await self.workflow.admin.client(id)
@@ -46,7 +46,7 @@ extension AdminPages {
         }
         router.post("admin/book") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
+            guard let admin = try await self.signedIn(request) else { return self.toSignIn(request) }
             guard let form = try await self.area.form(request, visit, repeated: ["service"]) else {
                 return self.pages.expiredForm(visit)
             }

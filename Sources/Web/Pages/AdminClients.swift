@@ -36,7 +36,7 @@ extension AdminPages {
     func addClientRoutes(to router: Router<AppContext>) {
         router.get("admin/clients") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             let query = visit.query["q"].map { String($0.prefix(100)) } ?? ""
             let clients = try await self.workflow.admin.clients(matching: query)
             let rows = clients.map {
@@ -50,7 +50,7 @@ extension AdminPages {
         }
         router.get("admin/clients/:id") { request, context in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             guard let id = context.parameters.get("id").flatMap(ClientID.init(validating:)) else {
                 return self.pages.notFound(visit)
             }
@@ -66,7 +66,7 @@ extension AdminPages {
         for (name, change) in changes {
             router.post("admin/clients/:id/\(name)") { request, context in
                 let visit = try await self.pages.visit(request)
-                guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
+                guard let admin = try await self.signedIn(request) else { return self.toSignIn(request) }
                 guard let id = context.parameters.get("id").flatMap(ClientID.init(validating:)) else {
                     return self.pages.notFound(visit)
                 }

@@ -42,7 +42,7 @@ extension AdminPages {
     func addMoveRoutes(to router: Router<AppContext>) {
         router.post("admin/bookings/:id/remind") { request, context in
             let visit = try await self.pages.visit(request)
-            guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
+            guard let admin = try await self.signedIn(request) else { return self.toSignIn(request) }
             guard let id = context.parameters.get("id").flatMap(BookingID.init(validating:)) else {
                 return self.pages.notFound(visit)
             }
@@ -58,7 +58,7 @@ extension AdminPages {
         }
         router.post("admin/bookings/:id/reschedule") { request, context in
             let visit = try await self.pages.visit(request)
-            guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
+            guard let admin = try await self.signedIn(request) else { return self.toSignIn(request) }
             guard let id = context.parameters.get("id").flatMap(BookingID.init(validating:)) else {
                 return self.pages.notFound(visit)
             }

@@ -37,12 +37,12 @@ struct AdminPages: Sendable {
         }
         router.get("admin/bookings") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             return try await self.listPage(visit)
         }
         router.get("admin/bookings/:id") { request, context in
             let visit = try await self.pages.visit(request)
-            guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
+            guard let admin = try await self.signedIn(request) else { return self.toSignIn(request) }
             guard let id = context.parameters.get("id").flatMap(BookingID.init(validating:)) else {
                 return self.pages.notFound(visit)
             }
@@ -83,13 +83,32 @@ struct AdminPages: Sendable {
         var formToken: String
         var email: String
         var problem: String?
+        /// Where to go once signed in (the page that sent here).
+        var next: String
+    }
+
+    /// To the sign-in page; a page asked for (a GET) is where the admin lands once signed in.
+    func toSignIn(_ request: Request) -> Response {
+        guard request.method == .get else { return ClientArea.redirect("/admin") }
+        let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        return ClientArea.redirect("/admin?" + PageVisit.encode(["next": path]))
+    }
+
+    /// A place inside the dashboard to land on after signing in; the dashboard's home for anything else.
+    static func landing(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/admin/"), !next.contains("//"), !next.contains("\\"),
+            next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+        else { return "/admin" }
+        return next
     }
 
     private func signInPage(
         _ visit: PageVisit, email: String = "", problem: String? = nil, status: HTTPResponse.Status = .ok
     ) -> Response {
         self.renderer.page(
-            "admin-signin", SignInModel(formToken: visit.formToken, email: email, problem: problem),
+            "admin-signin",
+            SignInModel(
+                formToken: visit.formToken, email: email, problem: problem, next: Self.landing(visit.query["next"])),
             title: "admin.signInTitle", for: visit, status: status)
     }
 
@@ -121,17 +140,17 @@ struct AdminPages: Sendable {
                 status: .unauthorized)
         }
         await self.area.throttle.succeeded(ticket)
-        return try await self.startPageSession(admin)
+        return try await self.startPageSession(admin, landing: Self.landing(form["next"]))
     }
 
     /// Starts a page session for an admin: a session row and its HttpOnly cookie, then the dashboard.
-    func startPageSession(_ admin: AdminAccount) async throws -> Response {
+    func startPageSession(_ admin: AdminAccount, landing: String = "/admin") async throws -> Response {
         let token = self.workflow.ids.token(length: 52)
         try await self.workflow.accounts.startAdminSession(
             AdminSession(
                 tokenHash: AdminPasswords.tokenHash(token), adminID: admin.id,
                 expiresAt: self.workflow.clock.now().addingTimeInterval(Accounts.pageSessionIdleLifetime)))
-        var response = ClientArea.redirect("/admin")
+        var response = ClientArea.redirect(landing)
         response.headers.append(HTTPField(name: .setCookie, value: self.sessionCookie(token, maxAge: nil)))
         return response
     }
@@ -330,7 +349,7 @@ struct AdminPages: Sendable {
         _ route: AdminDecisionRoute, _ request: Request, _ context: AppContext
     ) async throws -> Response {
         let visit = try await self.pages.visit(request)
-        guard let admin = try await self.signedIn(request) else { return ClientArea.redirect("/admin") }
+        guard let admin = try await self.signedIn(request) else { return self.toSignIn(request) }
         guard let id = context.parameters.get("id").flatMap(BookingID.init(validating:)) else {
             return self.pages.notFound(visit)
         }

@@ -44,18 +44,18 @@ extension AdminPages {
     func addPracticeRoutes(to router: Router<AppContext>) {
         router.get("admin/practice") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             return try await self.practicePage(visit, notice: visit.query["done"] != nil ? "admin.done" : nil)
         }
         router.post("admin/practice/services") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             guard let form = try await self.area.form(request, visit) else { return self.pages.expiredForm(visit) }
             return try await self.saving(visit) { try await self.saveService(form, visit) }
         }
         router.post("admin/practice/rules") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             guard let form = try await self.area.form(request, visit) else { return self.pages.expiredForm(visit) }
             return try await self.saving(visit) { try await self.saveRules(form) }
         }

@@ -30,7 +30,7 @@ extension AdminPages {
     func addStaffProfileRoutes(to router: Router<AppContext>) {
         router.get("admin/staff/:id") { request, context in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             guard let id = context.parameters.get("id").flatMap(StaffID.init(validating:)) else {
                 return self.pages.notFound(visit)
             }
@@ -39,7 +39,7 @@ extension AdminPages {
         }
         router.post("admin/staff/:id") { request, context in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             guard let id = context.parameters.get("id").flatMap(StaffID.init(validating:)) else {
                 return self.pages.notFound(visit)
             }

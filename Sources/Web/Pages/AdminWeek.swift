@@ -35,7 +35,7 @@ extension AdminPages {
     func addWeekRoutes(to router: Router<AppContext>) {
         router.get("admin/week") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             let words = self.renderer.words
             let members = try await self.workflow.practice.staff()
             let schedules = try await self.workflow.practice.schedules()

@@ -40,7 +40,7 @@ extension AdminPages {
         }
         router.get("admin/staff") { request, _ in
             let visit = try await self.pages.visit(request)
-            guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+            guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
             var rows: [StaffRow] = []
             for member in try await self.workflow.practice.staff() {
                 let secret = try await self.workflow.practice.calendarFeedSecret(member.id)
@@ -61,7 +61,7 @@ extension AdminPages {
         for (name, change) in changes {
             router.post("admin/staff/:id/calendar/\(name)") { request, context in
                 let visit = try await self.pages.visit(request)
-                guard try await self.signedIn(request) != nil else { return ClientArea.redirect("/admin") }
+                guard try await self.signedIn(request) != nil else { return self.toSignIn(request) }
                 guard let id = context.parameters.get("id").flatMap(StaffID.init(validating:)) else {
                     return self.pages.notFound(visit)
                 }
