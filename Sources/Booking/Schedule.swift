@@ -47,10 +47,15 @@ public struct SpecialDay: Hashable, Sendable, Codable {
 public struct StaffMember: Hashable, Sendable, Codable, Identifiable {
     public var id: StaffID
     public var name: String
+    /// How the practice reaches this staff member (not shown to clients).
+    public var email: EmailAddress?
+    public var phone: String?
 
-    public init(id: StaffID, name: String) {
+    public init(id: StaffID, name: String, email: EmailAddress? = nil, phone: String? = nil) {
         self.id = id
         self.name = name
+        self.email = email
+        self.phone = phone
     }
 }
 
@@ -101,6 +106,14 @@ public struct StaffSchedule: Hashable, Sendable, Codable {
         if self.daysOff.contains(where: { $0.contains(date) }) { return [] }
         if let special = self.specialDays.first(where: { $0.date == date }) { return special.intervals }
         return self.weeklyHours[date.weekday] ?? []
+    }
+
+    /// Where this staff member works at `instant` (the working interval it falls in), if they work then.
+    public func location(at instant: Date) -> WorkLocation? {
+        guard let zone = ZonedCalendar(identifier: self.timeZone) else { return nil }
+        let day = zone.localDate(of: instant)
+        let minutes = Int(instant.timeIntervalSince(zone.startOfDay(day)) / 60)
+        return self.intervals(on: day).first { $0.start.minutes <= minutes && minutes < $0.end.minutes }?.location
     }
 
     /// Whether this staff member offers every one of the services.

@@ -54,8 +54,14 @@ struct StaffRecord: Codable, FetchableRecord, PersistableRecord {
     var name: String
     var scheduleJson: String
     var position: Int
+    var email: String?
+    var phone: String?
 
-    var member: StaffMember { StaffMember(id: StaffID(rawValue: self.id), name: self.name) }
+    var member: StaffMember {
+        StaffMember(
+            id: StaffID(rawValue: self.id), name: self.name, email: self.email.flatMap { try? EmailAddress($0) },
+            phone: self.phone)
+    }
     func schedule() throws -> StaffSchedule { try ColumnJSON.decode(StaffSchedule.self, from: self.scheduleJson) }
 }
 

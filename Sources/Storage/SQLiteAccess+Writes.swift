@@ -180,7 +180,10 @@ extension SQLiteAccess {
             let position =
                 try StaffRecord.fetchOne(db, key: staff.id.rawValue)?.position
                 ?? (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), -1) + 1 FROM staff") ?? 0)
-            try StaffRecord(id: staff.id.rawValue, name: staff.name, scheduleJson: json, position: position).save(db)
+            try StaffRecord(
+                id: staff.id.rawValue, name: staff.name, scheduleJson: json, position: position,
+                email: staff.email?.value, phone: staff.phone
+            ).save(db)
         }
     }
 

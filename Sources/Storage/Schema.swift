@@ -216,6 +216,10 @@ enum SQLiteSchema {
                     CHECK (reason_shown_to_client IN (0, 1))
                     """)
         }
+        migrator.registerMigration("2026-11-25-staff-contact") { db in
+            try db.execute(sql: "ALTER TABLE staff ADD COLUMN email TEXT")
+            try db.execute(sql: "ALTER TABLE staff ADD COLUMN phone TEXT")
+        }
         return migrator
     }
 }

@@ -27,6 +27,7 @@ public struct PracticeAdministration: UseCase {
     }
 
     /// Saves a staff member's schedule (working hours, buffer, days off, special days, services).
+    /// The staff member's email and phone are kept; `saveStaffContact` changes them.
     public func saveSchedule(_ schedule: StaffSchedule, name: String) async throws {
         let schedule = try schedule.validated()
         let name = try Client.validatedName(name)
@@ -35,7 +36,24 @@ public struct PracticeAdministration: UseCase {
             if let unknown = schedule.serviceIDs.first(where: { !known.contains($0) }) {
                 throw BookingError.invalidField(field: "serviceIds", reason: "unknown service \(unknown)")
             }
-            try await tx.save(StaffMember(id: schedule.staffID, name: name), schedule: schedule)
+            let current = try await tx.staff().first { $0.id == schedule.staffID }
+            try await tx.save(
+                StaffMember(id: schedule.staffID, name: name, email: current?.email, phone: current?.phone),
+                schedule: schedule)
+        }
+    }
+
+    /// Saves how the practice reaches a staff member: an email and a phone (both optional).
+    public func saveStaffContact(_ id: StaffID, email: String?, phone: String?) async throws {
+        let email = try email.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try EmailAddress($0) }
+        let phone = try Client.validatedPhone(phone)
+        try await self.store.write { tx in
+            guard var member = try await tx.staff().first(where: { $0.id == id }),
+                let schedule = try await tx.schedules().first(where: { $0.staffID == id })
+            else { throw BookingError.notFound(what: "staff member") }
+            member.email = email
+            member.phone = phone
+            try await tx.save(member, schedule: schedule)
         }
     }
 

@@ -272,3 +272,18 @@ import Testing
                 at: slots[0].start.addingTimeInterval(-6 * 86_400), in: self.paris, rules: rules, now: self.now))
     }
 }
+
+/// Where a staff member works at an instant.
+@Suite struct ScheduleLocationTests {
+    @Test func theIntervalAnInstantFallsInSaysWhere() throws {
+        var schedule = StaffSchedule.paris()
+        schedule.weeklyHours[.tuesday] = [
+            try WorkingInterval(start: LocalTime(hour: 9)!, end: LocalTime(hour: 12)!, location: .office),
+            try WorkingInterval(start: LocalTime(hour: 14)!, end: LocalTime(hour: 17)!, location: .home),
+        ]
+        #expect(schedule.location(at: Instants.utc("2026-12-01T08:00:00Z")) == .office)  // 09:00 in Paris
+        #expect(schedule.location(at: Instants.utc("2026-12-01T13:30:00Z")) == .home)  // 14:30
+        #expect(schedule.location(at: Instants.utc("2026-12-01T11:30:00Z")) == nil)  // 12:30, the break
+        #expect(schedule.location(at: Instants.utc("2026-12-05T09:00:00Z")) == nil)  // a Saturday
+    }
+}

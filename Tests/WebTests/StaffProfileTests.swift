@@ -62,8 +62,16 @@ import Workflow
             #expect(typo.status == .unprocessableContent)
             #expect(String(buffer: typo.body).contains("write hours as 09:00-12:00"))
             // Tuesday afternoons from home, Wednesday off: the slots follow at once.
-            let saved = try await save("tuesday=14%3A00-16%3A00+home&daysOff=2026-12-02")
+            let saved = try await save(
+                "tuesday=14%3A00-16%3A00+home&daysOff=2026-12-02&email=camille%40cabinet.example&phone=%2B33+6+00")
             #expect(saved.status == .seeOther)
+            let member = try #require(try await practice.workflow.practice.staff().first)
+            #expect(member.email?.value == "camille@cabinet.example" && member.phone == "+33 6 00")
+            // A bad contact changes nothing at all.
+            let badContact = try await save("tuesday=09%3A00-10%3A00&email=not-an-email")
+            #expect(badContact.status == .unprocessableContent)
+            #expect(
+                try await practice.workflow.practice.schedules().first?.weeklyHours[.tuesday]?.first?.location == .home)
             let tuesday = try #require(LocalDate(year: 2026, month: 12, day: 1))
             let slots = try await practice.workflow.clients.availableSlots(
                 serviceIDs: [Service.chatFirst.id], dates: try DateRange(first: tuesday, last: tuesday.adding(days: 1)),

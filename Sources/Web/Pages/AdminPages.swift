@@ -272,6 +272,11 @@ struct AdminPages: Sendable {
         ]
         if let phone = file.client.phone { facts.insert(Fact(label: text("admin.phone", [:]), value: phone), at: 1) }
         if let staff = file.staffName { facts.append(Fact(label: text("admin.staff", [:]), value: staff)) }
+        if let location = try await self.workflow.practice.schedules().first(where: { $0.staffID == booking.staffID })?
+            .location(at: booking.start)
+        {
+            facts.append(Fact(label: text("summary.where", [:]), value: text("location.\(location.rawValue)", [:])))
+        }
         if payment.receivedMinorUnits > 0 {
             facts.append(
                 Fact(

@@ -17,6 +17,8 @@ extension AdminPages {
         var formToken: String
         var id: String
         var name: String
+        var email: String
+        var phone: String
         var services: [Option]
         var days: [DayHours]
         var hoursHelp: String
@@ -65,7 +67,13 @@ extension AdminPages {
                 schedule.specialDays = try ScheduleText.specialDays(form["specialDays"] ?? "")
                 schedule.serviceIDs = Set(
                     (form["service"] ?? "").split(separator: ",").compactMap { ServiceID(validating: String($0)) })
+                // NB: the contact is checked before anything is saved, so a typo there changes nothing.
+                if let email = form["email"], !email.trimmingCharacters(in: .whitespaces).isEmpty {
+                    _ = try EmailAddress(email)
+                }
+                _ = try Client.validatedPhone(form["phone"])
                 try await self.workflow.practice.saveSchedule(schedule, name: form["name"] ?? "")
+                try await self.workflow.practice.saveStaffContact(id, email: form["email"], phone: form["phone"])
             } catch let error as BookingError {
                 let problem: String
                 if case .invalidField(let field, let reason) = error {
@@ -95,7 +103,9 @@ extension AdminPages {
             Option(value: $0.id.rawValue, label: $0.name, selected: offered.contains($0.id.rawValue))
         }
         let model = ProfileModel(
-            formToken: visit.formToken, id: id.rawValue, name: form?["name"] ?? member.name, services: services,
+            formToken: visit.formToken, id: id.rawValue, name: form?["name"] ?? member.name,
+            email: form?["email"] ?? member.email?.value ?? "", phone: form?["phone"] ?? member.phone ?? "",
+            services: services,
             days: Weekday.allCases.map { day in
                 DayHours(
                     key: day.rawValue, label: words.text("weekday.\(day.rawValue)", visit.language),
