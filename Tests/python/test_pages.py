@@ -329,8 +329,12 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         approve = page.locator("form.decision", has=page.get_by_role("heading", name="Approve"))
         approve.get_by_label("Note (optional)").fill("Welcome!")
         expect(approve.get_by_label("Notify the client by email")).to_be_checked()
+        approve.get_by_label("Show the note to the client").check()
         approve.get_by_role("button", name="Approve").click()
         expect(page.get_by_role("status")).to_have_text("Done.")
+        # The client's email arrives, with the note.
+        confirmed = wait_for_email(service, "to.approve@example.com", "Confirmed")
+        assert "Welcome!" in confirmed["text"], confirmed["text"]
         expect(page.locator("dd", has_text="Confirmed")).to_be_visible()
         expect(page.locator("table.list")).to_contain_text(ADMIN[0])
         expect(page.locator("table.list")).to_contain_text("Welcome!")
@@ -408,6 +412,110 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
             raise AssertionError("a revoked calendar address still answers")
         except urllib.error.HTTPError as error:
             assert error.code == 404
+    finally:
+        visit.close()
+
+
+def wait_for_email(base, to, subject_start):
+    """The first email to `to` whose subject starts so, waiting for the outbox (15 s at most)."""
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        for message in mailbox_messages(base):
+            if to in message["to"] and message["subject"].startswith(subject_start):
+                return message
+        time.sleep(0.2)
+    raise AssertionError(f"no email '{subject_start}…' to {to}")
+
+
+def admin_signed_in(visit, base):
+    page = visit.page
+    page.goto(base + "/admin")
+    page.get_by_label("Email").fill(ADMIN[0])
+    page.get_by_label("Password").fill(ADMIN[1])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(f"Signed in as {ADMIN[0]}.")).to_be_visible()
+
+
+def weekday_ahead(days):
+    """A weekday (Monday to Friday) some days ahead, as YYYY-MM-DD."""
+    moment = time.time() + days * 86400
+    while time.gmtime(moment).tm_wday >= 5:
+        moment += 86400
+    return time.strftime("%Y-%m-%d", time.gmtime(moment))
+
+
+def test_an_admin_runs_the_practice_for_a_day(service, browser):
+    visit = Visit(browser, "en-day", **DESKTOP)
+    visit.context_zone = "Europe/London"
+    page = visit.page
+    try:
+        admin_signed_in(visit, service)
+        # A booking by hand for a new client, asking them to confirm, paid by link: their email leads to a page
+        # where they confirm, then pay.
+        page.get_by_role("link", name="Book for a client", exact=True).click()
+        page.get_by_label("Email", exact=True).fill("new.client@example.com")
+        page.get_by_label("Name", exact=True).fill("Yann Nouveau")
+        page.get_by_label("First call (60 min)").check()
+        page.get_by_label("Date", exact=True).fill(weekday_ahead(11))
+        page.get_by_label("Start time").fill("10:00")
+        page.get_by_label("Confirmation").select_option("askClient")
+        page.get_by_label("Payment", exact=True).select_option("link")
+        page.get_by_role("button", name="Book", exact=True).click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        email = wait_for_email(service, "new.client@example.com", "Please confirm")
+        link = re.search(r"(http://\S+/bookings/\S+)", email["text"]).group(1)
+        client = visit.context.new_page()
+        client.goto(link)
+        client.get_by_role("button", name="Confirm the booking").click()
+        expect(client.get_by_role("status")).to_have_text("Done.")
+        client.get_by_role("link", name=re.compile("^Pay ")).click()
+        expect(client).to_have_url(re.compile(r"/fake-stripe/checkout/"))
+        client.close()
+
+        # Rejecting a paid booking refunds it.
+        book_and_pay(visit, service, "chat", "Choose: First session", ENGLISH, "to.reject@example.com")
+        page.goto(service + "/admin")
+        page.locator("#awaiting + .table-wrap tr", has_text="to.reject@example.com").get_by_role(
+            "link", name="Open").click()
+        reject = page.locator("form.decision", has=page.get_by_role("heading", name="Reject"))
+        expect(reject).to_contain_text("€45.00 will be refunded to the client.")
+        reject.get_by_role("button", name="Reject").click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        deadline = time.time() + 15
+        while "Refunded" not in page.locator("dl.facts").inner_text():
+            assert time.time() < deadline, page.locator("dl.facts").inner_text()
+            time.sleep(0.3)
+            page.reload()
+        expect(page.locator("dl.facts")).to_contain_text("Declined by the practice")
+
+        # A day off: the public page's slots for that day are gone; taken back, they return.
+        day = weekday_ahead(13)
+        public = f"{service}/book/chat/svc_chat_first/{day}"
+        page.goto(public)
+        expect(page.locator("a.time").first).to_be_visible()
+        page.goto(service + "/admin/staff/stf_camille")
+        page.get_by_label("Days off").fill(day)
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("status")).to_have_text("Done.")
+        page.goto(public)
+        expect(page.get_by_text("No free time is left on this day.")).to_be_visible()
+        page.goto(service + "/admin/staff/stf_camille")
+        page.get_by_label("Days off").fill("")
+        page.get_by_role("button", name="Save").click()
+        page.goto(public)
+        expect(page.locator("a.time").first).to_be_visible()
+
+        # A banned client can no longer book.
+        page.goto(service + "/admin/clients?q=to.reject")
+        page.locator("table.list a").first.click()
+        page.get_by_role("button", name="Ban this client").click()
+        expect(page.get_by_text("This client is banned.")).to_be_visible()
+        page.goto(public)
+        page.locator("a.time").first.click()
+        page.get_by_label("Your name").fill("Zoë again")
+        page.get_by_label("Email", exact=True).fill("to.reject@example.com")
+        page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("alert")).to_contain_text("This email address cannot book here.")
     finally:
         visit.close()
 
