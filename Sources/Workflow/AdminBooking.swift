@@ -117,7 +117,9 @@ public struct AdminBooking: UseCase {
     }
 
     /// Moves a booking to another start on the same staff member. Never onto a taken time.
-    public func reschedule(_ id: BookingID, to start: Date, _ decision: AdminDecision) async throws -> Booking {
+    public func reschedule(
+        _ id: BookingID, to start: Date, staffID: StaffID? = nil, _ decision: AdminDecision
+    ) async throws -> Booking {
         let now = self.clock.now()
         guard start > now else { throw BookingError.outsideBookingWindow(reason: "the new start is in the past") }
         let note = try Self.validatedNote(decision.note)
@@ -127,6 +129,20 @@ public struct AdminBooking: UseCase {
             let old = booking.start
             booking.start = start
             booking.end = start.addingTimeInterval(duration)
+            // Another staff member, when the admin changes it: one who takes every service of the booking.
+            var movedTo: String?
+            if let staffID, staffID != booking.staffID {
+                guard
+                    let schedule = try await tx.schedules().first(where: { $0.staffID == staffID }),
+                    schedule.offers(booking.lines.map(\.serviceID))
+                else {
+                    throw BookingError.invalidField(
+                        field: "staffId", reason: "this staff member does not offer these services")
+                }
+                booking.staffID = staffID
+                booking.bufferMinutes = schedule.bufferMinutes
+                movedTo = "to \(staffID)"
+            }
             // The state machine decides first whether the booking may move at all.
             var probe = booking.lifecycle
             _ = try probe.apply(.rescheduled)
@@ -137,8 +153,8 @@ public struct AdminBooking: UseCase {
             // A hold never outlasts the session's (new) start.
             if let holdUntil = booking.holdUntil, holdUntil > start { booking.holdUntil = start }
             booking.sequence += 1
-            let reason = ["from \(old.formatted(.iso8601)) to \(start.formatted(.iso8601))", note].compactMap { $0 }
-                .joined(separator: "; ")
+            let reason = ["from \(old.formatted(.iso8601)) to \(start.formatted(.iso8601))", movedTo, note]
+                .compactMap { $0 }.joined(separator: "; ")
             return try await self.transition(
                 booking, .rescheduled, actor: .admin(decision.admin), reason: reason,
                 notifyClient: decision.notifyClient, now: now, in: tx

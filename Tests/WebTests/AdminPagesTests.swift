@@ -253,6 +253,11 @@ import Workflow
                         string: "form=\(token)&email=lea%40example.com&name=L%C3%A9a&service=svc_chat_first"
                             + "&date=\(day)&notify=on&payment=link&confirmation=none&approval=rules&\(fields)"))
             }
+            // The slot picker lists the day's free times; one picked is booked.
+            let picker = try await book("action=times")
+            let pickerHTML = String(buffer: picker.body)
+            #expect(pickerHTML.contains("name=\"picked\" value=\"09:00\""))
+            #expect(try await book("picked=09:00").status == .seeOther)
             // 07:00 is before working hours: the page asks first, and books once confirmed.
             let asked = try await book("time=07:00")
             #expect(asked.status == .unprocessableContent)
@@ -268,7 +273,7 @@ import Workflow
             let lea = try #require(try await practice.workflow.clientAccounts.client(email: "lea@example.com"))
             #expect(lea.privateNotes.hasSuffix(": Met at the fair"))
             let bookings = try await practice.store.read { try await $0.bookings(of: lea.id) }
-            #expect(bookings.count == 2)
+            #expect(bookings.count == 3)
             let effects = try await practice.store.read { try await $0.outbox(of: bookings[0].id) }.map(\.effect)
             #expect(effects.contains(.emailClient(.bookingCreatedByAdmin)))
         }

@@ -55,3 +55,30 @@ import Workflow
         #expect(StaffAssignment.firstInScheduleOrder.choose([]) == nil)
     }
 }
+
+/// An admin may move a booking to another staff member who takes its services, never over their other bookings.
+@Suite struct RescheduleToAnotherStaffTests {
+    @Test func aBookingMovesToAnotherStaffMemberWhoIsFree() async throws {
+        let practice = try await TestPractice(setup: .sample(staff: [.camille, .noor]))
+        let admin = AdminDecision(admin: AdminID(rawValue: "adm_1"))
+        let booking = try await practice.workflow.clients.book(practice.request()).booking
+        #expect(booking.staffID == StaffMember.camille.id)
+        let taken = try await practice.workflow.clients.book(
+            practice.request(at: Instants.tuesdayTen.addingTimeInterval(2 * 3600), email: "max@example.com")
+        ).booking
+        let moved = try await practice.workflow.admin.reschedule(
+            booking.id, to: Instants.tuesdayTen, staffID: StaffMember.noor.id, admin)
+        #expect(moved.staffID == StaffMember.noor.id)
+        #expect(moved.start == Instants.tuesdayTen)
+        #expect(try await practice.workflow.history(of: booking.id).last?.reason?.contains("to stf_noor") == true)
+        // Not over another booking of the new staff member (Max's moves to Noor's time: refused).
+        await #expect(throws: BookingError.slotTaken) {
+            try await practice.workflow.admin.reschedule(
+                taken.id, to: Instants.tuesdayTen, staffID: StaffMember.noor.id, admin)
+        }
+        await #expect(throws: BookingError.self) {
+            try await practice.workflow.admin.reschedule(
+                taken.id, to: Instants.tuesdayTen, staffID: StaffID(rawValue: "stf_nobody"), admin)
+        }
+    }
+}

@@ -28,6 +28,10 @@ extension AdminPages {
         var override: String
         var askOutsideHours: Bool
         var problem: String?
+        /// The free times of the chosen day, once asked for ("Show the free times").
+        var freeTimes: [Option]
+        var showedTimes: Bool
+        var hasFreeTimes: Bool
     }
 
     func addBookByHandRoutes(to router: Router<AppContext>) {
@@ -50,13 +54,14 @@ extension AdminPages {
             guard let form = try await self.area.form(request, visit, repeated: ["service"]) else {
                 return self.pages.expiredForm(visit)
             }
+            if form["action"] == "times" { return try await self.bookPage(visit, form: form, showTimes: true) }
             return try await self.book(form, admin: admin, visit)
         }
     }
 
     private func bookPage(
         _ visit: PageVisit, form: [String: String], askOutsideHours: Bool = false, problem: String? = nil,
-        status: HTTPResponse.Status = .ok
+        status: HTTPResponse.Status = .ok, showTimes: Bool = false
     ) async throws -> Response {
         let words = self.renderer.words
         let text = { (key: String) in words.text(key, visit.language) }
@@ -79,6 +84,7 @@ extension AdminPages {
                     selected: current == value.rawValue || (current == nil && index == 0))
             }
         }
+        let times = showTimes ? try await self.freeTimes(form, visit) : []
         let model = BookModel(
             formToken: visit.formToken, name: form["name"] ?? "", email: form["email"] ?? "",
             phone: form["phone"] ?? "", services: services, staff: staff, date: form["date"] ?? "",
@@ -89,7 +95,8 @@ extension AdminPages {
             approvals: options(AdminBookingRequest.Approval.self, "approval", form["approval"]),
             notify: form["notify"] == "on", note: form["note"] ?? "", privateNote: form["privateNote"] ?? "",
             override: form["override"] ?? "",
-            askOutsideHours: askOutsideHours, problem: problem)
+            askOutsideHours: askOutsideHours, problem: problem,
+            freeTimes: times, showedTimes: showTimes, hasFreeTimes: !times.isEmpty)
         return self.renderer.page("admin-book", model, title: "book.title", for: visit, status: status)
     }
 
@@ -98,7 +105,7 @@ extension AdminPages {
         let serviceIDs = (form["service"] ?? "").split(separator: ",").compactMap { ServiceID(validating: String($0)) }
         let zone = ZonedCalendar(identifier: visit.zoneName)!
         guard let date = form["date"].flatMap(LocalDate.init(iso:)),
-            let time = form["time"].flatMap({ LocalTime(iso: String($0.prefix(5))) }),
+            let time = (form["picked"] ?? form["time"]).flatMap({ LocalTime(iso: String($0.prefix(5))) }),
             let start = zone.instant(on: date, at: time)
         else {
             return try await self.bookPage(
@@ -144,6 +151,23 @@ extension AdminPages {
             }
             return try await self.bookPage(
                 visit, form: form, problem: message, status: APIError(error).status)
+        }
+    }
+
+    /// The slot picker: the free starts of the chosen day for the chosen sessions (and staff member), as the public
+    /// pages offer them; an admin may still type another time.
+    private func freeTimes(_ form: [String: String], _ visit: PageVisit) async throws -> [Option] {
+        let serviceIDs = (form["service"] ?? "").split(separator: ",").compactMap { ServiceID(validating: String($0)) }
+        guard !serviceIDs.isEmpty, let date = form["date"].flatMap(LocalDate.init(iso:)) else { return [] }
+        let staffID = form["staff"].flatMap(StaffID.init(validating:))
+        let slots =
+            (try? await self.workflow.clients.availableSlots(
+                serviceIDs: serviceIDs, dates: try DateRange(first: date, last: date), timeZone: visit.zoneName)) ?? []
+        var seen: Set<String> = []
+        return slots.filter { staffID == nil || $0.staffID == staffID }.compactMap { slot in
+            let time = visit.format.time(slot.start)
+            guard seen.insert(time).inserted else { return nil }
+            return Option(value: time, label: time, selected: false)
         }
     }
 }

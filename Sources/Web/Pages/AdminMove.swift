@@ -18,6 +18,7 @@ extension AdminPages {
         var hasTimes: Bool
         var freeLead: String
         var time: String
+        var staff: [Option]
     }
 
     /// The move section of a booking's page, when the state machine lets the booking move.
@@ -29,6 +30,7 @@ extension AdminPages {
         let date = visit.query["moveDate"].flatMap(LocalDate.init(iso:)) ?? zone.localDate(of: booking.start)
         let slots = try await self.workflow.clients.rescheduleSlots(
             token: booking.accessToken, dates: try DateRange(first: date, last: date), timeZone: visit.zoneName)
+        let members = try await self.workflow.practice.staff()
         let times = slots.filter { $0.start != booking.start }.map {
             MoveModel.Time(label: visit.format.time($0.start), start: $0.start.formatted(.iso8601))
         }
@@ -36,7 +38,14 @@ extension AdminPages {
             date: date.description, times: times, hasTimes: !times.isEmpty,
             freeLead: self.renderer.words.text(
                 "move.free", visit.language, ["staff": file.staffName ?? "", "zone": visit.zoneName]),
-            time: visit.format.time(booking.start))
+            time: visit.format.time(booking.start),
+            staff: try await self.workflow.practice.schedules().filter {
+                $0.offers(booking.lines.map(\.serviceID))
+            }.compactMap { schedule in
+                members.first { $0.id == schedule.staffID }.map {
+                    Option(value: $0.id.rawValue, label: $0.name, selected: $0.id == booking.staffID)
+                }
+            })
     }
 
     func addMoveRoutes(to router: Router<AppContext>) {
@@ -79,7 +88,7 @@ extension AdminPages {
             }
             do {
                 _ = try await self.workflow.admin.reschedule(
-                    id, to: start,
+                    id, to: start, staffID: form["staff"].flatMap(StaffID.init(validating:)),
                     AdminDecision(
                         admin: admin.id, note: form["note"].flatMap { $0.isEmpty ? nil : $0 },
                         notifyClient: form["notify"] == "on"))
