@@ -261,29 +261,16 @@ public struct EmailComposer: Sendable {
             for: .init(purpose: .signIn, subject: client.id.rawValue, expiresAt: expiry, nonce: id))
         let url = self.branding.links.clientSignIn(token: token)
         let language = client.language ?? self.branding.language
-        var model: [String: Any] = [
+        let model: [String: Any] = [
             "business": self.branding.businessName, "clientName": client.name,
             "linkExpiry": Self.format(
                 expiry, self.word("date.dayAndTime", language) + " (zzz)", TimeZone(identifier: timeZone) ?? .gmt,
                 language),
             "action": ["label": self.word("action.signIn", language), "url": url],
         ]
-        let name = "\(language.rawValue)/client/signInLink"
-        guard let rendered = self.library.render(model, withTemplate: name) else {
-            throw ComposerError.templateMissing(name)
-        }
-        let (subject, paragraphs) = try Self.split(rendered, template: name)
-        model["subject"] = TypedText.singleLine(subject)
-        model["paragraphs"] = paragraphs
-        model["signatureLines"] = self.branding.signature.split(separator: "\n", omittingEmptySubsequences: false)
-            .map(String.init)
-        return EmailMessage(
-            id: id, messageID: "<\(id)@\(self.branding.messageIDDomain)>", from: self.branding.from,
-            to: [Mailbox(name: client.name, address: client.email.value)], subject: TypedText.singleLine(subject),
-            date: now,
-            text: Self.normalizedText(
-                self.library.render(model, withTemplate: "\(language.rawValue)/layout.text") ?? ""),
-            html: self.library.render(model, withTemplate: "\(language.rawValue)/layout.html") ?? "")
+        return try self.standalone(
+            "\(language.rawValue)/client/signInLink", model: model, language: language,
+            to: Mailbox(name: client.name, address: client.email.value), id: id, now: now)
     }
 
     /// The `.ics` of a booking as it stands.
@@ -413,23 +400,33 @@ extension EmailComposer {
         let token = links.token(
             for: .init(purpose: .adminInvitation, subject: admin.id.rawValue, expiresAt: expiry, nonce: id))
         let url = self.branding.links.adminInvitation(token: token)
-        var model: [String: Any] = [
+        let model: [String: Any] = [
             "business": self.branding.businessName, "inviter": invitedBy,
             "linkExpiry": Self.format(expiry, self.word("date.dayAndTime", language) + " (zzz)", .gmt, language),
             "action": ["label": self.word("action.setPassword", language), "url": url],
         ]
-        let name = "\(language.rawValue)/admin/invitation"
-        guard let rendered = self.library.render(model, withTemplate: name) else {
-            throw ComposerError.templateMissing(name)
+        return try self.standalone(
+            "\(language.rawValue)/admin/invitation", model: model, language: language,
+            to: Mailbox(address: admin.email.value), id: id, now: now)
+    }
+
+    /// An email about no booking (a sign-in link, an invitation): `template` renders the subject and paragraphs,
+    /// the layouts of `language` wrap them with the action and the signature.
+    func standalone(
+        _ template: String, model: [String: Any], language: Language, to recipient: Mailbox, id: String, now: Date
+    ) throws -> EmailMessage {
+        var model = model
+        guard let rendered = self.library.render(model, withTemplate: template) else {
+            throw ComposerError.templateMissing(template)
         }
-        let (subject, paragraphs) = try Self.split(rendered, template: name)
+        let (subject, paragraphs) = try Self.split(rendered, template: template)
         model["subject"] = TypedText.singleLine(subject)
         model["paragraphs"] = paragraphs
         model["signatureLines"] = self.branding.signature.split(separator: "\n", omittingEmptySubsequences: false)
             .map(String.init)
         return EmailMessage(
-            id: id, messageID: "<\(id)@\(self.branding.messageIDDomain)>", from: self.branding.from,
-            to: [Mailbox(address: admin.email.value)], subject: TypedText.singleLine(subject), date: now,
+            id: id, messageID: "<\(id)@\(self.branding.messageIDDomain)>", from: self.branding.from, to: [recipient],
+            subject: TypedText.singleLine(subject), date: now,
             text: Self.normalizedText(
                 self.library.render(model, withTemplate: "\(language.rawValue)/layout.text") ?? ""),
             html: self.library.render(model, withTemplate: "\(language.rawValue)/layout.html") ?? "")

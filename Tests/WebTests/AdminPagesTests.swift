@@ -23,10 +23,7 @@ import Workflow
             practice.request(at: Instants.utc(APIContractTests.workingDay()), email: "paid@example.com")
         ).booking
         _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle())
-        try await Application(router: router).test(.router) { client in
+        try await pagesApp(practice).test(.router) { client in
             // Not signed in: the sign-in page, and a booking's page sends there.
             let anonymous = try await client.execute(uri: "/admin", method: .get)
             #expect(String(buffer: anonymous.body).contains("Sign in to the dashboard"))
@@ -130,16 +127,8 @@ import Workflow
             practice.request([.callFirst], at: start, email: "bob@example.com", name: "Bob 100%_sure")
         ).booking
         #expect(chat.staffID != call.staffID)
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle())
-        try await Application(router: router).test(.router) { client in
-            let signedIn = try await client.postForm(
-                "/admin/sign-in", from: "/admin",
-                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
-            let session = try #require(
-                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
-                    .first.map(String.init))
+        try await pagesApp(practice).test(.router) { client in
+            let session = try await client.adminSession("camille@cabinet.example", "correct horse battery")
             func list(_ query: String) async throws -> String {
                 let day = ZonedCalendar(identifier: "Europe/Paris")!.localDate(of: start)
                 let page = try await client.execute(
@@ -175,16 +164,8 @@ import Workflow
         let booking = try await practice.workflow.clients.book(
             practice.request(at: Instants.utc(APIContractTests.workingDay()), email: "ines@example.com", name: "Inès")
         ).booking
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle())
-        try await Application(router: router).test(.router) { client in
-            let signedIn = try await client.postForm(
-                "/admin/sign-in", from: "/admin",
-                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
-            let session = try #require(
-                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
-                    .first.map(String.init))
+        try await pagesApp(practice).test(.router) { client in
+            let session = try await client.adminSession("camille@cabinet.example", "correct horse battery")
             let found = try await client.execute(
                 uri: "/admin/clients?q=INES@", method: .get, headers: [.cookie: session])
             #expect(String(buffer: found.body).contains("href=\"/admin/clients/\(booking.clientID)\""))
@@ -227,12 +208,7 @@ import Workflow
             loginThrottle: LoginThrottle())
         let day = ZonedCalendar(identifier: "Europe/Paris")!.localDate(of: Instants.utc(APIContractTests.workingDay()))
         try await Application(router: router).test(.router) { client in
-            let signedIn = try await client.postForm(
-                "/admin/sign-in", from: "/admin",
-                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
-            let session = try #require(
-                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
-                    .first.map(String.init))
+            let session = try await client.adminSession("camille@cabinet.example", "correct horse battery")
             let opened = try await client.execute(
                 uri: "/admin/book?tz=Europe/Paris", method: .get, headers: [.cookie: session])
             #expect(String(buffer: opened.body).contains("Book for a client"))
@@ -290,16 +266,8 @@ import Workflow
         let other = try await practice.workflow.clients.book(
             practice.request(at: start.addingTimeInterval(3 * 3600), email: "b@example.com")
         ).booking
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle())
-        try await Application(router: router).test(.router) { client in
-            let signedIn = try await client.postForm(
-                "/admin/sign-in", from: "/admin",
-                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
-            let session = try #require(
-                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
-                    .first.map(String.init))
+        try await pagesApp(practice).test(.router) { client in
+            let session = try await client.adminSession("camille@cabinet.example", "correct horse battery")
             // The staff member's week shows both bookings on their day.
             let day = ZonedCalendar(identifier: "Europe/Paris")!.localDate(of: start)
             let week = try await client.execute(

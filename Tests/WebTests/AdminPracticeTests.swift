@@ -26,16 +26,8 @@ import Workflow
         _ = try await practice.workflow.accounts.createAdmin(
             email: "camille@cabinet.example",
             passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle())
-        try await Application(router: router).test(.router) { client in
-            let signedIn = try await client.postForm(
-                "/admin/sign-in", from: "/admin",
-                fields: ["email": "camille@cabinet.example", "password": "correct horse battery"])
-            let session = try #require(
-                signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
-                    .first.map(String.init))
+        try await pagesApp(practice).test(.router) { client in
+            let session = try await client.adminSession("camille@cabinet.example", "correct horse battery")
             let page = try await client.execute(uri: "/admin/practice", method: .get, headers: [.cookie: session])
             #expect(String(buffer: page.body).contains("value=\"45.00\""))
             let form = try #require(

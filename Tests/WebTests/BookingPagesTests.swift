@@ -73,10 +73,7 @@ import Workflow
 
     @Test func aClientWalksFromTheHomePageToThePaymentLinkOnce() async throws {
         let practice = try await TestPractice(now: Date())
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle())
-        try await Application(router: router).test(.router) { client in
+        try await pagesApp(practice).test(.router) { client in
             var browser = Browser(client: client)
             // Given a French browser on the home page,
             let home = try await browser.go("/", language: "fr-FR,fr;q=0.9")
@@ -129,10 +126,7 @@ import Workflow
 
     @Test func aFormWithoutItsTokenChangesNothing() async throws {
         let practice = try await TestPractice(now: Date())
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle())
-        try await Application(router: router).test(.router) { client in
+        try await pagesApp(practice).test(.router) { client in
             var browser = Browser(client: client)
             _ = try await browser.go("/")
             let start = Date().addingTimeInterval(3 * 86_400).formatted(.iso8601)
@@ -150,10 +144,7 @@ import Workflow
 
     @Test func additionalTimeBeforeAFirstSessionIsRefusedBeforePaying() async throws {
         let practice = try await TestPractice(now: Date())
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle())
-        try await Application(router: router).test(.router) { client in
+        try await pagesApp(practice).test(.router) { client in
             var browser = Browser(client: client)
             let month = try await browser.go("/book/chat/svc_chat_more", language: "fr")
             let dayLink = try Self.first(#"<a class="free" href="([^"]+)""#, in: month.html)
@@ -174,10 +165,7 @@ import Workflow
 
     @Test func theDaysOfAMonthWithFreeTimes() async throws {
         let practice = try await TestPractice(now: Instants.mondayMorning)
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle())
-        try await Application(router: router).test(.router) { client in
+        try await pagesApp(practice).test(.router) { client in
             let answer = try await client.execute(
                 uri: "/api/services/svc_chat_first/days?month=2026-12&timeZone=Europe/Paris", method: .get)
             #expect(answer.status == .ok)

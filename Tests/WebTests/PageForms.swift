@@ -1,8 +1,13 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Notifications
+import TestSupport
 import Testing
+
+@testable import Web
 
 extension TestClientProtocol {
     /// What a browser posting a form of ours sends: the form-token cookie (got by opening `page`), the token in the
@@ -26,4 +31,25 @@ extension TestClientProtocol {
                 HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
             ], body: ByteBuffer(string: encoded))
     }
+}
+
+extension TestClientProtocol {
+    /// Signs an admin in through the dashboard's page; the session cookie (`rendezvous_admin=…`).
+    func adminSession(_ email: String, _ password: String) async throws -> String {
+        let signedIn = try await self.postForm(
+            "/admin/sign-in", from: "/admin", fields: ["email": email, "password": password])
+        return try #require(
+            signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
+                .first.map(String.init))
+    }
+}
+
+/// The router of a test practice, as `serve` builds it (bcrypt made cheap).
+func pagesApp(
+    _ practice: TestPractice, mail: MailSetup? = nil
+) throws -> Application<RouterResponder<AppContext>> {
+    Application(
+        router: try buildRouter(
+            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
+            loginThrottle: LoginThrottle(), mail: mail))
 }

@@ -140,17 +140,8 @@ extension AdminPages {
             }
             return ClientArea.redirect("/admin/bookings/\(receipt.booking.id)?done=1")
         } catch let error as BookingError {
-            let message: String
-            if case .invalidField(let field, let reason) = error {
-                let key = "invalid.\(field)"
-                let known = words.text(key, visit.language)
-                message =
-                    known == key ? "\(words.text("error.invalid_field", visit.language)) (\(field): \(reason))" : known
-            } else {
-                message = self.pages.explain(error, visit)
-            }
             return try await self.bookPage(
-                visit, form: form, problem: message, status: APIError(error).status)
+                visit, form: form, problem: self.pages.adminProblem(error, visit), status: APIError(error).status)
         }
     }
 

@@ -117,30 +117,24 @@ struct AdminPages: Sendable {
         guard let form = try await self.area.form(request, visit) else { return self.pages.expiredForm(visit) }
         let emailText = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
         let email = try? EmailAddress(emailText)
-        let address = self.area.configuration.clientAddress(of: request, peer: context.peerAddress)
         // NB: the same account key as the API's login, so the page and the API share one count per admin.
-        let ticket: LoginThrottle.Ticket
-        switch await self.area.throttle.admit(
-            account: email?.normalized ?? "(invalid)", address: address, now: self.workflow.clock.now())
-        {
-        case .admitted(let admitted): ticket = admitted
-        case .refused(let wait):
-            return self.signInPage(
-                visit, email: emailText,
-                problem: self.renderer.words.text(
-                    "account.tooManyAttempts", visit.language, ["seconds": "\(Int(wait.rounded(.up)))"]),
-                status: .tooManyRequests)
+        let check = try await self.area.checkPassword(
+            form["password"] ?? "", throttleKey: email?.normalized ?? "(invalid)", request: request, context: context
+        ) {
+            try await email.asyncMap { try await self.workflow.accounts.adminAccount(email: $0) }?.map {
+                ($0, $0.passwordHash)
+            }
         }
-        let admin = try await email.asyncMap { try await self.workflow.accounts.adminAccount(email: $0) } ?? nil
-        let matches = try await self.area.passwords.verify(
-            form["password"] ?? "", hash: admin?.passwordHash ?? self.area.dummyHash)
-        guard let admin, matches else {
+        switch check {
+        case .matched(let admin): return try await self.startPageSession(admin, landing: Self.landing(form["next"]))
+        case .throttled(let seconds):
+            return self.signInPage(
+                visit, email: emailText, problem: self.area.tooManyAttempts(seconds, visit), status: .tooManyRequests)
+        case .wrong:
             return self.signInPage(
                 visit, email: emailText, problem: self.renderer.words.text("admin.wrong", visit.language),
                 status: .unauthorized)
         }
-        await self.area.throttle.succeeded(ticket)
-        return try await self.startPageSession(admin, landing: Self.landing(form["next"]))
     }
 
     /// Starts a page session for an admin: a session row and its HttpOnly cookie, then the dashboard.

@@ -67,13 +67,8 @@ extension AdminPages {
             try await save()
             return ClientArea.redirect("/admin/practice?done=1")
         } catch let error as BookingError {
-            let problem: String
-            if case .invalidField(let field, let reason) = error {
-                problem = "\(field): \(reason)"
-            } else {
-                problem = self.pages.explain(error, visit)
-            }
-            return try await self.practicePage(visit, problem: problem, status: .unprocessableContent)
+            return try await self.practicePage(
+                visit, problem: self.pages.adminProblem(error, visit), status: .unprocessableContent)
         }
     }
 

@@ -75,14 +75,9 @@ extension AdminPages {
                 try await self.workflow.practice.saveSchedule(schedule, name: form["name"] ?? "")
                 try await self.workflow.practice.saveStaffContact(id, email: form["email"], phone: form["phone"])
             } catch let error as BookingError {
-                let problem: String
-                if case .invalidField(let field, let reason) = error {
-                    problem = "\(field): \(reason)"
-                } else {
-                    problem = self.pages.explain(error, visit)
-                }
                 return try await self.profilePage(
-                    id, visit, form: form, problem: problem, status: .unprocessableContent)
+                    id, visit, form: form, problem: self.pages.adminProblem(error, visit), status: .unprocessableContent
+                )
             }
             return ClientArea.redirect("/admin/staff/\(id)?done=1")
         }

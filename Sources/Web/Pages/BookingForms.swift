@@ -152,6 +152,15 @@ extension BookingPages {
         }
     }
 
+    /// A refusal for an admin's form: a field's own words when the catalog has them, else the field and what is
+    /// wrong with it (admins fix typos from it), else the refusal in words.
+    func adminProblem(_ error: BookingError, _ visit: PageVisit) -> String {
+        guard case .invalidField(let field, let reason) = error else { return self.explain(error, visit) }
+        let key = "invalid.\(field)"
+        let known = self.renderer.words.text(key, visit.language)
+        return known == key ? "\(field): \(reason)" : known
+    }
+
     /// A refusal in the visitor's words.
     func explain(_ error: BookingError, _ visit: PageVisit) -> String {
         let key = "error.\(error.code)"

@@ -134,6 +134,37 @@ struct ClientArea: Sendable {
 
     // MARK: - Signing in
 
+    /// The outcome of a password attempt.
+    enum PasswordCheck<Account> {
+        case matched(Account)
+        case wrong
+        case throttled(seconds: Int)
+    }
+
+    /// A password attempt, counted before it is checked (`throttleKey`, and the client's address); an account with
+    /// no password is checked against a dummy hash, so the time does not tell them apart.
+    func checkPassword<Account>(
+        _ password: String, throttleKey: String, request: Request, context: AppContext,
+        account: () async throws -> (Account, String)?
+    ) async throws -> PasswordCheck<Account> {
+        let address = self.configuration.clientAddress(of: request, peer: context.peerAddress)
+        let ticket: LoginThrottle.Ticket
+        switch await self.throttle.admit(account: throttleKey, address: address, now: self.workflow.clock.now()) {
+        case .admitted(let admitted): ticket = admitted
+        case .refused(let wait): return .throttled(seconds: Int(wait.rounded(.up)))
+        }
+        let found = try await account()
+        guard try await self.passwords.verify(password, hash: found?.1 ?? self.dummyHash), let found else {
+            return .wrong
+        }
+        await self.throttle.succeeded(ticket)
+        return .matched(found.0)
+    }
+
+    func tooManyAttempts(_ seconds: Int, _ visit: PageVisit) -> String {
+        self.renderer.words.text("account.tooManyAttempts", visit.language, ["seconds": "\(seconds)"])
+    }
+
     struct SignInModel {
         var formToken: String
         var email: String
@@ -164,9 +195,7 @@ struct ClientArea: Sendable {
             account: key, address: address, now: self.workflow.clock.now())
         {
             return self.signInPage(
-                visit, email: email,
-                problem: self.renderer.words.text(
-                    "account.tooManyAttempts", visit.language, ["seconds": "\(Int(wait.rounded(.up)))"]),
+                visit, email: email, problem: self.tooManyAttempts(Int(wait.rounded(.up)), visit),
                 status: .tooManyRequests)
         }
         // NB: the email goes out in the background, so the answer takes as long for an unknown email as a known one.
@@ -196,29 +225,23 @@ struct ClientArea: Sendable {
         guard let form = try await self.form(request, visit) else { return self.pages.expiredForm(visit) }
         let emailText = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
         let email = try? EmailAddress(emailText)
-        let address = self.configuration.clientAddress(of: request, peer: context.peerAddress)
-        let ticket: LoginThrottle.Ticket
-        switch await self.throttle.admit(
-            account: "client:" + (email?.normalized ?? "(invalid)"), address: address, now: self.workflow.clock.now())
-        {
-        case .admitted(let admitted): ticket = admitted
-        case .refused(let wait):
-            return self.signInPage(
-                visit, email: emailText,
-                problem: self.renderer.words.text(
-                    "account.tooManyAttempts", visit.language, ["seconds": "\(Int(wait.rounded(.up)))"]),
-                status: .tooManyRequests)
+        let check = try await self.checkPassword(
+            form["password"] ?? "", throttleKey: "client:" + (email?.normalized ?? "(invalid)"), request: request,
+            context: context
+        ) {
+            try await email.asyncMap { try await self.workflow.clientAccounts.passwordHash(email: $0) }?
+                .map { ($0.client, $0.hash) }
         }
-        let found = try await email.asyncMap { try await self.workflow.clientAccounts.passwordHash(email: $0) } ?? nil
-        // NB: an email without a password is checked against a dummy hash, so the time does not tell them apart.
-        let matches = try await self.passwords.verify(form["password"] ?? "", hash: found?.hash ?? self.dummyHash)
-        guard let found, matches else {
+        switch check {
+        case .matched(let client): return try await self.startSession(client.id, visit)
+        case .throttled(let seconds):
+            return self.signInPage(
+                visit, email: emailText, problem: self.tooManyAttempts(seconds, visit), status: .tooManyRequests)
+        case .wrong:
             return self.signInPage(
                 visit, email: emailText, problem: self.renderer.words.text("account.wrongPassword", visit.language),
                 status: .unauthorized)
         }
-        await self.throttle.succeeded(ticket)
-        return try await self.startSession(found.client.id, visit)
     }
 
     private func setPassword(_ request: Request) async throws -> Response {
