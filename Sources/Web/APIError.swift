@@ -65,29 +65,45 @@ public struct APIError: Error, Sendable, Equatable {
 /// Turns every error into the JSON error shape: domain errors by their code, Hummingbird's own (404, 413...) by
 /// status, anything unexpected into a 500 that says nothing internal (and is logged).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The page for a refusal a browser navigated to (a GET asking for HTML outside the API); nil keeps JSON.
+    var page: (@Sendable (Request, APIError) async -> Response?)? = nil
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         do {
+            return try await self.answer(request, context: context, next: next)
+        } catch let error as APIError {
+            if let page = self.page, request.method == .get, !request.uri.path.hasPrefix("/api/"),
+                request.headers[.accept]?.contains("text/html") == true, let answer = await page(request, error)
+            {
+                return answer
+            }
+            return error.response()
+        }
+    }
+
+    /// The answer, or the refusal as an `APIError`.
+    private func answer(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
             return try await next(request, context)
         } catch let error as APIError {
-            return error.response()
+            throw error
         } catch let error as BookingError {
-            return APIError(error).response()
+            throw APIError(error)
         } catch is NIOTooManyBytesError {
-            return APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
-                .response()
+            throw APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
         } catch let error as HTTPParserError {
             // A body the HTTP parser cannot read (a malformed chunk, say): the client's mistake, not ours.
             context.logger.notice("unreadable request", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            return APIError(.badRequest, code: "bad_request", message: "The request cannot be read: \(error).")
-                .response()
+            throw APIError(.badRequest, code: "bad_request", message: "The request cannot be read: \(error).")
         } catch let error as ChannelError {
             // The client went away mid-request (or the connection broke): nobody is left to answer, and it is not
             // an error of ours.
             context.logger.debug("connection ended mid-request", metadata: ["error": "\(error)"])
-            return APIError(.badRequest, code: "connection_closed", message: "The connection ended mid-request.")
-                .response()
+            throw APIError(.badRequest, code: "connection_closed", message: "The connection ended mid-request.")
         } catch let error as HTTPError {
             let code: String =
                 switch error.status {
@@ -98,11 +114,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 case .unsupportedMediaType: "unsupported_media_type"
                 default: "http_\(error.status.code)"
                 }
-            return APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase).response()
+            throw APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            return APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
-                .response()
+            throw APIError(.internalServerError, code: "internal_error", message: "Something went wrong on our side.")
         }
     }
 }

@@ -17,15 +17,21 @@ public func buildRouter(
     mounts: [Mount] = []
 ) throws -> Router<AppContext> {
     let router = Router(context: AppContext.self)
-    router.add(middleware: BrowserSafetyMiddleware(publicBaseURL: workflow.links.base))
-    router.add(middleware: ErrorMiddleware())
-    let routeMethods = RouteMethods()
-    router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
     let branding =
         mail?.composer.branding
         ?? EmailBranding(
             businessName: "Rendezvous", signature: "", from: Mailbox(address: "no-reply@rendezvous.localhost"),
             links: workflow.links)
+    let pages = BookingPages(
+        workflow: workflow,
+        renderer: try PageRenderer(
+            practiceName: branding.businessName, defaultLanguage: configuration.defaultLanguage,
+            secureCookies: workflow.links.isSecure))
+    router.add(middleware: BrowserSafetyMiddleware(publicBaseURL: workflow.links.base))
+    // A person's browser asking for a page that is not there gets a page in their language, not JSON.
+    router.add(middleware: ErrorMiddleware(page: { request, error in await pages.errorPage(request, error) }))
+    let routeMethods = RouteMethods()
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
     let api = PublicAPI(workflow: workflow, configuration: configuration, branding: branding)
     api.addRoutes(to: router)
     WebhookIntake(workflow: workflow, configuration: configuration).addRoutes(to: router)
@@ -56,11 +62,6 @@ public func buildRouter(
             secureCookies: workflow.links.isSecure
         ).addRoutes(to: router)
     }
-    let pages = BookingPages(
-        workflow: workflow,
-        renderer: try PageRenderer(
-            practiceName: branding.businessName, defaultLanguage: configuration.defaultLanguage,
-            secureCookies: workflow.links.isSecure))
     pages.addRoutes(to: router)
     PaymentPages(pages: pages, branding: branding).addRoutes(to: router)
     let area = ClientArea(

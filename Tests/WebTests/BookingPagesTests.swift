@@ -184,4 +184,20 @@ import Workflow
             #expect(unknown.status == .notFound)
         }
     }
+
+    @Test func aBrowserLostOnAnUnknownAddressGetsAPageAndAScriptGetsJSON() async throws {
+        let practice = try await TestPractice(now: Date())
+        try await pagesApp(practice).test(.router) { client in
+            let page = try await client.execute(
+                uri: "/no/such/page", method: .get, headers: [.accept: "text/html", .acceptLanguage: "fr"])
+            #expect(page.status == .notFound)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(String(buffer: page.body).contains("Page introuvable"))
+            let json = try await client.execute(uri: "/no/such/page", method: .get)
+            #expect(json.status == .notFound)
+            #expect(String(buffer: json.body).contains("\"not_found\""))
+            let api = try await client.execute(uri: "/api/nothing", method: .get, headers: [.accept: "text/html"])
+            #expect(api.headers[.contentType]?.hasPrefix("application/json") == true)
+        }
+    }
 }

@@ -187,6 +187,13 @@ struct BookingPages: Sendable {
             hidden: keep.sorted { $0.key < $1.key }.map { ZonePicker.Hidden(name: $0.key, value: $0.value) })
     }
 
+    /// The page for a refusal a browser navigated to: "not found" in the visitor's words for a 404, nil (the JSON
+    /// answer) for anything else.
+    func errorPage(_ request: Request, _ error: APIError) async -> Response? {
+        guard error.status == .notFound, let visit = try? await self.visit(request) else { return nil }
+        return self.notFound(visit)
+    }
+
     func notFound(_ visit: PageVisit) -> Response {
         self.renderer.message(
             title: "error.notFound.title", text: self.renderer.words.text("error.notFound", visit.language),
