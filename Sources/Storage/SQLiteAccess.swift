@@ -170,6 +170,27 @@ struct SQLiteAccess: BookingStoreTransaction {
         }
     }
 
+    func outboxBacklog(topic: OutboxTopic) async throws -> (count: Int, oldest: Date?) {
+        try await self.access { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE delivered_at IS NULL AND topic = ?",
+                arguments: [topic.rawValue])
+            let oldest: Int64? = row?[1]
+            return (row?[0] ?? 0, oldest.map(Millis.date))
+        }
+    }
+
+    func liveHoldCount(at now: Date) async throws -> Int {
+        try await self.access { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM bookings
+                    WHERE hold_until > ? AND state IN ('awaitingPayment', 'awaitingClientConfirmation')
+                    """, arguments: [Millis.from(now)]) ?? 0
+        }
+    }
+
     func client(email: EmailAddress) async throws -> Client? {
         try await self.access { db in
             try ClientRecord.filter(Column("email_normalized") == email.normalized).fetchOne(db)?.domain()

@@ -27,11 +27,18 @@ public func buildRouter(
         renderer: try PageRenderer(
             practiceName: branding.businessName, defaultLanguage: configuration.defaultLanguage,
             secureCookies: workflow.links.isSecure))
+    router.add(middleware: RequestIDMiddleware())
+    if configuration.metrics != nil {
+        // Requests by route and status, with their durations (Hummingbird's, through swift-metrics); outside the
+        // error middleware, so a refusal counts with the status it was answered with, not as a 500.
+        router.add(middleware: MetricsMiddleware())
+    }
     router.add(middleware: BrowserSafetyMiddleware(publicBaseURL: workflow.links.base))
     // A person's browser asking for a page that is not there gets a page in their language, not JSON.
     router.add(middleware: ErrorMiddleware(page: { request, error in await pages.errorPage(request, error) }))
     let routeMethods = RouteMethods()
     router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
+    configuration.metrics?.addRoutes(to: router)
     let api = PublicAPI(workflow: workflow, configuration: configuration, branding: branding)
     api.addRoutes(to: router)
     WebhookIntake(workflow: workflow, configuration: configuration).addRoutes(to: router)

@@ -22,6 +22,8 @@ public struct WebConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(10)
     /// Connections served at once; more wait in the listen backlog.
     public var maxConnections: Int = 1024
+    /// `GET /metrics` for Prometheus, behind its token (`RENDEZVOUS_METRICS_TOKEN`); nil: no such route.
+    public var metrics: MetricsEndpoint?
     /// The pages' language for a first visit whose browser asks for none of ours (`RENDEZVOUS_LANGUAGE`).
     public var defaultLanguage: Language = .en
 

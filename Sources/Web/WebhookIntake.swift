@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 import Payments
 import Workflow
 
@@ -28,6 +29,7 @@ struct WebhookIntake: Sendable {
                     tolerance: self.configuration.webhookTolerance, now: self.workflow.clock.now())
             } catch let error as WebhookSignatureError {
                 context.logger.notice("webhook refused", metadata: ["reason": "\(error)"])
+                Self.count("refused")
                 throw APIError(.badRequest, code: error.code, message: "Webhook refused: \(error).")
             }
             let event: ProviderEvent
@@ -44,9 +46,19 @@ struct WebhookIntake: Sendable {
                 case .unknownBooking: "no booking of ours"
                 case .ignored(let reason): "ignored: \(reason)"
                 }
+            switch outcome {
+            case .applied: Self.count("applied")
+            case .duplicate: Self.count("duplicate")
+            case .unknownBooking, .ignored: Self.count("ignored")
+            }
             context.logger.info(
                 "webhook", metadata: ["event": "\(event.id)", "type": "\(event.type)", "outcome": "\(summary)"])
             return Acknowledgement(received: true, outcome: summary)
         }
+    }
+
+    /// Counts a webhook event by its outcome (`rendezvous_webhook_events_total{outcome=…}`).
+    static func count(_ outcome: String) {
+        Counter(label: "rendezvous_webhook_events_total", dimensions: [("outcome", outcome)]).increment()
     }
 }

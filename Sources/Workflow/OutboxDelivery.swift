@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import Logging
+import Metrics
 
 /// Delivering the outbox: the one loop every worker (emails, provider calls) runs over its topic's due rows.
 /// Delivery is at least once: a crash between the delivery and its mark delivers again, under the same row id
@@ -51,6 +52,7 @@ public struct OutboxDelivery: UseCase {
                 if try await handler.deliver(row) { sent += 1 }
                 updated.deliveredAt = self.clock.now()
                 updated.lastError = nil
+                Counter(label: "rendezvous_outbox_delivered_total", dimensions: [("topic", topic.rawValue)]).increment()
             } catch  where handler.isPermanent(error) {
                 updated.lastError = "\(error)"
                 updated.availableAt = now.addingTimeInterval(Self.parkedFor)
@@ -63,6 +65,7 @@ public struct OutboxDelivery: UseCase {
                         createdAt: now)
                 }
             } catch {
+                Counter(label: "rendezvous_outbox_failed_total", dimensions: [("topic", topic.rawValue)]).increment()
                 updated.lastError = "\(error)"
                 updated.availableAt = now.addingTimeInterval(Self.backoff(afterAttempt: updated.attempts))
                 logger.warning(

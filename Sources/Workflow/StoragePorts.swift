@@ -37,6 +37,8 @@ public protocol BookingReads: Sendable {
         async throws -> [BusyTime]
     /// Bookings still waiting for payment or confirmation whose hold ended at or before `now`.
     func lapsedHolds(at now: Date, limit: Int) async throws -> [Booking]
+    /// How many bookings hold a slot while they wait for payment or confirmation, at `now`.
+    func liveHoldCount(at now: Date) async throws -> Int
     /// A booking's history, oldest first.
     func history(of bookingID: BookingID) async throws -> [HistoryEntry]
     /// The booking an idempotency key created, with the request's fingerprint.
@@ -71,6 +73,8 @@ public protocol OutboxReads: Sendable {
     func pendingOutbox(topic: OutboxTopic?, at now: Date, limit: Int) async throws -> [OutboxMessage]
     /// All outbox rows of a booking, oldest first.
     func outbox(of bookingID: BookingID) async throws -> [OutboxMessage]
+    /// How many rows of a topic wait for delivery, and when the oldest of them was written.
+    func outboxBacklog(topic: OutboxTopic) async throws -> (count: Int, oldest: Date?)
 }
 
 public protocol OutboxWrites: Sendable {

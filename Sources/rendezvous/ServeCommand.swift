@@ -4,8 +4,11 @@ import FakeStripe
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import Notifications
 import Payments
+import Prometheus
+import ServiceLifecycle
 import Storage
 import Web
 import Workflow
@@ -123,10 +126,17 @@ struct ServeCommand: AsyncParsableCommand {
                         services: [FakeStripeWebhookDispatcher(fake: fake, pollInterval: .milliseconds(100))])
                 ]
             } ?? []
-        // The background work: the workflow's own services and the email outbox worker.
-        let services =
+        // The background work: the workflow's own services and the email outbox worker (and the gauges).
+        var services: [any ServiceLifecycle.Service] =
             workflow.backgroundServices(intervals: BackgroundIntervals())
             + [EmailOutboxWorker(workflow: workflow, composer: mail.composer, transport: mail.transport)]
+        if let token = settings.metricsToken {
+            // swift-metrics reports to this registry from now on: requests, webhooks, the outbox, the holds.
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            web.metrics = MetricsEndpoint(registry: registry, token: token)
+            services.append(OperationsMetrics(workflow: workflow).service(every: .seconds(15)))
+        }
         let app = try buildApplication(
             workflow: workflow, configuration: web, loginThrottle: LoginThrottle(), mail: mail, mounts: mounts,
             services: services,
@@ -177,6 +187,8 @@ struct ServeSettings: Sendable {
     var emailSignature: String
     /// RENDEZVOUS_LANGUAGE: the pages' language for a first visit whose browser asks for none of ours.
     var language: Language
+    /// RENDEZVOUS_METRICS_TOKEN: turns on `GET /metrics` for a scraper sending it as a Bearer token.
+    var metricsToken: String?
     /// RENDEZVOUS_TRUST_FORWARDED_FOR=1: behind a reverse proxy, the client is the last X-Forwarded-For entry.
     var trustForwardedFor: Bool
 
@@ -270,6 +282,10 @@ struct ServeSettings: Sendable {
             throw ValidationError("RENDEZVOUS_LANGUAGE must be en or fr, not \(language)")
         }
         self.language = pageLanguage
+        self.metricsToken = value("RENDEZVOUS_METRICS_TOKEN")
+        if let token = self.metricsToken, token.count < 16 {
+            throw ValidationError("RENDEZVOUS_METRICS_TOKEN must be at least 16 characters")
+        }
         let databaseFolder = URL(fileURLWithPath: database).deletingLastPathComponent().path
         self.mailboxDirectory =
             value("RENDEZVOUS_MAILBOX_DIR")
