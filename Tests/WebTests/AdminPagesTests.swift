@@ -173,6 +173,12 @@ import Workflow
             #expect(String(buffer: none.body).contains("No client matches."))
             // Notes and the ban are forms with the form token, like every page form.
             let page = "/admin/clients/\(booking.clientID)"
+            // From the client's page, a booking by hand starts with the client filled in.
+            let clientPage = try await client.execute(uri: page, method: .get, headers: [.cookie: session])
+            #expect(String(buffer: clientPage.body).contains("href=\"/admin/book?client=\(booking.clientID)\""))
+            let prefilled = try await client.execute(
+                uri: "/admin/book?client=\(booking.clientID)", method: .get, headers: [.cookie: session])
+            #expect(String(buffer: prefilled.body).contains("value=\"ines@example.com\""))
             let opened = try await client.execute(uri: page, method: .get, headers: [.cookie: session])
             let form = try #require(
                 opened.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";")
