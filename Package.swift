@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: Foundation only, no I/O, no clock reads.
@@ -49,6 +50,16 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: ["Booking", "Workflow", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // The same storage ports on PostgreSQL (postgres-nio), for several instances on one database.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Booking", "Workflow",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // The payment provider port and Stripe: client, wire types, webhook signatures, event decoding.
@@ -116,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "rendezvous",
             dependencies: [
-                "Booking", "Workflow", "Storage", "Payments", "FakeStripe", "Notifications", "Web",
+                "Booking", "Workflow", "Storage", "PostgresStore", "Payments", "FakeStripe", "Notifications", "Web",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -134,7 +145,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Booking", "Workflow", "Storage", "Payments", "FakeStripe",
+                "Booking", "Workflow", "Storage", "PostgresStore", "Payments", "FakeStripe",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

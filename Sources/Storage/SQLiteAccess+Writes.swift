@@ -156,6 +156,24 @@ extension SQLiteAccess {
         }
     }
 
+    func claimOutbox(topic: OutboxTopic?, at now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] {
+        // NB: writers are serialized, so no other worker reads these rows between this read and the update.
+        let due = try await self.pendingOutbox(topic: topic, at: now, limit: limit)
+        guard !due.isEmpty else { return [] }
+        let ids = due.map(\.id)
+        try await self.mutate { db in
+            try db.execute(
+                sql: "UPDATE outbox SET available_at = ? WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+                arguments: StatementArguments(
+                    [Millis.from(leaseUntil)] + ids.map { $0 as any DatabaseValueConvertible }))
+        }
+        return due.map { row in
+            var claimed = row
+            claimed.availableAt = leaseUntil
+            return claimed
+        }
+    }
+
     func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool {
         guard self.writable else { throw StorageError.readOnly }
         let record = ProviderEventRecord(id: id, type: type, receivedAt: Millis.from(receivedAt))

@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import Payments
+import PostgresStore
 import Storage
 import Synchronization
 import Workflow
@@ -95,14 +96,43 @@ public enum Fixtures {
 /// Every `BookingStore` implementation the contract suite runs against.
 public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite
+    case postgres
 
     public var description: String { self.rawValue }
 
-    /// A new, empty, migrated store of this kind, on a real database.
-    public func makeStore() throws -> any BookingStore {
+    /// The PostgreSQL server the tests use: `Scripts/test` starts a throwaway one and sets this variable.
+    public static let postgresServerVariable = "RENDEZVOUS_TEST_DATABASE_URL"
+
+    /// A new, empty, migrated store of this kind, on a real database (for PostgreSQL, a new database on the test
+    /// server; without one the test fails, loudly, saying how to get one).
+    public func makeStore() async throws -> any BookingStore {
         switch self {
         case .sqlite:
-            try SQLiteBookingStore(path: TemporaryDirectory.make().appendingPathComponent("rendezvous.sqlite").path)
+            return try SQLiteBookingStore(
+                path: TemporaryDirectory.make().appendingPathComponent("rendezvous.sqlite").path)
+        case .postgres:
+            let server = try Self.postgresServer()
+            let name = "rendezvous_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+            try await server.createDatabase(name)
+            return try await PostgresBookingStore(settings: server.database(name))
+        }
+    }
+
+    /// The test server's settings, or an error that says how to start one.
+    public static func postgresServer() throws -> PostgresSettings {
+        guard let url = ProcessInfo.processInfo.environment[Self.postgresServerVariable], !url.isEmpty else {
+            throw MissingTestServer()
+        }
+        var settings = try PostgresSettings(url: url)
+        settings.poolSize = 4
+        return settings
+    }
+
+    public struct MissingTestServer: Error, CustomStringConvertible {
+        public var description: String {
+            "These tests need a PostgreSQL server: run Scripts/test (it starts a throwaway one), or set "
+                + "\(StoreKind.postgresServerVariable)=postgres://user@host:port/postgres to a server where the user "
+                + "may create databases."
         }
     }
 }
@@ -131,7 +161,7 @@ public struct TestPractice: Sendable {
         provider: any PaymentProvider = NoPaymentProvider()
     ) async throws {
         self.clock = ManualClock(now)
-        self.store = try kind.makeStore()
+        self.store = try await kind.makeStore()
         self.workflow = BookingWorkflow(store: self.store, provider: provider, links: Self.links, clock: self.clock)
         try await self.workflow.practice.installIfEmpty(setup)
     }

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import Workflow
 
 /// An error answer: `{"error":{"code","message"}}` with a status. Every error leaves the service in this shape.
 public struct APIError: Error, Sendable, Equatable {
@@ -93,6 +94,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as BookingError {
             throw APIError(error)
+        } catch let error as StoreUnavailable {
+            context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            var refusal = APIError(
+                .serviceUnavailable, code: "database_unavailable",
+                message: "The service cannot reach its database just now. Try again in a few seconds.")
+            refusal.retryAfterSeconds = 5
+            throw refusal
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
         } catch let error as HTTPParserError {

@@ -15,6 +15,10 @@ public struct OutboxDelivery: UseCase {
         min(pow(2, Double(min(max(attempts, 1), 12))), 600)
     }
 
+    /// How long a claimed row stays hidden from other workers: far longer than one delivery takes (the SMTP and
+    /// provider clients give up well before), short enough that a dead worker's rows are soon taken over.
+    static let leaseLength: TimeInterval = 120
+
     /// How far a refused row is pushed back: out of the workers' way until an admin acts.
     static let parkedFor: TimeInterval = 86_400 * 365
 
@@ -42,7 +46,14 @@ public struct OutboxDelivery: UseCase {
         topic: OutboxTopic, limit: Int = 50, logger: Logger, with handler: Handler
     ) async throws -> Int {
         let now = self.clock.now()
-        let due = try await self.store.read { try await $0.pendingOutbox(topic: topic, at: now, limit: limit) }
+        // A cheap read first (most passes find nothing), then the claim: with several instances on one database,
+        // each row goes to one worker, and back to the others if that worker dies before marking it.
+        guard try await !self.store.read({ try await $0.pendingOutbox(topic: topic, at: now, limit: 1) }).isEmpty
+        else { return 0 }
+        let due = try await self.store.write {
+            try await $0.claimOutbox(
+                topic: topic, at: now, leaseUntil: now.addingTimeInterval(Self.leaseLength), limit: limit)
+        }
         var sent = 0
         for row in due {
             var updated = row

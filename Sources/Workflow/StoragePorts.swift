@@ -14,6 +14,17 @@ public protocol BookingStore: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T
 }
 
+/// The database cannot be reached (down, restarting, the network to it cut, or no connection free in time): the
+/// request answers 503 and may be retried. A transaction that failed this way was rolled back by the database,
+/// unless the connection broke during its COMMIT (then the caller cannot know; idempotency keys make a retry safe).
+public struct StoreUnavailable: Error, CustomStringConvertible {
+    public var reason: String
+
+    public init(reason: String) { self.reason = reason }
+
+    public var description: String { "the database is unavailable: \(self.reason)" }
+}
+
 /// Everything the workflow may read.
 public protocol BookingStoreReader: BookingReads, PaymentReads, OutboxReads, PracticeReads, AccountReads {}
 
@@ -79,6 +90,10 @@ public protocol OutboxReads: Sendable {
 
 public protocol OutboxWrites: Sendable {
     func enqueue(_ message: OutboxMessage) async throws
+    /// Claims up to `limit` due rows (of one topic, or all), oldest first, for one delivery attempt: each is hidden
+    /// from every other worker until `leaseUntil`, when a worker that died holding it is replaced by another.
+    /// Rows another worker is claiming at the same moment are skipped, not waited for.
+    func claimOutbox(topic: OutboxTopic?, at now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage]
     /// Marks an outbox row delivered, or records a failed attempt and when to try again.
     func updateOutbox(_ message: OutboxMessage) async throws
 }

@@ -164,7 +164,8 @@ func withRunningService(
             secretKey: "sk_test_e2e", apiBase: "\(baseURL)/fake-stripe", timeout: .seconds(5),
             initialRetryDelay: .milliseconds(20)))
     let workflow = BookingWorkflow(
-        store: try StoreKind.sqlite.makeStore(), provider: provider, links: PublicLinks(base: baseURL), clock: clock)
+        store: try await StoreKind.sqlite.makeStore(), provider: provider, links: PublicLinks(base: baseURL),
+        clock: clock)
     try await workflow.practice.installIfEmpty(try PracticeSetup.demo())
     _ = try await workflow.accounts.createAdmin(
         email: RunningService.adminEmail,

@@ -322,7 +322,7 @@ import Workflow
 
     @Test(arguments: StoreKind.allCases)
     func rulesDefaultUntilSavedAndCatalogKeepsItsOrder(kind: StoreKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
         #expect(try await store.read { try await $0.rules() } == .standard)
         var rules = BookingRules.standard
         rules.approvalMode = .automatic
@@ -340,7 +340,7 @@ import Workflow
 
     @Test(arguments: StoreKind.allCases)
     func schedulesRoundTrip(kind: StoreKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
         var schedule = StaffSchedule.paris()
         schedule.daysOff = [try DateRange(first: LocalDate(iso: "2026-12-24")!, last: LocalDate(iso: "2027-01-02")!)]
         schedule.specialDays = [

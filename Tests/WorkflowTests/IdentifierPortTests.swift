@@ -14,7 +14,7 @@ import Workflow
     }
 
     @Test func theLinkKeyAndOutboxMessageIDsComeFromThePort() async throws {
-        let store = try StoreKind.sqlite.makeStore()
+        let store = try await StoreKind.sqlite.makeStore()
         let workflow = BookingWorkflow.testing(store: store, ids: RecognisableIDs())
         try await workflow.practice.installIfEmpty(.sample())
         #expect(try await workflow.accounts.linkSigningKey() == String(repeating: "k", count: 52))

@@ -1,0 +1,254 @@
+import Booking
+import Foundation
+import PostgresNIO
+import Workflow
+
+// What the workflow may write, inside the store's SERIALIZABLE transaction.
+extension PostgresAccess {
+    /// The channel `LISTEN`ed to by workers of every instance; the payload is the outbox topic.
+    static let outboxChannel = "rendezvous_outbox"
+
+    // MARK: Bookings
+
+    func insert(_ booking: Booking) async throws {
+        let columns = Rows.bookingColumns
+        let values = (1...columns.count).map { "$\($0)" }.joined(separator: ", ")
+        try await self.change(
+            PostgresQuery(
+                unsafeSQL: "INSERT INTO bookings (\(columns.joined(separator: ", "))) VALUES (\(values))",
+                binds: try Rows.bookingBinds(booking)))
+    }
+
+    func update(_ booking: Booking) async throws {
+        // NB: every column is bound, in `bookingColumns` order ($1 is the id); those a booking never changes after
+        // its insert are left out of the SET list.
+        let immutable: Set<String> = ["id", "access_token", "client_id", "origin", "created_at"]
+        let assignments = Rows.bookingColumns.enumerated().filter { !immutable.contains($0.element) }.map {
+            "\($0.element) = $\($0.offset + 1)"
+        }
+        let updated = try await self.change(
+            PostgresQuery(
+                unsafeSQL: "UPDATE bookings SET \(assignments.joined(separator: ", ")) WHERE id = $1 RETURNING 1",
+                binds: try Rows.bookingBinds(booking)))
+        guard updated == 1 else { throw PostgresStoreError.corruptRow(table: "bookings", id: booking.id.rawValue) }
+    }
+
+    func append(_ entry: HistoryEntry) async throws {
+        try await self.change(
+            """
+            INSERT INTO booking_history
+                (booking_id, at, actor, from_state, to_state, event, reason, provider_event_id, reason_shown_to_client)
+            VALUES (\(entry.bookingID.rawValue), \(Millis.from(entry.at)), \(entry.actor.description),
+                \(entry.from?.rawValue), \(entry.to.rawValue), \(entry.event), \(entry.reason),
+                \(entry.providerEventID), \(entry.reasonShownToClient))
+            """)
+    }
+
+    func remember(_ record: IdempotencyRecord) async throws {
+        try await self.change(
+            """
+            INSERT INTO idempotency_keys (key, fingerprint, booking_id, created_at)
+            VALUES (\(record.key), \(record.fingerprint), \(record.bookingID.rawValue), \(Millis.from(record.createdAt)))
+            """)
+    }
+
+    // MARK: Payments
+
+    func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool {
+        try await self.change(
+            """
+            INSERT INTO provider_events (id, type, received_at) VALUES (\(id), \(type), \(Millis.from(receivedAt)))
+            ON CONFLICT (id) DO NOTHING RETURNING 1
+            """) == 1
+    }
+
+    // MARK: The outbox
+
+    func enqueue(_ message: OutboxMessage) async throws {
+        try await self.change(
+            """
+            INSERT INTO outbox (id, booking_id, topic, effect_json, created_at, available_at, attempts, last_error,
+                delivered_at)
+            VALUES (\(message.id), \(message.bookingID.rawValue), \(message.effect.topic.rawValue),
+                \(try StoredJSON.encode(message.effect)), \(Millis.from(message.createdAt)),
+                \(Millis.from(message.availableAt)), \(Int64(message.attempts)), \(message.lastError),
+                \(message.deliveredAt.map(Millis.from)))
+            """)
+        // Delivered to every instance's listener when (and only if) this transaction commits.
+        try await self.change(
+            "SELECT 1 FROM pg_notify(\(Self.outboxChannel), \(message.effect.topic.rawValue))")
+    }
+
+    func updateOutbox(_ message: OutboxMessage) async throws {
+        let updated = try await self.change(
+            """
+            UPDATE outbox SET available_at = \(Millis.from(message.availableAt)), attempts = \(Int64(message.attempts)),
+                last_error = \(message.lastError), delivered_at = \(message.deliveredAt.map(Millis.from))
+            WHERE id = \(message.id) RETURNING 1
+            """)
+        guard updated == 1 else { throw PostgresStoreError.corruptRow(table: "outbox", id: message.id) }
+    }
+
+    func claimOutbox(topic: OutboxTopic?, at now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] {
+        guard self.writable else { throw PostgresStoreError.readOnly }
+        // SKIP LOCKED: rows another instance is claiming right now are left to it, not waited for.
+        let rows = try await self.rows(
+            """
+            UPDATE outbox SET available_at = \(Millis.from(leaseUntil))
+            WHERE seq IN (
+                SELECT seq FROM outbox
+                WHERE delivered_at IS NULL AND available_at <= \(Millis.from(now))
+                  AND (\(topic?.rawValue)::text IS NULL OR topic = \(topic?.rawValue))
+                ORDER BY available_at, seq LIMIT \(Int64(limit))
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """)
+        return try rows.sorted { try $0.get("seq", as: Int64.self) < $1.get("seq", as: Int64.self) }.map(Rows.outbox)
+    }
+
+    // MARK: The practice
+
+    func save(_ service: Service) async throws {
+        try await self.change(
+            """
+            INSERT INTO services (id, name, category, kind, duration_minutes, price_minor, currency, is_active, position)
+            VALUES (\(service.id.rawValue), \(service.name), \(service.category.rawValue), \(service.kind.rawValue),
+                \(Int64(service.durationMinutes)), \(service.price.minorUnits), \(service.price.currency.code),
+                \(service.isActive), (SELECT COALESCE(MAX(position), -1) + 1 FROM services))
+            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, category = EXCLUDED.category, kind = EXCLUDED.kind,
+                duration_minutes = EXCLUDED.duration_minutes, price_minor = EXCLUDED.price_minor,
+                currency = EXCLUDED.currency, is_active = EXCLUDED.is_active
+            """)
+    }
+
+    func save(_ staff: StaffMember, schedule: StaffSchedule) async throws {
+        try await self.change(
+            """
+            INSERT INTO staff (id, name, schedule_json, position, email, phone)
+            VALUES (\(staff.id.rawValue), \(staff.name), \(try StoredJSON.encode(schedule)),
+                (SELECT COALESCE(MAX(position), -1) + 1 FROM staff), \(staff.email?.value), \(staff.phone))
+            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, schedule_json = EXCLUDED.schedule_json,
+                email = EXCLUDED.email, phone = EXCLUDED.phone
+            """)
+    }
+
+    func save(_ rules: BookingRules) async throws {
+        try await self.saveSettingJSON(Self.rulesKey, try StoredJSON.encode(rules))
+    }
+
+    func saveSetting(_ key: String, value: String) async throws {
+        // NB: settings hold JSON; a plain string is stored as a JSON string.
+        try await self.saveSettingJSON(key, try StoredJSON.encode(value))
+    }
+
+    private func saveSettingJSON(_ key: String, _ json: String) async throws {
+        try await self.change(
+            """
+            INSERT INTO settings (key, value_json) VALUES (\(key), \(json))
+            ON CONFLICT (key) DO UPDATE SET value_json = EXCLUDED.value_json
+            """)
+    }
+
+    func setCalendarFeedSecret(staffID: StaffID, secret: String?, at now: Date) async throws {
+        try await self.change("DELETE FROM staff_calendar_feeds WHERE staff_id = \(staffID.rawValue)")
+        if let secret {
+            try await self.change(
+                """
+                INSERT INTO staff_calendar_feeds (staff_id, secret, created_at)
+                VALUES (\(staffID.rawValue), \(secret), \(Millis.from(now)))
+                """)
+        }
+    }
+
+    // MARK: Accounts
+
+    func insert(_ client: Client) async throws {
+        try await self.change(
+            """
+            INSERT INTO clients (id, name, email, email_normalized, phone, time_zone, is_banned, private_notes,
+                language, created_at)
+            VALUES (\(client.id.rawValue), \(client.name), \(client.email.value), \(client.email.normalized),
+                \(client.phone), \(client.timeZone), \(client.isBanned), \(client.privateNotes),
+                \(client.language?.rawValue), \(Millis.from(client.createdAt)))
+            """)
+    }
+
+    func update(_ client: Client) async throws {
+        try await self.change(
+            """
+            UPDATE clients SET name = \(client.name), email = \(client.email.value),
+                email_normalized = \(client.email.normalized), phone = \(client.phone),
+                time_zone = \(client.timeZone), is_banned = \(client.isBanned),
+                private_notes = \(client.privateNotes), language = \(client.language?.rawValue)
+            WHERE id = \(client.id.rawValue)
+            """)
+    }
+
+    func insert(_ admin: AdminAccount) async throws {
+        try await self.change(
+            """
+            INSERT INTO admins (id, email, email_normalized, password_hash, created_at)
+            VALUES (\(admin.id.rawValue), \(admin.email.value), \(admin.email.normalized), \(admin.passwordHash),
+                \(Millis.from(admin.createdAt)))
+            """)
+    }
+
+    func updateAdminPassword(_ id: AdminID, hash: String) async throws {
+        let updated = try await self.change(
+            "UPDATE admins SET password_hash = \(hash) WHERE id = \(id.rawValue) RETURNING 1")
+        guard updated == 1 else { throw PostgresStoreError.corruptRow(table: "admins", id: id.rawValue) }
+    }
+
+    func insert(_ session: AdminSession) async throws {
+        try await self.change(
+            """
+            INSERT INTO admin_sessions (token_hash, admin_id, expires_at)
+            VALUES (\(session.tokenHash), \(session.adminID.rawValue), \(Millis.from(session.expiresAt)))
+            """)
+    }
+
+    func extendAdminSession(tokenHash: String, until: Date) async throws {
+        try await self.change(
+            "UPDATE admin_sessions SET expires_at = \(Millis.from(until)) WHERE token_hash = \(tokenHash)")
+    }
+
+    func deleteAdminSession(tokenHash: String) async throws {
+        try await self.change("DELETE FROM admin_sessions WHERE token_hash = \(tokenHash)")
+    }
+
+    func deleteAdminSessions(expiredAt now: Date) async throws -> Int {
+        try await self.change("DELETE FROM admin_sessions WHERE expires_at <= \(Millis.from(now)) RETURNING 1")
+    }
+
+    func insert(_ session: ClientSession) async throws {
+        try await self.change(
+            """
+            INSERT INTO client_sessions (token_hash, client_id, created_at, expires_at)
+            VALUES (\(session.tokenHash), \(session.clientID.rawValue), \(Millis.from(session.createdAt)),
+                \(Millis.from(session.expiresAt)))
+            """)
+    }
+
+    func extendClientSession(tokenHash: String, until: Date) async throws {
+        try await self.change(
+            "UPDATE client_sessions SET expires_at = \(Millis.from(until)) WHERE token_hash = \(tokenHash)")
+    }
+
+    func deleteClientSession(tokenHash: String) async throws {
+        try await self.change("DELETE FROM client_sessions WHERE token_hash = \(tokenHash)")
+    }
+
+    func deleteClientSessions(expiredAt now: Date) async throws -> Int {
+        try await self.change("DELETE FROM client_sessions WHERE expires_at <= \(Millis.from(now)) RETURNING 1")
+    }
+
+    func setClientPassword(_ id: ClientID, hash: String, at now: Date) async throws {
+        try await self.change(
+            """
+            INSERT INTO client_passwords (client_id, password_hash, updated_at)
+            VALUES (\(id.rawValue), \(hash), \(Millis.from(now)))
+            ON CONFLICT (client_id) DO UPDATE SET password_hash = EXCLUDED.password_hash,
+                updated_at = EXCLUDED.updated_at
+            """)
+    }
+}

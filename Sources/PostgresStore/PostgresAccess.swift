@@ -1,0 +1,315 @@
+import Booking
+import Foundation
+import Logging
+import PostgresNIO
+import Workflow
+
+/// The storage ports on one leased connection: inside the store's transaction for writes, on its own for reads.
+struct PostgresAccess: BookingStoreTransaction {
+    let connection: PostgresConnection
+    let logger: Logger
+    let writable: Bool
+
+    /// The rows `query` answers, read whole.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        var rows: [PostgresRandomAccessRow] = []
+        for try await row in try await self.connection.query(query, logger: self.logger) {
+            rows.append(row.makeRandomAccess())
+        }
+        return rows
+    }
+
+    func first(_ query: PostgresQuery) async throws -> PostgresRandomAccessRow? {
+        try await self.rows(query).first
+    }
+
+    /// Runs a statement of a write transaction; returns how many rows it answered (its RETURNING rows).
+    @discardableResult
+    func change(_ query: PostgresQuery) async throws -> Int {
+        guard self.writable else { throw PostgresStoreError.readOnly }
+        return try await self.rows(query).count
+    }
+
+    static let bookingSelect = "SELECT \(Rows.bookingColumns.joined(separator: ", ")) FROM bookings"
+
+    /// Bookings by a WHERE clause (with its ORDER BY and LIMIT) over `bookings`, its parameters bound.
+    func bookings(where clause: String, _ binds: PostgresBindings = PostgresBindings()) async throws -> [Booking] {
+        try await self.rows(PostgresQuery(unsafeSQL: "\(Self.bookingSelect) \(clause)", binds: binds)).map(
+            Rows.booking)
+    }
+
+    // MARK: Bookings
+
+    func booking(_ id: BookingID) async throws -> Booking? {
+        try await self.bookings(where: "WHERE id = $1", Self.binds(id.rawValue)).first
+    }
+
+    func booking(accessToken: AccessToken) async throws -> Booking? {
+        try await self.bookings(where: "WHERE access_token = $1", Self.binds(accessToken.rawValue)).first
+    }
+
+    func bookings(of clientID: ClientID) async throws -> [Booking] {
+        try await self.bookings(where: "WHERE client_id = $1 ORDER BY created_at, id", Self.binds(clientID.rawValue))
+    }
+
+    func bookings(matching filter: BookingFilter) async throws -> [Booking] {
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        var conditions: [String] = []
+        switch filter.view {
+        case .active: conditions.append("b.archived_at IS NULL AND NOT c.is_banned")
+        case .archived: conditions.append("b.archived_at IS NOT NULL")
+        case .banned: conditions.append("c.is_banned")
+        }
+        if let states = filter.states { conditions.append("b.state = ANY(\(bind(states.map(\.rawValue).sorted())))") }
+        if filter.flaggedOnly { conditions.append("b.attention <> ''") }
+        if let staffID = filter.staffID { conditions.append("b.staff_id = \(bind(staffID.rawValue))") }
+        if let serviceID = filter.serviceID {
+            // NB: the lines are JSON with sorted keys; `strpos` matches the exact member, with no wildcards.
+            conditions.append("strpos(b.lines_json, \(bind("\"serviceID\":\"\(serviceID.rawValue)\""))) > 0")
+        }
+        if let query = filter.clientQuery?.trimmingCharacters(in: .whitespaces), !query.isEmpty {
+            let pattern = bind(Self.containsPattern(query))
+            conditions.append(
+                "(lower(c.name) LIKE \(pattern) ESCAPE '\\' OR c.email_normalized LIKE \(pattern) ESCAPE '\\')")
+        }
+        if let from = filter.from { conditions.append("b.start_at >= \(bind(Millis.from(from)))") }
+        if let to = filter.to { conditions.append("b.start_at < \(bind(Millis.from(to)))") }
+        let limit = bind(Int64(filter.limit))
+        let columns = Rows.bookingColumns.map { "b.\($0)" }.joined(separator: ", ")
+        let sql = """
+            SELECT \(columns) FROM bookings b JOIN clients c ON c.id = b.client_id
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY b.start_at, b.id LIMIT \(limit)
+            """
+        return try await self.rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(Rows.booking)
+    }
+
+    func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?)
+        async throws -> [BusyTime]
+    {
+        guard !staffIDs.isEmpty else { return [] }
+        // NB: the same predicate as SQLite's (Booking.occupiesSlot in SQL); the start is bounded from both sides so
+        // the index on (staff_id, start_at) reads only the bookings near the interval.
+        let earliest = Millis.from(interval.start.addingTimeInterval(-Booking.maximumLength))
+        let rows = try await self.rows(
+            """
+            SELECT staff_id, start_at, end_at FROM bookings
+            WHERE staff_id = ANY(\(staffIDs.map(\.rawValue))) AND start_at > \(earliest)
+              AND start_at < \(Millis.from(interval.end)) AND end_at > \(Millis.from(interval.start))
+              AND (state IN (\(unescaped: PostgresSchema.settledStates))
+                   OR (state IN (\(unescaped: PostgresSchema.holdingStates)) AND hold_until > \(Millis.from(now))))
+              AND id IS DISTINCT FROM \(excluding?.rawValue)
+            """)
+        return try rows.map { row in
+            BusyTime(
+                staffID: StaffID(rawValue: try row.get("staff_id")), start: Millis.date(try row.get("start_at")),
+                end: Millis.date(try row.get("end_at")))
+        }
+    }
+
+    func lapsedHolds(at now: Date, limit: Int) async throws -> [Booking] {
+        try await self.bookings(
+            where: """
+                WHERE hold_until IS NOT NULL AND hold_until <= $1 AND state IN (\(PostgresSchema.holdingStates))
+                  AND payment_status NOT IN ('paid', 'notRequired')
+                ORDER BY hold_until LIMIT $2
+                """, Self.binds(Millis.from(now), Int64(limit)))
+    }
+
+    func liveHoldCount(at now: Date) async throws -> Int {
+        let row = try await self.first(
+            """
+            SELECT COUNT(*) AS count FROM bookings
+            WHERE hold_until > \(Millis.from(now)) AND state IN (\(unescaped: PostgresSchema.holdingStates))
+            """)
+        return Int(try row?.get("count", as: Int64.self) ?? 0)
+    }
+
+    func history(of bookingID: BookingID) async throws -> [HistoryEntry] {
+        try await self.rows("SELECT * FROM booking_history WHERE booking_id = \(bookingID.rawValue) ORDER BY id").map(
+            Rows.history)
+    }
+
+    func idempotencyRecord(key: String) async throws -> IdempotencyRecord? {
+        try await self.first("SELECT * FROM idempotency_keys WHERE key = \(key)").map { row in
+            IdempotencyRecord(
+                key: try row.get("key"), fingerprint: try row.get("fingerprint"),
+                bookingID: BookingID(rawValue: try row.get("booking_id")),
+                createdAt: Millis.date(try row.get("created_at")))
+        }
+    }
+
+    // MARK: Payments
+
+    func booking(paymentIntentID: String) async throws -> Booking? {
+        try await self.bookings(where: "WHERE payment_intent_id = $1", Self.binds(paymentIntentID)).first
+    }
+
+    func bookingsAwaitingPaymentWithCheckout(limit: Int) async throws -> [Booking] {
+        try await self.bookings(
+            where: """
+                WHERE state IN (\(PostgresSchema.holdingStates)) AND checkout_session_id IS NOT NULL
+                ORDER BY created_at LIMIT $1
+                """, Self.binds(Int64(limit)))
+    }
+
+    // MARK: The outbox
+
+    func pendingOutbox(topic: OutboxTopic?, at now: Date, limit: Int) async throws -> [OutboxMessage] {
+        try await self.rows(
+            """
+            SELECT * FROM outbox
+            WHERE delivered_at IS NULL AND available_at <= \(Millis.from(now))
+              AND (\(topic?.rawValue)::text IS NULL OR topic = \(topic?.rawValue))
+            ORDER BY available_at, seq LIMIT \(Int64(limit))
+            """
+        ).map(Rows.outbox)
+    }
+
+    func outbox(of bookingID: BookingID) async throws -> [OutboxMessage] {
+        try await self.rows("SELECT * FROM outbox WHERE booking_id = \(bookingID.rawValue) ORDER BY seq").map(
+            Rows.outbox)
+    }
+
+    func outboxBacklog(topic: OutboxTopic) async throws -> (count: Int, oldest: Date?) {
+        let row = try await self.first(
+            """
+            SELECT COUNT(*) AS count, MIN(created_at) AS oldest FROM outbox
+            WHERE delivered_at IS NULL AND topic = \(topic.rawValue)
+            """)
+        return (
+            Int(try row?.get("count", as: Int64.self) ?? 0), try row?.get("oldest", as: Int64?.self).map(Millis.date)
+        )
+    }
+
+    // MARK: The practice
+
+    func services() async throws -> [Service] {
+        try await self.rows("SELECT * FROM services ORDER BY position, id").map(Rows.service)
+    }
+
+    func staff() async throws -> [StaffMember] {
+        try await self.rows("SELECT * FROM staff ORDER BY position, id").map(Rows.staffMember)
+    }
+
+    func schedules() async throws -> [StaffSchedule] {
+        try await self.rows("SELECT schedule_json FROM staff ORDER BY position, id").map { row in
+            try StoredJSON.decode(StaffSchedule.self, from: try row.get("schedule_json"))
+        }
+    }
+
+    static let rulesKey = "booking_rules"
+
+    func rules() async throws -> BookingRules {
+        guard let row = try await self.first("SELECT value_json FROM settings WHERE key = \(Self.rulesKey)") else {
+            return .standard
+        }
+        return try StoredJSON.decode(BookingRules.self, from: try row.get("value_json"))
+    }
+
+    func setting(_ key: String) async throws -> String? {
+        try await self.first("SELECT value_json FROM settings WHERE key = \(key)").map { row in
+            try StoredJSON.decode(String.self, from: try row.get("value_json"))
+        }
+    }
+
+    func calendarFeedSecret(staffID: StaffID) async throws -> String? {
+        try await self.first("SELECT secret FROM staff_calendar_feeds WHERE staff_id = \(staffID.rawValue)")?.get(
+            "secret")
+    }
+
+    func staffID(calendarFeedSecret secret: String) async throws -> StaffID? {
+        try await self.first("SELECT staff_id FROM staff_calendar_feeds WHERE secret = \(secret)").map {
+            StaffID(rawValue: try $0.get("staff_id"))
+        }
+    }
+
+    // MARK: Accounts
+
+    func client(_ id: ClientID) async throws -> Client? {
+        try await self.first("SELECT * FROM clients WHERE id = \(id.rawValue)").map(Rows.client)
+    }
+
+    func client(email: EmailAddress) async throws -> Client? {
+        try await self.first("SELECT * FROM clients WHERE email_normalized = \(email.normalized)").map(Rows.client)
+    }
+
+    func clients(_ ids: Set<ClientID>) async throws -> [ClientID: Client] {
+        guard !ids.isEmpty else { return [:] }
+        let clients = try await self.rows("SELECT * FROM clients WHERE id = ANY(\(ids.map(\.rawValue)))").map(
+            Rows.client)
+        return Dictionary(uniqueKeysWithValues: clients.map { ($0.id, $0) })
+    }
+
+    func clients(matching query: String?, limit: Int) async throws -> [Client] {
+        let trimmed = query?.trimmingCharacters(in: .whitespaces)
+        let pattern = trimmed.flatMap { $0.isEmpty ? nil : Self.containsPattern($0) }
+        return try await self.rows(
+            """
+            SELECT * FROM clients
+            WHERE \(pattern)::text IS NULL
+               OR lower(name) LIKE \(pattern) ESCAPE '\\' OR email_normalized LIKE \(pattern) ESCAPE '\\'
+            ORDER BY lower(name), id LIMIT \(Int64(limit))
+            """
+        ).map(Rows.client)
+    }
+
+    func clientPasswordHash(_ id: ClientID) async throws -> String? {
+        try await self.first("SELECT password_hash FROM client_passwords WHERE client_id = \(id.rawValue)")?.get(
+            "password_hash")
+    }
+
+    func clientSession(tokenHash: String, at now: Date) async throws -> ClientSession? {
+        try await self.first(
+            "SELECT * FROM client_sessions WHERE token_hash = \(tokenHash) AND expires_at > \(Millis.from(now))"
+        ).map { row in
+            ClientSession(
+                tokenHash: try row.get("token_hash"), clientID: ClientID(rawValue: try row.get("client_id")),
+                createdAt: Millis.date(try row.get("created_at")), expiresAt: Millis.date(try row.get("expires_at")))
+        }
+    }
+
+    func admin(email: EmailAddress) async throws -> AdminAccount? {
+        try await self.first("SELECT * FROM admins WHERE email_normalized = \(email.normalized)").map(Rows.admin)
+    }
+
+    func admin(_ id: AdminID) async throws -> AdminAccount? {
+        try await self.first("SELECT * FROM admins WHERE id = \(id.rawValue)").map(Rows.admin)
+    }
+
+    func adminCount() async throws -> Int {
+        Int(try await self.first("SELECT COUNT(*) AS count FROM admins")?.get("count", as: Int64.self) ?? 0)
+    }
+
+    func admins() async throws -> [AdminAccount] {
+        try await self.rows("SELECT * FROM admins ORDER BY created_at, id").map(Rows.admin)
+    }
+
+    func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession? {
+        try await self.first(
+            "SELECT * FROM admin_sessions WHERE token_hash = \(tokenHash) AND expires_at > \(Millis.from(now))"
+        ).map { row in
+            AdminSession(
+                tokenHash: try row.get("token_hash"), adminID: AdminID(rawValue: try row.get("admin_id")),
+                expiresAt: Millis.date(try row.get("expires_at")))
+        }
+    }
+
+    // MARK: Helpers
+
+    static func binds(_ values: any PostgresDynamicTypeEncodable...) -> PostgresBindings {
+        var binds = PostgresBindings(capacity: values.count)
+        for value in values { binds.append(value) }
+        return binds
+    }
+
+    /// A LIKE pattern matching text that contains `query` (any case), its wildcards escaped.
+    static func containsPattern(_ query: String) -> String {
+        let escaped = query.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        return "%\(escaped)%"
+    }
+}

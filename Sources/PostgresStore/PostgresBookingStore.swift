@@ -1,0 +1,239 @@
+import Booking
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import Workflow
+
+/// The `BookingStore` on PostgreSQL through postgres-nio, for one or several instances on one database.
+///
+/// Each write runs as one SERIALIZABLE transaction on one pooled connection: PostgreSQL refuses a transaction whose
+/// reads another committed transaction changed (two instances checking the same slot, say), and the store runs it
+/// again from the start, up to `maximumAttempts` times. An exclusion constraint in the schema keeps two bookings
+/// of one staff member from overlapping even if a check were wrong. Reads run on their own, outside any
+/// transaction. A database that cannot be reached makes every call throw `StoreUnavailable` within
+/// `operationTimeout`; the pool reconnects by itself when the database returns.
+public final class PostgresBookingStore: BookingStore {
+    public let settings: PostgresSettings
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// How often a transaction is tried when PostgreSQL reports a serialization failure or a deadlock.
+    public static let maximumAttempts = 12
+
+    /// Connects (the pool opens connections as they are needed) and migrates the database.
+    public init(settings: PostgresSettings, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
+        self.settings = settings
+        self.logger = logger
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        self.client = client
+        self.running = Task { await client.run() }
+        do {
+            try await self.migrate()
+        } catch {
+            self.running.cancel()
+            throw error
+        }
+    }
+
+    deinit { self.running.cancel() }
+
+    /// Closes the pool's connections.
+    public func shutdown() { self.running.cancel() }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T)
+        async throws -> T
+    {
+        var attempt = 1
+        while true {
+            do {
+                return try await self.transaction(body)
+            } catch let error as PSQLError where Self.isRetryable(error) && attempt < Self.maximumAttempts {
+                // Another transaction won the race: wait a little (more each time, with jitter) and run again.
+                attempt += 1
+                let ceiling = min(0.002 * pow(2, Double(attempt)), 0.25)
+                try await Task.sleep(for: .seconds(Double.random(in: 0...ceiling)))
+            } catch let error as PSQLError {
+                throw Self.translate(error)
+            }
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws
+        -> T
+    {
+        do {
+            return try await self.withConnection { connection in
+                try await body(PostgresAccess(connection: connection, logger: self.logger, writable: false))
+            }
+        } catch let error as PSQLError {
+            throw Self.translate(error)
+        }
+    }
+
+    /// The names of the migrations applied, in order.
+    public func appliedMigrations() async throws -> [String] {
+        try await self.withConnection { connection in
+            var names: [String] = []
+            for try await name in try await connection.query(
+                "SELECT name FROM schema_migrations ORDER BY applied_at, name", logger: self.logger
+            ).decode(String.self) {
+                names.append(name)
+            }
+            return names
+        }
+    }
+
+    /// Whether the database answers and every migration of this build is applied (`GET /ready`).
+    public func isReady() async -> Bool {
+        guard let applied = try? await self.appliedMigrations() else { return false }
+        return Set(PostgresSchema.migrations.map(\.name)).isSubset(of: Set(applied))
+    }
+
+    // MARK: Connections and transactions
+
+    /// One pooled connection for `work`, or `StoreUnavailable` when there is no answer within the timeout.
+    ///
+    /// NB: the work runs in a task of its own, raced against the timeout, because a query on a connection whose
+    /// network went silent does not end when its task is cancelled. On timeout the work is cancelled: one still
+    /// waiting for a connection gives up; one mid-query ends when the connection does, rolled back unless its
+    /// COMMIT was already sent.
+    func withConnection<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
+        -> T
+    {
+        let timeout = self.settings.operationTimeout
+        let client = self.client
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let race = Race(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
+                if race.answer(.failure(StoreUnavailable(reason: "no answer from PostgreSQL within \(timeout)"))) {
+                    race.cancelWorker()
+                }
+            }
+            race.setWorker(
+                Task {
+                    do {
+                        let value = try await client.withConnection { connection in
+                            try Task.checkCancellation()
+                            return try await work(connection)
+                        }
+                        _ = race.answer(.success(value))
+                    } catch {
+                        _ = race.answer(.failure(error))
+                    }
+                    timer.cancel()
+                })
+        }
+    }
+
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T)
+        async throws -> T
+    {
+        try await self.withConnection { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: self.logger)
+            let value: T
+            do {
+                value = try await body(PostgresAccess(connection: connection, logger: self.logger, writable: true))
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
+            do {
+                try await connection.query("COMMIT", logger: self.logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
+            return value
+        }
+    }
+
+    /// Serialization failures and deadlocks: the transaction lost a race and may simply run again.
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
+    }
+
+    /// A PostgreSQL error as the workflow understands it: the exclusion constraint is a taken slot; a lost
+    /// connection (or a server shutting down) is an unavailable store; anything else stays as it is.
+    static func translate(_ error: PSQLError) -> any Error {
+        if let state = error.serverInfo?[.sqlState] {
+            if state == "23P01" { return BookingError.slotTaken }
+            // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, and the 08 class.
+            if ["57P01", "57P02", "57P03", "53300"].contains(state) || state.hasPrefix("08") {
+                return StoreUnavailable(reason: "PostgreSQL answered \(state)")
+            }
+            return error
+        }
+        return StoreUnavailable(reason: "\(error.code)")
+    }
+
+    // MARK: Migrations
+
+    /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock.
+    func migrate() async throws {
+        try await self.withConnection { connection in
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())
+                """, logger: self.logger)
+            try await connection.query(
+                "SELECT pg_advisory_lock(\(PostgresSchema.migrationLockKey))", logger: self.logger)
+            do {
+                var applied: Set<String> = []
+                for try await name in try await connection.query(
+                    "SELECT name FROM schema_migrations", logger: self.logger
+                ).decode(String.self) {
+                    applied.insert(name)
+                }
+                for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+                    try await connection.query("BEGIN", logger: self.logger)
+                    do {
+                        for statement in migration.statements {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                        }
+                        try await connection.query(
+                            "INSERT INTO schema_migrations (name) VALUES (\(migration.name))", logger: self.logger)
+                        try await connection.query("COMMIT", logger: self.logger)
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                        throw error
+                    }
+                    self.logger.info("migrated", metadata: ["migration": "\(migration.name)"])
+                }
+            } catch {
+                _ = try? await connection.query(
+                    "SELECT pg_advisory_unlock(\(PostgresSchema.migrationLockKey))", logger: self.logger)
+                throw error
+            }
+            try await connection.query(
+                "SELECT pg_advisory_unlock(\(PostgresSchema.migrationLockKey))", logger: self.logger)
+        }
+    }
+}
+
+/// A continuation answered once, by whichever of the work and its timeout ends first.
+private final class Race<T: Sendable>: Sendable {
+    private let continuation: CheckedContinuation<T, any Error>
+    private let answered = Mutex(false)
+    private let worker = Mutex<Task<Void, Never>?>(nil)
+
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = continuation }
+
+    /// Resumes the continuation unless it was resumed before; whether this call did.
+    func answer(_ result: Result<T, any Error>) -> Bool {
+        let first = self.answered.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        if first { self.continuation.resume(with: result) }
+        return first
+    }
+
+    func setWorker(_ task: Task<Void, Never>) { self.worker.withLock { $0 = task } }
+
+    func cancelWorker() { self.worker.withLock { $0?.cancel() } }
+}

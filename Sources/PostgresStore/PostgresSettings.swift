@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Where the PostgreSQL database is and how to talk to it, read from a URL:
+/// `postgres://user:password@host:5432/database?sslmode=require&pool=20`.
+///
+/// `sslmode` is `disable`, `prefer` (the default: TLS when the server offers it) or `require`; `pool` is the most
+/// connections this instance opens (20 by default); `timeout` the seconds a call may wait for an answer (10).
+public struct PostgresSettings: Sendable, CustomStringConvertible {
+    public enum TLSMode: String, Sendable {
+        case disable, prefer, require
+    }
+
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var tls: TLSMode
+    public var poolSize: Int
+    public var operationTimeout: Duration
+
+    /// Whether `text` names a PostgreSQL database (rather than a SQLite file).
+    public static func isPostgresURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    public init(url text: String) throws(PostgresSettingsError) {
+        guard Self.isPostgresURL(text), let url = URLComponents(string: text) else {
+            throw PostgresSettingsError(url: text, problem: "it is not a postgres:// URL")
+        }
+        guard let host = url.host, !host.isEmpty else {
+            throw PostgresSettingsError(url: text, problem: "it names no host")
+        }
+        guard let username = url.user, !username.isEmpty else {
+            throw PostgresSettingsError(url: text, problem: "it names no user (postgres://USER@host/database)")
+        }
+        let database = String(url.path.drop { $0 == "/" })
+        guard !database.isEmpty else {
+            throw PostgresSettingsError(url: text, problem: "it names no database (postgres://user@host/DATABASE)")
+        }
+        self.host = host
+        self.port = url.port ?? 5432
+        self.username = username.removingPercentEncoding ?? username
+        self.password = url.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = database.removingPercentEncoding ?? database
+        self.tls = .prefer
+        self.poolSize = 20
+        self.operationTimeout = .seconds(10)
+        for item in url.queryItems ?? [] {
+            let value = item.value ?? ""
+            switch item.name {
+            case "sslmode":
+                guard let mode = TLSMode(rawValue: value) else {
+                    throw PostgresSettingsError(url: text, problem: "sslmode must be disable, prefer or require")
+                }
+                self.tls = mode
+            case "pool":
+                guard let size = Int(value), (1...500).contains(size) else {
+                    throw PostgresSettingsError(url: text, problem: "pool must be a number from 1 to 500")
+                }
+                self.poolSize = size
+            case "timeout":
+                guard let seconds = Int(value), (1...300).contains(seconds) else {
+                    throw PostgresSettingsError(url: text, problem: "timeout must be a number of seconds, 1 to 300")
+                }
+                self.operationTimeout = .seconds(seconds)
+            default:
+                throw PostgresSettingsError(url: text, problem: "unknown setting \(item.name) (sslmode, pool, timeout)")
+            }
+        }
+    }
+
+    /// The same server and account, another database.
+    public func database(_ name: String) -> PostgresSettings {
+        var copy = self
+        copy.database = name
+        return copy
+    }
+
+    /// The URL without its password, for logs and messages.
+    public var description: String {
+        "postgres://\(self.username)@\(self.host):\(self.port)/\(self.database)"
+    }
+
+    var clientConfiguration: PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS =
+            switch self.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: self.host, port: self.port, username: self.username, password: self.password,
+            database: self.database, tls: tls)
+        configuration.options.maximumConnections = self.poolSize
+        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.additionalStartupParameters = [("application_name", "rendezvous")]
+        return configuration
+    }
+}
+
+/// A database URL that cannot be used, with the reason.
+public struct PostgresSettingsError: Error, CustomStringConvertible {
+    public var url: String
+    public var problem: String
+
+    public var description: String {
+        // NB: never repeat the password.
+        let shown = (try? PostgresSettings(url: self.url))?.description ?? "the database URL"
+        return "\(shown) cannot be used: \(self.problem)"
+    }
+}
+
+extension PostgresSettings {
+    /// Creates an empty database `name` on this server (connected through this URL's database), for tests and
+    /// for a first start on a fresh server.
+    public func createDatabase(_ name: String, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
+        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw PostgresSettingsError(url: "\(self)", problem: "a database name is letters, digits and _ only")
+        }
+        let client = PostgresClient(configuration: self.clientConfiguration, backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+    }
+}
