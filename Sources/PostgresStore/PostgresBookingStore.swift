@@ -31,6 +31,9 @@ public final class PostgresBookingStore: BookingStore {
         self.running = Task { await client.run() }
         do {
             try await self.migrate()
+        } catch let error as PSQLError {
+            self.running.cancel()
+            throw Self.translate(error)
         } catch {
             self.running.cancel()
             throw error
@@ -84,6 +87,9 @@ public final class PostgresBookingStore: BookingStore {
             return names
         }
     }
+
+    /// The names of this build's migrations, in order.
+    public static var migrationNames: [String] { PostgresSchema.migrations.map(\.name) }
 
     /// Whether the database answers and every migration of this build is applied (`GET /ready`).
     public func isReady() async -> Bool {
@@ -162,10 +168,11 @@ public final class PostgresBookingStore: BookingStore {
         if let state = error.serverInfo?[.sqlState] {
             if state == "23P01" { return BookingError.slotTaken }
             // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, and the 08 class.
+            let message = error.serverInfo?[.message] ?? "no message"
             if ["57P01", "57P02", "57P03", "53300"].contains(state) || state.hasPrefix("08") {
-                return StoreUnavailable(reason: "PostgreSQL answered \(state)")
+                return StoreUnavailable(reason: "PostgreSQL answered \(state): \(message)")
             }
-            return error
+            return PostgresFailure(sqlState: state, message: message)
         }
         return StoreUnavailable(reason: "\(error.code)")
     }
@@ -176,13 +183,13 @@ public final class PostgresBookingStore: BookingStore {
     func migrate() async throws {
         try await self.withConnection { connection in
             try await connection.query(
-                """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())
-                """, logger: self.logger)
-            try await connection.query(
                 "SELECT pg_advisory_lock(\(PostgresSchema.migrationLockKey))", logger: self.logger)
             do {
+                try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())
+                    """, logger: self.logger)
                 var applied: Set<String> = []
                 for try await name in try await connection.query(
                     "SELECT name FROM schema_migrations", logger: self.logger
@@ -236,4 +243,13 @@ private final class Race<T: Sendable>: Sendable {
     func setWorker(_ task: Task<Void, Never>) { self.worker.withLock { $0 = task } }
 
     func cancelWorker() { self.worker.withLock { $0?.cancel() } }
+}
+
+/// An error PostgreSQL answered that is neither a lost race nor an outage (a constraint, say), with its SQLSTATE and
+/// message — said in full, unlike `PSQLError`'s description, which hides everything.
+public struct PostgresFailure: Error, CustomStringConvertible {
+    public var sqlState: String
+    public var message: String
+
+    public var description: String { "PostgreSQL refused: \(self.message) (SQLSTATE \(self.sqlState))" }
 }

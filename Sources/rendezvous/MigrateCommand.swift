@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Payments
+import PostgresStore
 import Storage
 import Workflow
 
@@ -8,7 +10,7 @@ import Workflow
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Create or upgrade the database at the configured path."
+        abstract: "Create or upgrade the database (SQLite or PostgreSQL)."
     )
 
     @OptionGroup var database: DatabaseOptions
@@ -20,10 +22,15 @@ struct MigrateCommand: AsyncParsableCommand {
     var demo = false
 
     func run() async throws {
-        let store = try SQLiteBookingStore(path: self.database.database)
-        let migrations = try await store.appliedMigrations()
+        let store = try await self.database.open(logger: Logger(label: "rendezvous.migrate"))
+        let migrations =
+            switch store {
+            case let sqlite as SQLiteBookingStore: try await sqlite.appliedMigrations()
+            case let postgres as PostgresBookingStore: try await postgres.appliedMigrations()
+            default: [String]()
+            }
         print(
-            "Database \(self.database.database) is at migration \(migrations.last ?? "none") (\(migrations.count) applied)."
+            "Database \(self.database.shown) is at migration \(migrations.last ?? "none") (\(migrations.count) applied)."
         )
         guard self.setup != nil || self.demo else { return }
         let path = self.setup ?? "the demo practice"

@@ -46,12 +46,12 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try ServeSettings(
             environment: ProcessInfo.processInfo.environment, host: self.host, port: self.port,
-            database: self.database.database,
+            database: self.database.shown, databaseIsFile: !self.database.isPostgres,
             publicURL: self.publicURL)
         var logger = Logger(label: "rendezvous")
         logger.logLevel = .info
 
-        let store = try SQLiteBookingStore(path: settings.database)
+        let store = try await self.database.open(logger: Logger(label: "rendezvous.database"))
         let provider: StripeClient
         var fake: FakeStripe?
         if let secretKey = settings.stripeSecretKey {
@@ -192,7 +192,10 @@ struct ServeSettings: Sendable {
     /// RENDEZVOUS_TRUST_FORWARDED_FOR=1: behind a reverse proxy, the client is the last X-Forwarded-For entry.
     var trustForwardedFor: Bool
 
-    init(environment: [String: String], host: String?, port: Int?, database: String, publicURL: String?) throws {
+    init(
+        environment: [String: String], host: String?, port: Int?, database: String, databaseIsFile: Bool = true,
+        publicURL: String?
+    ) throws {
         func value(_ key: String) -> String? {
             guard let raw = environment[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             return raw
@@ -286,7 +289,10 @@ struct ServeSettings: Sendable {
         if let token = self.metricsToken, token.count < 16 {
             throw ValidationError("RENDEZVOUS_METRICS_TOKEN must be at least 16 characters")
         }
-        let databaseFolder = URL(fileURLWithPath: database).deletingLastPathComponent().path
+        // Beside the SQLite file; in the current folder when the database is a server.
+        let databaseFolder =
+            databaseIsFile
+            ? URL(fileURLWithPath: database).deletingLastPathComponent().path : FileManager.default.currentDirectoryPath
         self.mailboxDirectory =
             value("RENDEZVOUS_MAILBOX_DIR")
             ?? URL(fileURLWithPath: databaseFolder).appendingPathComponent(

@@ -78,12 +78,28 @@ import Workflow
         }
     }
 
-    @Test func aPostgresURLIsRefusedWithTheKeyNamed() {
+    @Test(arguments: [
+        ("postgres://localhost/rendezvous", "names no user"),
+        ("postgres://app@localhost/", "names no database"),
+        ("postgres://app:secret@localhost/rendezvous?sslmode=maybe", "sslmode must be"),
+        ("postgres://app:secret@localhost/rendezvous?pool=0", "pool must be"),
+    ])
+    func aPostgresURLThatCannotBeUsedIsRefusedSayingWhy(url: String, problem: String) {
         #expect {
-            _ = try Rendezvous.parseAsRoot(["migrate", "--database", "postgres://localhost/rendezvous"])
+            _ = try Rendezvous.parseAsRoot(["migrate", "--database", url])
         } throws: { error in
-            Rendezvous.message(for: error).contains("RENDEZVOUS_DATABASE")
+            let message = Rendezvous.message(for: error)
+            // The message names the problem and never repeats the password.
+            return message.contains(problem) && !message.contains("secret")
         }
+    }
+
+    @Test func aPostgresURLIsAccepted() throws {
+        let command = try #require(
+            try Rendezvous.parseAsRoot(["migrate", "--database", "postgres://app:secret@db.internal:6432/rendezvous"])
+                as? MigrateCommand)
+        #expect(command.database.isPostgres)
+        #expect(command.database.shown == "postgres://app@db.internal:6432/rendezvous")
     }
 
     @Test func theSlotBenchmarkRunsAndReportsPercentiles() async throws {

@@ -321,6 +321,62 @@ import Workflow
     }
 
     @Test(arguments: StoreKind.allCases)
+    func eachDueOutboxRowIsClaimedByOneWorkerUntilItsLeaseEnds(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let booking = Booking.sample(client: Client.sample().id)
+        let messages = (0..<12).map { index in
+            OutboxMessage(
+                id: "msg_\(index)", bookingID: booking.id, effect: .emailClient(.bookingReceived),
+                createdAt: self.now.addingTimeInterval(TimeInterval(index)))
+        }
+        try await store.write { tx in
+            try await tx.insert(Client.sample())
+            try await tx.insert(booking)
+            for message in messages { try await tx.enqueue(message) }
+        }
+        let at = self.now.addingTimeInterval(60)
+        let lease = at.addingTimeInterval(120)
+        // Three workers claim at once: every row goes to exactly one of them.
+        let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    try await store.write {
+                        try await $0.claimOutbox(topic: .email, at: at, leaseUntil: lease, limit: 5)
+                    }.map(\.id)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let claimed = claims.flatMap { $0 }
+        #expect(claimed.count == 12)
+        #expect(Set(claimed) == Set(messages.map(\.id)))
+        // Oldest first within a claim.
+        for claim in claims { #expect(claim == claim.sorted { Int($0.dropFirst(4))! < Int($1.dropFirst(4))! }) }
+        // Claimed rows are hidden until the lease ends, then due again (their worker died).
+        #expect(
+            try await store.write { try await $0.claimOutbox(topic: nil, at: at, leaseUntil: lease, limit: 50) }.isEmpty
+        )
+        let retaken = try await store.write {
+            try await $0.claimOutbox(topic: nil, at: lease, leaseUntil: lease.addingTimeInterval(120), limit: 50)
+        }
+        #expect(retaken.map(\.id) == messages.map(\.id))
+        // A delivered row is never claimed again.
+        var delivered = retaken[0]
+        delivered.deliveredAt = lease
+        try await store.write { [delivered] in try await $0.updateOutbox(delivered) }
+        let later = lease.addingTimeInterval(600)
+        let rest = try await store.write {
+            try await $0.claimOutbox(topic: .email, at: later, leaseUntil: later.addingTimeInterval(120), limit: 50)
+        }
+        #expect(rest.map(\.id) == Array(messages.map(\.id).dropFirst()))
+        #expect(
+            try await store.write {
+                try await $0.claimOutbox(
+                    topic: .provider, at: later.addingTimeInterval(600), leaseUntil: later, limit: 50)
+            }.isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func rulesDefaultUntilSavedAndCatalogKeepsItsOrder(kind: StoreKind) async throws {
         let store = try await kind.makeStore()
         #expect(try await store.read { try await $0.rules() } == .standard)
