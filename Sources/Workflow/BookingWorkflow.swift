@@ -12,10 +12,11 @@ public struct BookingWorkflow: Sendable {
     public init(
         store: any BookingStore, provider: any PaymentProvider, links: PublicLinks,
         clock: any WallClock = SystemWallClock(), ids: any IdentifierGenerator = RandomIdentifierGenerator(),
-        assignment: StaffAssignment = .firstInScheduleOrder
+        assignment: StaffAssignment = .firstInScheduleOrder, outboxLease: TimeInterval = OutboxDelivery.defaultLease
     ) {
         self.context = WorkflowContext(
-            store: store, clock: clock, ids: ids, provider: provider, links: links, assignment: assignment)
+            store: store, clock: clock, ids: ids, provider: provider, links: links, assignment: assignment,
+            outboxLease: outboxLease)
     }
 
     public var clock: any WallClock { self.context.clock }

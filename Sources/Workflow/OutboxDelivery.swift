@@ -15,9 +15,10 @@ public struct OutboxDelivery: UseCase {
         min(pow(2, Double(min(max(attempts, 1), 12))), 600)
     }
 
-    /// How long a claimed row stays hidden from other workers: far longer than one delivery takes (the SMTP and
-    /// provider clients give up well before), short enough that a dead worker's rows are soon taken over.
-    static let leaseLength: TimeInterval = 120
+    /// How long a claimed row stays hidden from other workers, unless set otherwise: far longer than one pass
+    /// takes (the SMTP and provider clients give up well before), short enough that a dead worker's rows are soon
+    /// taken over.
+    public static let defaultLease: TimeInterval = 120
 
     /// How far a refused row is pushed back: out of the workers' way until an admin acts.
     static let parkedFor: TimeInterval = 86_400 * 365
@@ -52,7 +53,7 @@ public struct OutboxDelivery: UseCase {
         else { return 0 }
         let due = try await self.store.write {
             try await $0.claimOutbox(
-                topic: topic, at: now, leaseUntil: now.addingTimeInterval(Self.leaseLength), limit: limit)
+                topic: topic, at: now, leaseUntil: now.addingTimeInterval(self.context.outboxLease), limit: limit)
         }
         var sent = 0
         for row in due {

@@ -11,6 +11,8 @@ public struct WorkflowContext: Sendable {
     let provider: any PaymentProvider
     public let links: PublicLinks
     public let assignment: StaffAssignment
+    /// How long a claimed outbox row stays hidden from other workers (see `OutboxDelivery`).
+    public let outboxLease: TimeInterval
 }
 
 /// A use case: one role's operations over the shared context, each one transaction through the store (the checks,

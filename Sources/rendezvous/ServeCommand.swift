@@ -69,7 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
             fake = fakeStripe
         }
         let workflow = BookingWorkflow(
-            store: store, provider: provider, links: PublicLinks(base: settings.publicURL))
+            store: store, provider: provider, links: PublicLinks(base: settings.publicURL),
+            outboxLease: settings.outboxLease)
         let setup: PracticeSetup
         do {
             setup = try self.setupPath.map { try PracticeSetup.load(from: URL(fileURLWithPath: $0)) } ?? .demo()
@@ -89,7 +90,13 @@ struct ServeCommand: AsyncParsableCommand {
             let email = settings.adminEmail ?? ServeSettings.defaultAdminEmail
             let password = settings.adminPassword ?? ServeSettings.generatedPassword()
             try AdminPasswords.validate(password)
-            _ = try await workflow.accounts.createAdmin(email: email, passwordHash: try await passwords.hash(password))
+            do {
+                _ = try await workflow.accounts.createAdmin(
+                    email: email, passwordHash: try await passwords.hash(password))
+            } catch let error as BookingError {
+                // Another instance starting at the same moment created it first.
+                guard try await workflow.accounts.adminAccount(email: email) != nil else { throw error }
+            }
             if settings.adminPassword == nil {
                 say(
                     "Created the admin \(email) with the password \(password) (shown once; set RENDEZVOUS_ADMIN_PASSWORD to choose)."
@@ -189,6 +196,9 @@ struct ServeSettings: Sendable {
     var language: Language
     /// RENDEZVOUS_METRICS_TOKEN: turns on `GET /metrics` for a scraper sending it as a Bearer token.
     var metricsToken: String?
+    /// RENDEZVOUS_OUTBOX_LEASE_SECONDS: how long an instance's claim on an outbox row (an email, a refund) lasts
+    /// before another instance may take it over.
+    var outboxLease: TimeInterval
     /// RENDEZVOUS_TRUST_FORWARDED_FOR=1: behind a reverse proxy, the client is the last X-Forwarded-For entry.
     var trustForwardedFor: Bool
 
@@ -290,6 +300,14 @@ struct ServeSettings: Sendable {
             throw ValidationError("RENDEZVOUS_METRICS_TOKEN must be at least 16 characters")
         }
         // Beside the SQLite file; in the current folder when the database is a server.
+        if let raw = value("RENDEZVOUS_OUTBOX_LEASE_SECONDS") {
+            guard let seconds = Int(raw), (5...3600).contains(seconds) else {
+                throw ValidationError("RENDEZVOUS_OUTBOX_LEASE_SECONDS must be a number of seconds, 5 to 3600")
+            }
+            self.outboxLease = TimeInterval(seconds)
+        } else {
+            self.outboxLease = OutboxDelivery.defaultLease
+        }
         let databaseFolder =
             databaseIsFile
             ? URL(fileURLWithPath: database).deletingLastPathComponent().path : FileManager.default.currentDirectoryPath

@@ -26,10 +26,11 @@ def clean_environment(extra=None):
 
 
 def start_serve(folder, port, database, extra_env=None, output=subprocess.PIPE, arguments=()):
-    """`rendezvous serve` on `port` with `folder/database`, started in `folder` (the demo practice is built in);
-    waits (30 s at most) for /ready."""
+    """`rendezvous serve` on `port` with `folder/database` (or `database` itself when it is a postgres:// URL),
+    started in `folder` (the demo practice is built in); waits (30 s at most) for /ready."""
     process = subprocess.Popen(
-        [BINARY, "serve", "--port", str(port), "--database", f"{folder}/{database}",
+        [BINARY, "serve", "--port", str(port), "--database",
+         database if "://" in database else f"{folder}/{database}",
          *arguments],
         stdout=output, stderr=subprocess.STDOUT if output == subprocess.PIPE else output,
         env=clean_environment(extra_env), cwd=folder)
