@@ -242,6 +242,28 @@ extension PostgresAccess {
         try await self.change("DELETE FROM client_sessions WHERE expires_at <= \(Millis.from(now)) RETURNING 1")
     }
 
+    func recordLoginFailure(scope: LoginScope, key: String, at: Date) async throws {
+        try await self.change(
+            "INSERT INTO login_failures (scope, key, at) VALUES (\(scope.rawValue), \(key), \(Millis.from(at)))")
+    }
+
+    func removeLoginFailure(scope: LoginScope, key: String, at: Date) async throws {
+        try await self.change(
+            """
+            DELETE FROM login_failures WHERE id =
+                (SELECT id FROM login_failures
+                 WHERE scope = \(scope.rawValue) AND key = \(key) AND at = \(Millis.from(at)) LIMIT 1)
+            """)
+    }
+
+    func clearLoginFailures(scope: LoginScope, key: String) async throws {
+        try await self.change("DELETE FROM login_failures WHERE scope = \(scope.rawValue) AND key = \(key)")
+    }
+
+    func deleteLoginFailures(before: Date) async throws -> Int {
+        try await self.change("DELETE FROM login_failures WHERE at < \(Millis.from(before)) RETURNING 1")
+    }
+
     func setClientPassword(_ id: ClientID, hash: String, at now: Date) async throws {
         try await self.change(
             """

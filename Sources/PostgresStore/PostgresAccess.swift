@@ -262,6 +262,15 @@ struct PostgresAccess: BookingStoreTransaction {
             "password_hash")
     }
 
+    func loginFailures(scope: LoginScope, key: String, since: Date) async throws -> [Date] {
+        try await self.rows(
+            """
+            SELECT at FROM login_failures
+            WHERE scope = \(scope.rawValue) AND key = \(key) AND at > \(Millis.from(since)) ORDER BY at
+            """
+        ).map { Millis.date(try $0.get("at")) }
+    }
+
     func clientSession(tokenHash: String, at now: Date) async throws -> ClientSession? {
         try await self.first(
             "SELECT * FROM client_sessions WHERE token_hash = \(tokenHash) AND expires_at > \(Millis.from(now))"

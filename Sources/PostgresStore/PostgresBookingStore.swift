@@ -20,7 +20,7 @@ public final class PostgresBookingStore: BookingStore {
     private let running: Task<Void, Never>
 
     /// How often a transaction is tried when PostgreSQL reports a serialization failure or a deadlock.
-    public static let maximumAttempts = 12
+    public static let maximumAttempts = 30
 
     /// Connects (the pool opens connections as they are needed) and migrates the database.
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
@@ -55,7 +55,7 @@ public final class PostgresBookingStore: BookingStore {
             } catch let error as PSQLError where Self.isRetryable(error) && attempt < Self.maximumAttempts {
                 // Another transaction won the race: wait a little (more each time, with jitter) and run again.
                 attempt += 1
-                let ceiling = min(0.002 * pow(2, Double(attempt)), 0.25)
+                let ceiling = min(0.001 * pow(2, Double(attempt)), 0.1)
                 try await Task.sleep(for: .seconds(Double.random(in: 0...ceiling)))
             } catch let error as PSQLError {
                 throw Self.translate(error)

@@ -251,5 +251,19 @@ enum PostgresSchema {
         PostgresMigration(
             name: "2026-11-25-admin-sessions-by-expiry",
             statements: ["CREATE INDEX admin_sessions_by_expiry ON admin_sessions(expires_at)"]),
+        PostgresMigration(
+            name: "2026-11-25-login-failures",
+            statements: [
+                """
+                CREATE TABLE login_failures (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    scope TEXT NOT NULL CHECK (scope IN ('address', 'account')),
+                    key TEXT NOT NULL,
+                    at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX login_failures_by_key ON login_failures(scope, key, at)",
+                "CREATE INDEX login_failures_by_age ON login_failures(at)",
+            ]),
     ]
 }

@@ -94,6 +94,39 @@ extension SQLiteAccess {
         try await self.mutate { db in try record.upsert(db) }
     }
 
+    func recordLoginFailure(scope: LoginScope, key: String, at: Date) async throws {
+        try await self.mutate { db in
+            try db.execute(
+                sql: "INSERT INTO login_failures (scope, key, at) VALUES (?, ?, ?)",
+                arguments: [scope.rawValue, key, Millis.from(at)])
+        }
+    }
+
+    func removeLoginFailure(scope: LoginScope, key: String, at: Date) async throws {
+        try await self.mutate { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM login_failures WHERE id =
+                        (SELECT id FROM login_failures WHERE scope = ? AND key = ? AND at = ? LIMIT 1)
+                    """, arguments: [scope.rawValue, key, Millis.from(at)])
+        }
+    }
+
+    func clearLoginFailures(scope: LoginScope, key: String) async throws {
+        try await self.mutate { db in
+            try db.execute(
+                sql: "DELETE FROM login_failures WHERE scope = ? AND key = ?", arguments: [scope.rawValue, key])
+        }
+    }
+
+    func deleteLoginFailures(before: Date) async throws -> Int {
+        guard self.writable else { throw StorageError.readOnly }
+        return try WriterConnection.run(self.pool) { db in
+            try db.execute(sql: "DELETE FROM login_failures WHERE at < ?", arguments: [Millis.from(before)])
+            return db.changesCount
+        }
+    }
+
     func insert(_ booking: Booking) async throws {
         let record = try BookingRecord(booking, json: self.json)
         try await self.mutate { db in

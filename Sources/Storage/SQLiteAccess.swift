@@ -306,6 +306,15 @@ struct SQLiteAccess: BookingStoreTransaction {
         }
     }
 
+    func loginFailures(scope: LoginScope, key: String, since: Date) async throws -> [Date] {
+        try await self.access { db in
+            try Int64.fetchAll(
+                db, sql: "SELECT at FROM login_failures WHERE scope = ? AND key = ? AND at > ? ORDER BY at",
+                arguments: [scope.rawValue, key, Millis.from(since)]
+            ).map(Millis.date)
+        }
+    }
+
     func clientPasswordHash(_ id: ClientID) async throws -> String? {
         try await self.access { db in try ClientPasswordRecord.fetchOne(db, key: id.rawValue)?.passwordHash }
     }

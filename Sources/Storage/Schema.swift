@@ -220,6 +220,20 @@ enum SQLiteSchema {
             try db.execute(sql: "ALTER TABLE staff ADD COLUMN email TEXT")
             try db.execute(sql: "ALTER TABLE staff ADD COLUMN phone TEXT")
         }
+        migrator.registerMigration("2026-11-25-login-failures") { db in
+            // Login attempts counted by the throttle, in the database so every instance counts the same ones.
+            try db.execute(
+                sql: """
+                    CREATE TABLE login_failures (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        scope TEXT NOT NULL CHECK (scope IN ('address', 'account')),
+                        key TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX login_failures_by_key ON login_failures(scope, key, at);
+                    CREATE INDEX login_failures_by_age ON login_failures(at);
+                    """)
+        }
         return migrator
     }
 }

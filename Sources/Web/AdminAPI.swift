@@ -128,8 +128,9 @@ struct AdminAPI: Sendable {
         // Unreadable emails share one account key: they cannot sign in, and must not each get a fresh counter.
         let accountKey = email?.normalized ?? "(invalid)"
         let address = self.configuration.clientAddress(of: request, peer: context.peerAddress)
-        let ticket: LoginThrottle.Ticket
-        switch await self.throttle.admit(account: accountKey, address: address, now: self.workflow.clock.now()) {
+        let ticket: LoginAttempts.Ticket
+        switch try await self.workflow.logins.admit(account: accountKey, address: address, policy: self.throttle.policy)
+        {
         case .admitted(let admitted): ticket = admitted
         case .refused(let retryAfter):
             var error = APIError(
@@ -143,7 +144,7 @@ struct AdminAPI: Sendable {
         guard let account, matches else {
             throw APIError(.unauthorized, code: "invalid_credentials", message: "Wrong email or password.")
         }
-        await self.throttle.succeeded(ticket)
+        try await self.workflow.logins.succeeded(ticket)
         let token = self.workflow.ids.token(length: 52)
         let expiresAt = self.workflow.clock.now().addingTimeInterval(self.configuration.adminSessionLifetime)
         try await self.workflow.accounts.startAdminSession(

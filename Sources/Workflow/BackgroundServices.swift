@@ -68,6 +68,10 @@ extension BookingWorkflow {
                 if !expired.isEmpty { holdsLogger.info("expired lapsed holds", metadata: ["bookings": "\(expired)"]) }
             },
             ProviderOutboxWorker(workflow: self, interval: intervals.providerOutbox),
+            // Old login failures leave the table (they stopped counting long before).
+            PeriodicService(name: "login failures cleanup", every: .seconds(600), logger: holdsLogger) {
+                _ = try await self.logins.forgetOld()
+            },
             // The defence against lost webhooks (see `PaymentIntake.reconcile`).
             PeriodicService(name: "reconciliation", every: intervals.reconciliation, logger: reconciliationLogger) {
                 let applied = try await self.payments.reconcile()

@@ -31,6 +31,7 @@ public struct BookingWorkflow: Sendable {
     public var accounts: Accounts { Accounts(context: self.context) }
     public var clientAccounts: ClientAccounts { ClientAccounts(context: self.context) }
     public var outbox: OutboxDelivery { OutboxDelivery(context: self.context) }
+    public var logins: LoginAttempts { LoginAttempts(context: self.context) }
 
     // MARK: - Reads every side shares
 

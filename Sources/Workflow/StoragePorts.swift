@@ -145,6 +145,16 @@ public protocol AccountReads: Sendable {
     func clientSession(tokenHash: String, at now: Date) async throws -> ClientSession?
     /// The bcrypt hash of a client's password, when they set one.
     func clientPasswordHash(_ id: ClientID) async throws -> String?
+    /// The failed (or not yet successful) login attempts counted against a key since an instant.
+    func loginFailures(scope: LoginScope, key: String, since: Date) async throws -> [Date]
+}
+
+/// What a login attempt is counted against.
+public enum LoginScope: String, Sendable, CaseIterable {
+    /// The client's network address.
+    case address
+    /// The account (or another key, like a sign-in link's email).
+    case account
 }
 
 public protocol AccountWrites: Sendable {
@@ -169,4 +179,10 @@ public protocol AccountWrites: Sendable {
     func deleteClientSessions(expiredAt now: Date) async throws -> Int
     /// Sets (or replaces) a client's password hash.
     func setClientPassword(_ id: ClientID, hash: String, at now: Date) async throws
+    func recordLoginFailure(scope: LoginScope, key: String, at: Date) async throws
+    /// Takes back one attempt counted at `at` (a correct password).
+    func removeLoginFailure(scope: LoginScope, key: String, at: Date) async throws
+    func clearLoginFailures(scope: LoginScope, key: String) async throws
+    /// Deletes the attempts counted before an instant; how many.
+    func deleteLoginFailures(before: Date) async throws -> Int
 }

@@ -27,7 +27,7 @@ import Workflow
                 "2026-11-23-initial", "2026-11-23-admins", "2026-11-24-client-time-zone",
                 "2026-11-24-idempotency-by-booking", "2026-11-25-unpaid-checkouts", "2026-11-25-client-accounts",
                 "2026-11-25-client-language", "2026-11-25-staff-calendar-feeds", "2026-11-25-history-note-for-client",
-                "2026-11-25-staff-contact",
+                "2026-11-25-staff-contact", "2026-11-25-login-failures",
             ])
     }
 

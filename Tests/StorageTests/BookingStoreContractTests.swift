@@ -377,6 +377,34 @@ import Workflow
     }
 
     @Test(arguments: StoreKind.allCases)
+    func loginFailuresAreCountedTakenBackAndForgotten(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let times = (0..<4).map { self.now.addingTimeInterval(TimeInterval($0 * 60)) }
+        try await store.write { tx in
+            for at in times {
+                try await tx.recordLoginFailure(scope: .address, key: "203.0.113.9", at: at)
+                try await tx.recordLoginFailure(scope: .account, key: "zoe@example.com", at: at)
+            }
+            try await tx.recordLoginFailure(scope: .account, key: "max@example.com", at: times[0])
+        }
+        func failures(_ scope: LoginScope, _ key: String, since: Date) async throws -> [Date] {
+            try await store.read { try await $0.loginFailures(scope: scope, key: key, since: since) }
+        }
+        #expect(try await failures(.address, "203.0.113.9", since: self.now.addingTimeInterval(-1)) == times)
+        #expect(try await failures(.address, "203.0.113.9", since: times[1]) == Array(times[2...]))
+        #expect(try await failures(.account, "203.0.113.9", since: .distantPast).isEmpty)
+        try await store.write { tx in
+            try await tx.removeLoginFailure(scope: .address, key: "203.0.113.9", at: times[3])
+            try await tx.clearLoginFailures(scope: .account, key: "zoe@example.com")
+        }
+        #expect(try await failures(.address, "203.0.113.9", since: .distantPast) == Array(times[..<3]))
+        #expect(try await failures(.account, "zoe@example.com", since: .distantPast).isEmpty)
+        #expect(try await store.write { try await $0.deleteLoginFailures(before: times[1]) } == 2)
+        #expect(try await failures(.account, "max@example.com", since: .distantPast).isEmpty)
+        #expect(try await failures(.address, "203.0.113.9", since: .distantPast) == Array(times[1..<3]))
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func rulesDefaultUntilSavedAndCatalogKeepsItsOrder(kind: StoreKind) async throws {
         let store = try await kind.makeStore()
         #expect(try await store.read { try await $0.rules() } == .standard)

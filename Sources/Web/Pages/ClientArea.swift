@@ -148,8 +148,10 @@ struct ClientArea: Sendable {
         account: () async throws -> (Account, String)?
     ) async throws -> PasswordCheck<Account> {
         let address = self.configuration.clientAddress(of: request, peer: context.peerAddress)
-        let ticket: LoginThrottle.Ticket
-        switch await self.throttle.admit(account: throttleKey, address: address, now: self.workflow.clock.now()) {
+        let ticket: LoginAttempts.Ticket
+        switch try await self.workflow.logins.admit(
+            account: throttleKey, address: address, policy: self.throttle.policy)
+        {
         case .admitted(let admitted): ticket = admitted
         case .refused(let wait): return .throttled(seconds: Int(wait.rounded(.up)))
         }
@@ -157,7 +159,7 @@ struct ClientArea: Sendable {
         guard try await self.passwords.verify(password, hash: found?.1 ?? self.dummyHash), let found else {
             return .wrong
         }
-        await self.throttle.succeeded(ticket)
+        try await self.workflow.logins.succeeded(ticket)
         return .matched(found.0)
     }
 
@@ -191,8 +193,8 @@ struct ClientArea: Sendable {
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
         let address = self.configuration.clientAddress(of: request, peer: context.peerAddress)
         let key = "client-link:" + ((try? EmailAddress(email))?.normalized ?? "(invalid)")
-        if case .refused(let wait) = await self.throttle.admit(
-            account: key, address: address, now: self.workflow.clock.now())
+        if case .refused(let wait) = try await self.workflow.logins.admit(
+            account: key, address: address, policy: self.throttle.policy)
         {
             return self.signInPage(
                 visit, email: email, problem: self.tooManyAttempts(Int(wait.rounded(.up)), visit),
