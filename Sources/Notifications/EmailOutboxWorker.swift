@@ -27,7 +27,10 @@ public struct EmailOutboxWorker: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        try await PeriodicService(name: "email outbox", every: self.interval, logger: self.logger) {
+        try await PeriodicService(
+            name: "email outbox", every: self.interval, logger: self.logger,
+            pause: { await self.workflow.outbox.waitForWork(.email, upTo: $0) }
+        ) {
             _ = try await self.deliverDue()
         }.run()
     }

@@ -11,13 +11,18 @@ public struct PeriodicService: ServiceLifecycle.Service {
     public let interval: Duration
     let logger: Logger
     let pass: @Sendable () async throws -> Void
+    /// Waits between passes: the interval, or less when something wakes the service (a `WorkBell`).
+    let pause: @Sendable (Duration) async -> Void
 
     public init(
-        name: String, every interval: Duration, logger: Logger, _ pass: @escaping @Sendable () async throws -> Void
+        name: String, every interval: Duration, logger: Logger,
+        pause: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
+        _ pass: @escaping @Sendable () async throws -> Void
     ) {
         self.name = name
         self.interval = interval
         self.logger = logger
+        self.pause = pause
         self.pass = pass
     }
 
@@ -31,7 +36,7 @@ public struct PeriodicService: ServiceLifecycle.Service {
                 } catch {
                     self.logger.warning("\(self.name) pass failed; retrying", metadata: ["error": "\(error)"])
                 }
-                try? await Task.sleep(for: self.interval)
+                await self.pause(self.interval)
             }
         }
     }
@@ -100,7 +105,10 @@ public struct ProviderOutboxWorker: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        try await PeriodicService(name: "provider outbox", every: self.interval, logger: self.logger) {
+        try await PeriodicService(
+            name: "provider outbox", every: self.interval, logger: self.logger,
+            pause: { await self.workflow.outbox.waitForWork(.provider, upTo: $0) }
+        ) {
             _ = try await self.deliverDue()
         }.run()
     }

@@ -12,11 +12,12 @@ public struct BookingWorkflow: Sendable {
     public init(
         store: any BookingStore, provider: any PaymentProvider, links: PublicLinks,
         clock: any WallClock = SystemWallClock(), ids: any IdentifierGenerator = RandomIdentifierGenerator(),
-        assignment: StaffAssignment = .firstInScheduleOrder, outboxLease: TimeInterval = OutboxDelivery.defaultLease
+        assignment: StaffAssignment = .firstInScheduleOrder, outboxLease: TimeInterval = OutboxDelivery.defaultLease,
+        workBell: WorkBell? = nil
     ) {
         self.context = WorkflowContext(
             store: store, clock: clock, ids: ids, provider: provider, links: links, assignment: assignment,
-            outboxLease: outboxLease)
+            outboxLease: outboxLease, workBell: workBell)
     }
 
     public var clock: any WallClock { self.context.clock }

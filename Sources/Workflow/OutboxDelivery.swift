@@ -96,6 +96,15 @@ public struct OutboxDelivery: UseCase {
         return sent
     }
 
+    /// Waits until work of `topic` is queued (when the store rings the context's bell) or `interval` passed.
+    public func waitForWork(_ topic: OutboxTopic, upTo interval: Duration) async {
+        if let bell = self.context.workBell {
+            await bell.wait(for: topic, upTo: interval)
+        } else {
+            try? await Task.sleep(for: interval)
+        }
+    }
+
     /// What an email row is about, read as the booking is now: the booking, its client, the zone its times are
     /// shown in (the client's own for client emails, the practice's for admins) and the admins.
     public func subject(of row: OutboxMessage, forAdmins: Bool) async throws -> NoticeSubject? {

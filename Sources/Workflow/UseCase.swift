@@ -13,6 +13,8 @@ public struct WorkflowContext: Sendable {
     public let assignment: StaffAssignment
     /// How long a claimed outbox row stays hidden from other workers (see `OutboxDelivery`).
     public let outboxLease: TimeInterval
+    /// Rung when outbox work is queued (by any instance), if the store can tell.
+    public let workBell: WorkBell?
 }
 
 /// A use case: one role's operations over the shared context, each one transaction through the store (the checks,

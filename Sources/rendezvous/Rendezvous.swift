@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresStore
+import ServiceLifecycle
 import Storage
 import Workflow
 
@@ -44,15 +45,29 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens (and migrates) the store.
-    func open(logger: Logger) async throws -> any BookingStore {
+    func open(logger: Logger) async throws -> any BookingStore { try await self.openWithServices(logger: logger).store }
+
+    /// Opens (and migrates) the store, with what serving on it needs besides: on PostgreSQL, the listener that
+    /// wakes this instance's outbox workers when any instance queues work.
+    func openWithServices(logger: Logger) async throws -> OpenedDatabase {
         do {
             if self.isPostgres {
-                return try await PostgresBookingStore(
-                    settings: try PostgresSettings(url: self.database), logger: logger)
+                let settings = try PostgresSettings(url: self.database)
+                let bell = WorkBell()
+                return OpenedDatabase(
+                    store: try await PostgresBookingStore(settings: settings, logger: logger), bell: bell,
+                    services: [PostgresWorkListener(settings: settings, bell: bell, logger: logger)])
             }
-            return try SQLiteBookingStore(path: self.database)
+            return OpenedDatabase(store: try SQLiteBookingStore(path: self.database), bell: nil, services: [])
         } catch {
             throw StartupFailure("Cannot open the database \(self.shown): \(error)")
         }
     }
+}
+
+/// An open store, with the bell its listener rings and the services to run beside it.
+struct OpenedDatabase {
+    var store: any BookingStore
+    var bell: WorkBell?
+    var services: [any ServiceLifecycle.Service]
 }

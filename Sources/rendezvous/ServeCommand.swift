@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "rendezvous")
         logger.logLevel = .info
 
-        let store = try await self.database.open(logger: Logger(label: "rendezvous.database"))
+        let database = try await self.database.openWithServices(logger: Logger(label: "rendezvous.database"))
         let provider: StripeClient
         var fake: FakeStripe?
         if let secretKey = settings.stripeSecretKey {
@@ -69,8 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
             fake = fakeStripe
         }
         let workflow = BookingWorkflow(
-            store: store, provider: provider, links: PublicLinks(base: settings.publicURL),
-            outboxLease: settings.outboxLease)
+            store: database.store, provider: provider, links: PublicLinks(base: settings.publicURL),
+            outboxLease: settings.outboxLease, workBell: database.bell)
         let setup: PracticeSetup
         do {
             setup = try self.setupPath.map { try PracticeSetup.load(from: URL(fileURLWithPath: $0)) } ?? .demo()
@@ -137,6 +137,7 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [any ServiceLifecycle.Service] =
             workflow.backgroundServices(intervals: BackgroundIntervals())
             + [EmailOutboxWorker(workflow: workflow, composer: mail.composer, transport: mail.transport)]
+            + database.services
         if let token = settings.metricsToken {
             // swift-metrics reports to this registry from now on: requests, webhooks, the outbox, the holds.
             let registry = PrometheusCollectorRegistry()

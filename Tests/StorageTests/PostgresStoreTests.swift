@@ -102,4 +102,29 @@ import Workflow
         // Bounded by the timeout (with room for a slow machine), not waiting for ever.
         #expect(ContinuousClock.now - started < .seconds(30))
     }
+
+    @Test func workQueuedByOneInstanceWakesTheOthersWorkers() async throws {
+        let settings = try await self.freshDatabase()
+        let queuing = try await PostgresBookingStore(settings: settings)
+        try await BookingWorkflow.testing(store: queuing).practice.installIfEmpty(.sample())
+        let bell = WorkBell()
+        let listener = Task { try await PostgresWorkListener(settings: settings, bell: bell).run() }
+        defer { listener.cancel() }
+        // The listener rings every topic once it listens; from then on nothing is missed.
+        await bell.wait(for: .email, upTo: .seconds(30))
+        let started = ContinuousClock.now
+        async let woken: Void = bell.wait(for: .email, upTo: .seconds(60))
+        let booking = Booking.sample(client: Client.sample().id)
+        try await queuing.write { tx in
+            try await tx.insert(Client.sample())
+            try await tx.insert(booking)
+            try await tx.enqueue(
+                OutboxMessage(
+                    id: "msg_1", bookingID: booking.id, effect: .emailClient(.bookingReceived),
+                    createdAt: Instants.mondayMorning))
+        }
+        await woken
+        // Woken by the notification, long before the minute of polling.
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
 }
