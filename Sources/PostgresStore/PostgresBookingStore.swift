@@ -1,6 +1,7 @@
 import Booking
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
 import Synchronization
 import Workflow
@@ -51,10 +52,17 @@ public final class PostgresBookingStore: BookingStore {
         var attempt = 1
         while true {
             do {
-                return try await self.transaction(body)
+                return try await self.transaction(body, queued: attempt > 1)
             } catch let error as PSQLError where Self.isRetryable(error) && attempt < Self.maximumAttempts {
-                // Another transaction won the race: wait a little (more each time, with jitter) and run again.
+                // Another transaction won the race: wait a little (more each time, with jitter) and run again, this
+                // time in the queue of transactions that lost a race (one at a time, across instances), so that
+                // under contention every transaction gets through after a few tries.
                 attempt += 1
+                Counter(
+                    label: "rendezvous_database_retries_total",
+                    dimensions: [("sqlstate", error.serverInfo?[.sqlState] ?? "")]
+                )
+                .increment()
                 let ceiling = min(0.001 * pow(2, Double(attempt)), 0.1)
                 try await Task.sleep(for: .seconds(Double.random(in: 0...ceiling)))
             } catch let error as PSQLError {
@@ -134,11 +142,15 @@ public final class PostgresBookingStore: BookingStore {
         }
     }
 
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T)
-        async throws -> T
-    {
+    private func transaction<T: Sendable>(
+        _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T, queued: Bool
+    ) async throws -> T {
         try await self.withConnection { connection in
             try await connection.query("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: self.logger)
+            if queued {
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(\(PostgresSchema.retryQueueLockKey))", logger: self.logger)
+            }
             let value: T
             do {
                 value = try await body(PostgresAccess(connection: connection, logger: self.logger, writable: true))

@@ -13,6 +13,10 @@ enum PostgresSchema {
     /// migrate one after the other (the later ones find nothing left to do).
     static let migrationLockKey: Int64 = 0x5265_6e64_657a_766f  // "Rendezvo"
 
+    /// The key of the advisory lock a transaction takes when it runs again after losing a race: those run one at a
+    /// time (across instances), so they stop losing to each other.
+    static let retryQueueLockKey: Int64 = 0x5265_6e64_7265_7472  // "Rendretr"
+
     /// The states in which a booking takes its slot for good, and those in which it holds it until a deadline.
     static let settledStates = "'awaitingApproval', 'approved', 'completed', 'noShow'"
     static let holdingStates = "'awaitingPayment', 'awaitingClientConfirmation'"
