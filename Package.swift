@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Booking", "Workflow", "Storage", "TestSupport"],
+            dependencies: ["Booking", "Workflow", "Storage", "PostgresStore", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RendezvousTests",
-            dependencies: ["rendezvous", "Storage", "Notifications", "Web", "TestSupport"],
+            dependencies: ["rendezvous", "Storage", "PostgresStore", "Notifications", "Web", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -77,3 +77,31 @@ extension SQLiteBookingStore {
         }
     }
 }
+
+extension SQLiteBookingStore {
+    /// Every row of every table of the practice, in one read (moving it to another store).
+    public func dumpTables() async throws -> [TableDump] {
+        try await self.pool.read { db in
+            try TableDump.tablesInOrder.map { table in
+                let columns = try db.columns(in: table).map(\.name)
+                let quoted = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+                let rows = try Row.fetchAll(db, sql: "SELECT \(quoted) FROM \(table)").map { row in
+                    columns.indices.map { index -> StoredValue in
+                        switch row[index] as DatabaseValue {
+                        case let value where value.isNull: .null
+                        case let value:
+                            switch value.storage {
+                            case .int64(let integer): .integer(integer)
+                            case .double(let real): .real(real)
+                            case .string(let text): .text(text)
+                            case .blob(let data): .text(String(decoding: data, as: UTF8.self))
+                            case .null: .null
+                            }
+                        }
+                    }
+                }
+                return TableDump(table: table, columns: columns, rows: rows)
+            }
+        }
+    }
+}

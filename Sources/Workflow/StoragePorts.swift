@@ -186,3 +186,33 @@ public protocol AccountWrites: Sendable {
     /// Deletes the attempts counted before an instant; how many.
     func deleteLoginFailures(before: Date) async throws -> Int
 }
+
+// MARK: - Moving a practice between stores
+
+/// A stored value as both stores hold it (moving a practice from SQLite to PostgreSQL).
+public enum StoredValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+}
+
+/// One table's rows, column by column, in the schema both stores share.
+public struct TableDump: Sendable {
+    public var table: String
+    public var columns: [String]
+    public var rows: [[StoredValue]]
+
+    public init(table: String, columns: [String], rows: [[StoredValue]]) {
+        self.table = table
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// Every table of a practice, parents before the tables that refer to them.
+    public static let tablesInOrder = [
+        "services", "staff", "settings", "clients", "admins", "bookings", "booking_history", "outbox",
+        "provider_events", "idempotency_keys", "admin_sessions", "client_sessions", "client_passwords",
+        "staff_calendar_feeds", "login_failures",
+    ]
+}
