@@ -133,4 +133,18 @@ extension PostgresSettings {
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         }
     }
+
+    /// Drops the database `name` from this server, closing its connections (benchmarks clean up after themselves).
+    public func dropDatabase(_ name: String, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
+        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw PostgresSettingsError(url: "\(self)", problem: "a database name is letters, digits and _ only")
+        }
+        let client = PostgresClient(configuration: self.clientConfiguration, backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+        }
+    }
 }

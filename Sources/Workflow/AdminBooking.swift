@@ -19,6 +19,7 @@ public struct AdminBooking: UseCase {
                 nil
             }
         return try await self.store.write { tx in
+            _ = try await self.expireLapsedHolds(at: now, in: tx)
             let rules = try await tx.rules()
             let selection = try await Self.selection(request.serviceIDs, from: tx)
             var client: Client

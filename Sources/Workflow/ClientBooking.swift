@@ -122,6 +122,7 @@ public struct ClientBooking: UseCase {
                 }
                 return BookingReceipt(booking: booking, client: client, replayed: true)
             }
+            _ = try await self.expireLapsedHolds(at: now, in: tx)
             let (rules, selection, known, slot) = try await self.admit(request, email: email, now: now, in: tx)
 
             var client: Client

@@ -47,7 +47,8 @@ public struct LoginAttempts: UseCase {
     /// Counts an attempt for `account` (a normalized email, or another key) from `address`, or refuses it with
     /// the seconds to wait.
     public func admit(account: String, address: String, policy: Policy) async throws -> Admission {
-        let now = self.clock.now()
+        // To the millisecond, as the stores keep instants, so a wait computed from a stored failure is exact.
+        let now = Date(timeIntervalSince1970: (self.clock.now().timeIntervalSince1970 * 1000).rounded() / 1000)
         let since = now.addingTimeInterval(-policy.window)
         return try await self.store.write { tx in
             let byAddress = try await tx.loginFailures(scope: .address, key: address, since: since).sorted()

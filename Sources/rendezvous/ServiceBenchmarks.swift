@@ -5,25 +5,44 @@ import Foundation
 import Logging
 import NIOCore
 import Payments
+import PostgresStore
 import ServiceLifecycle
 import Storage
 import Web
 import Workflow
 
-/// A service on a loopback port and a SQLite file in a temporary folder, for the HTTP benchmarks.
+/// A service on a loopback port, on a SQLite file in a temporary folder or on a fresh PostgreSQL database (created on
+/// the server `--database` names, dropped at the end), for the HTTP benchmarks.
 struct BenchmarkService {
     let baseURL: String
     let workflow: BookingWorkflow
-    let store: SQLiteBookingStore
+    let store: any BookingStore
+    /// The fresh PostgreSQL database, when the benchmark runs on one.
+    let postgres: (settings: PostgresSettings, database: String)?
     let secret = "whsec_benchmark_secret"
     let group: ServiceGroup
     let task: Task<Void, any Error>
 
-    static func start(port: Int) async throws -> BenchmarkService {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "rendezvous-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let store = try SQLiteBookingStore(path: folder.appendingPathComponent("bench.sqlite").path)
+    /// Which store the figures are for.
+    var storeName: String { self.postgres == nil ? "SQLite" : "PostgreSQL" }
+
+    static func start(port: Int, database: String? = nil) async throws -> BenchmarkService {
+        let store: any BookingStore
+        var postgres: (settings: PostgresSettings, database: String)?
+        if let database {
+            let server = try PostgresSettings(url: database)
+            let name = "rendezvous_bench_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+            try await server.createDatabase(name)
+            var settings = server.database(name)
+            settings.poolSize = 40
+            store = try await PostgresBookingStore(settings: settings)
+            postgres = (server, name)
+        } else {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "rendezvous-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            store = try SQLiteBookingStore(path: folder.appendingPathComponent("bench.sqlite").path)
+        }
         let baseURL = "http://127.0.0.1:\(port)"
         // Nothing measured here calls the provider.
         let workflow = BookingWorkflow(store: store, provider: NoPaymentProvider(), links: PublicLinks(base: baseURL))
@@ -54,7 +73,8 @@ struct BenchmarkService {
             loginThrottle: LoginThrottle(), host: "127.0.0.1", port: port, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task { try await group.run() }
-        let service = BenchmarkService(baseURL: baseURL, workflow: workflow, store: store, group: group, task: task)
+        let service = BenchmarkService(
+            baseURL: baseURL, workflow: workflow, store: store, postgres: postgres, group: group, task: task)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             if let response = try? await HTTPClient.shared.execute(
@@ -71,6 +91,10 @@ struct BenchmarkService {
     func stop() async throws {
         await self.group.triggerGracefulShutdown()
         try await self.task.value
+        if let postgres = self.postgres {
+            (self.store as? PostgresBookingStore)?.shutdown()
+            try await postgres.settings.dropDatabase(postgres.database)
+        }
     }
 }
 
@@ -118,11 +142,13 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     @Option(help: "Concurrent HTTP clients (senders, as a provider delivers in parallel).")
     var concurrency = 32
 
+    @OptionGroup var database: BenchDatabase
+
     @Option(help: "Loopback port for the service.")
     var port = 18_181
 
     func run() async throws {
-        let service = try await BenchmarkService.start(port: self.port)
+        let service = try await BenchmarkService.start(port: self.port, database: self.database.database)
         // One booking awaiting payment per event, two hours apart, made by hand (no payment window pressure).
         let base = Date().addingTimeInterval(86_400).timeIntervalSince1970.rounded(.down)
         var bookings: [Booking] = []
@@ -210,6 +236,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             matching: BookingFilter(states: [.awaitingApproval], limit: 1_000_000)
         ).count
         try await service.stop()
+        print("store: \(service.storeName)")
         guard paid == 2 * self.events else { throw ValidationError("\(paid) of \(self.events) bookings were paid") }
         print(
             "webhooks over HTTP (\(self.concurrency) clients): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
@@ -222,9 +249,10 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             "applied without HTTP (\(self.concurrency) concurrent callers): \(perSecond(self.events, directWall)) events/s"
         )
         print(
-            "raw SQLite commits (one row per transaction, synchronous=FULL): \(perSecond(self.events, rawWall)) commits/s"
-        )
+            "raw \(service.storeName) commits (one row per transaction\(service.postgres == nil ? ", synchronous=FULL" : ""), one at a time): "
+                + "\(perSecond(self.events, rawWall)) commits/s")
         print("all \(paid) bookings paid exactly once")
+        try self.database.printPgbenchBaseline(clients: self.concurrency)
     }
 }
 
@@ -246,8 +274,10 @@ struct BookingsBenchmark: AsyncParsableCommand {
     @Option(help: "Loopback port for the service.")
     var port = 18_182
 
+    @OptionGroup var database: BenchDatabase
+
     func run() async throws {
-        let service = try await BenchmarkService.start(port: self.port)
+        let service = try await BenchmarkService.start(port: self.port, database: self.database.database)
         let zone = ZonedCalendar(identifier: "UTC")!
         var day = zone.localDate(of: Date()).adding(days: 2)
         var starts: [Date] = []
@@ -282,6 +312,7 @@ struct BookingsBenchmark: AsyncParsableCommand {
         }
         let bookings = try await service.workflow.admin.bookings(matching: BookingFilter(limit: 1_000_000))
         try await service.stop()
+        print("store: \(service.storeName)")
         let perStart = Dictionary(grouping: bookings, by: \.start)
         let doubled = perStart.values.filter { $0.count > 1 }.count
         let counts = await outcome.counts
@@ -293,6 +324,7 @@ struct BookingsBenchmark: AsyncParsableCommand {
         guard doubled == 0, bookings.count == self.slots, counts[201] == self.slots else {
             throw ValidationError("double booking or lost booking detected")
         }
+        try self.database.printPgbenchBaseline(clients: self.clients)
     }
 }
 
@@ -300,4 +332,61 @@ struct BookingsBenchmark: AsyncParsableCommand {
 actor OutcomeCounter {
     private(set) var counts: [Int: Int] = [:]
     func record(_ status: Int) { self.counts[status, default: 0] += 1 }
+}
+
+/// `--database postgres://...`: run a benchmark on PostgreSQL (a fresh database on that server) instead of SQLite,
+/// and print PostgreSQL's own `pgbench` TPC-B figure, measured in the same run on the same server, beside it.
+struct BenchDatabase: ParsableArguments {
+    @Option(help: "A PostgreSQL server (postgres://user@host:port/database) to run on instead of SQLite.")
+    var database: String?
+
+    func validate() throws {
+        if let database {
+            do { _ = try PostgresSettings(url: database) } catch { throw ValidationError("--database: \(error)") }
+        }
+    }
+
+    /// Runs `pgbench` (TPC-B, `clients` connections, 10 seconds) on a scratch database and prints its rate.
+    func printPgbenchBaseline(clients: Int) throws {
+        guard let database, let server = try? PostgresSettings(url: database) else { return }
+        let candidates = ["/usr/lib/postgresql/15/bin/pgbench", "/usr/bin/pgbench", "/usr/local/bin/pgbench"]
+        guard let pgbench = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("pgbench baseline: pgbench not found (apt-get install postgresql-client)")
+            return
+        }
+        let name = "rendezvous_pgbench_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+        var environment = ProcessInfo.processInfo.environment
+        if let password = server.password { environment["PGPASSWORD"] = password }
+        func run(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: pgbench)
+            process.arguments = ["-h", server.host, "-p", "\(server.port)", "-U", server.username] + arguments
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        let createdb = Process()
+        createdb.executableURL = URL(fileURLWithPath: (pgbench as NSString).deletingLastPathComponent + "/createdb")
+        createdb.arguments = ["-h", server.host, "-p", "\(server.port)", "-U", server.username, name]
+        createdb.environment = environment
+        try createdb.run()
+        createdb.waitUntilExit()
+        defer {
+            let dropdb = Process()
+            dropdb.executableURL = URL(fileURLWithPath: (pgbench as NSString).deletingLastPathComponent + "/dropdb")
+            dropdb.arguments = ["-h", server.host, "-p", "\(server.port)", "-U", server.username, "--force", name]
+            dropdb.environment = environment
+            try? dropdb.run()
+            dropdb.waitUntilExit()
+        }
+        _ = try run(["-i", "-q", "-s", "1", name])
+        let said = try run(["-c", "\(clients)", "-j", "2", "-T", "10", "-n", name])
+        let tps = said.split(separator: "\n").first { $0.hasPrefix("tps = ") }.map(String.init) ?? said
+        print("pgbench baseline (TPC-B, \(clients) clients, same server, same run): \(tps)")
+    }
 }

@@ -10,6 +10,22 @@ import Workflow
     let nineParis = Instants.utc("2026-11-30T08:00:00Z")
     let tenParis = Instants.utc("2026-11-30T09:00:00Z")
 
+    @Test(arguments: StoreKind.allCases)
+    func aHoldThatLapsedIsExpiredByTheNextClaimNotLeftInItsWay(kind: StoreKind) async throws {
+        let practice = try await TestPractice(kind: kind)
+        let first = try await practice.workflow.clients.book(practice.request()).booking
+        // The payment window passes, and a second client asks for the same time before hold expiry has run.
+        practice.clock.set(try #require(first.holdUntil).addingTimeInterval(1))
+        let second = try await practice.workflow.clients.book(practice.request(email: "max@example.com")).booking
+        #expect(second.start == first.start && second.staffID == first.staffID)
+        // The lapsed hold was expired by that claim, in its transaction, with its history line and email.
+        let lapsed = try await practice.workflow.booking(first.id)
+        #expect(lapsed.state == .expired)
+        let history = try await practice.store.read { try await $0.history(of: first.id) }
+        #expect(history.last?.to == .expired)
+        #expect(try await practice.workflow.holds.expireLapsedHolds().isEmpty)
+    }
+
     @Test func aClientHoldEndsAtTheStartWhenTheWindowWouldRunPastIt() async throws {
         // Given rules that let a client book an hour ahead with a two-hour payment window,
         var rules = BookingRules.standard
