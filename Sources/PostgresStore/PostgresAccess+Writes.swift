@@ -74,9 +74,8 @@ extension PostgresAccess {
                 \(Millis.from(message.availableAt)), \(Int64(message.attempts)), \(message.lastError),
                 \(message.deliveredAt.map(Millis.from)))
             """)
-        // Delivered to every instance's listener when (and only if) this transaction commits.
-        try await self.change(
-            "SELECT 1 FROM pg_notify(\(Self.outboxChannel), \(message.effect.topic.rawValue))")
+        // Told to every instance's listener once this transaction committed (see `PostgresBookingStore.write`).
+        self.queued?.add(message.effect.topic)
     }
 
     func updateOutbox(_ message: OutboxMessage) async throws {

@@ -2,13 +2,27 @@ import Booking
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import Workflow
 
 /// The storage ports on one leased connection: inside the store's transaction for writes, on its own for reads.
+///
+/// Writes run at READ COMMITTED with explicit locks where a check guards a write, so transactions that touch
+/// different things never wait for or abort each other, and those that touch the same thing queue:
+/// - a booking read in a write is locked (`FOR UPDATE`): its transitions happen one after another;
+/// - busy times read in a write lock their staff members first: claims on one calendar queue, and each sees the
+///   bookings the previous one committed (the exclusion constraint stands behind this);
+/// - a client read in a write is locked: one client's bookings (and their limits) queue;
+/// - a setting, an idempotency key and a login counter read in a write take an advisory lock on their name, so a
+///   check-then-insert on a row that does not exist yet cannot run twice at once;
+/// - two inserts of one new unique row (a new client's email, say) collide on the unique index; the store runs
+///   the loser again, which then finds the row.
 struct PostgresAccess: BookingStoreTransaction {
     let connection: PostgresConnection
     let logger: Logger
     let writable: Bool
+    /// The outbox topics this transaction queued work for (told to every instance once it commits).
+    var queued: QueuedTopics? = nil
 
     /// The rows `query` answers, read whole.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
@@ -32,20 +46,34 @@ struct PostgresAccess: BookingStoreTransaction {
 
     static let bookingSelect = "SELECT \(Rows.bookingColumns.joined(separator: ", ")) FROM bookings"
 
-    /// Bookings by a WHERE clause (with its ORDER BY and LIMIT) over `bookings`, its parameters bound.
-    func bookings(where clause: String, _ binds: PostgresBindings = PostgresBindings()) async throws -> [Booking] {
-        try await self.rows(PostgresQuery(unsafeSQL: "\(Self.bookingSelect) \(clause)", binds: binds)).map(
-            Rows.booking)
+    /// Bookings by a WHERE clause (with its ORDER BY and LIMIT) over `bookings`, its parameters bound; `lock` is
+    /// appended in a write transaction (`FOR UPDATE`, say).
+    func bookings(where clause: String, _ binds: PostgresBindings = PostgresBindings(), lock: String = "")
+        async throws -> [Booking]
+    {
+        let locking = self.writable && !lock.isEmpty ? " \(lock)" : ""
+        return try await self.rows(
+            PostgresQuery(unsafeSQL: "\(Self.bookingSelect) \(clause)\(locking)", binds: binds)
+        ).map(Rows.booking)
+    }
+
+    /// In a write transaction, waits for (then holds until the end) the advisory lock named `name`.
+    func lockName(_ name: String) async throws {
+        guard self.writable else { return }
+        try await self.connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))", logger: self.logger)
     }
 
     // MARK: Bookings
 
     func booking(_ id: BookingID) async throws -> Booking? {
-        try await self.bookings(where: "WHERE id = $1", Self.binds(id.rawValue)).first
+        try await self.bookings(where: "WHERE id = $1", Self.binds(id.rawValue), lock: "FOR UPDATE").first
     }
 
     func booking(accessToken: AccessToken) async throws -> Booking? {
-        try await self.bookings(where: "WHERE access_token = $1", Self.binds(accessToken.rawValue)).first
+        try await self.bookings(
+            where: "WHERE access_token = $1", Self.binds(accessToken.rawValue), lock: "FOR UPDATE"
+        ).first
     }
 
     func bookings(of clientID: ClientID) async throws -> [Booking] {
@@ -91,6 +119,12 @@ struct PostgresAccess: BookingStoreTransaction {
         async throws -> [BusyTime]
     {
         guard !staffIDs.isEmpty else { return [] }
+        if self.writable {
+            // A claim on these calendars: wait for the claims in progress, in a fixed order (no deadlock).
+            try await self.connection.query(
+                "SELECT 1 FROM staff WHERE id = ANY(\(staffIDs.map(\.rawValue).sorted())) ORDER BY id FOR UPDATE",
+                logger: self.logger)
+        }
         // NB: the same predicate as SQLite's (Booking.occupiesSlot in SQL); the start is bounded from both sides so
         // the index on (staff_id, start_at) reads only the bookings near the interval.
         let earliest = Millis.from(interval.start.addingTimeInterval(-Booking.maximumLength))
@@ -116,7 +150,7 @@ struct PostgresAccess: BookingStoreTransaction {
                 WHERE hold_until IS NOT NULL AND hold_until <= $1 AND state IN (\(PostgresSchema.holdingStates))
                   AND payment_status NOT IN ('paid', 'notRequired')
                 ORDER BY hold_until LIMIT $2
-                """, Self.binds(Millis.from(now), Int64(limit)))
+                """, Self.binds(Millis.from(now), Int64(limit)), lock: "FOR UPDATE SKIP LOCKED")
     }
 
     func liveHoldCount(at now: Date) async throws -> Int {
@@ -134,7 +168,8 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func idempotencyRecord(key: String) async throws -> IdempotencyRecord? {
-        try await self.first("SELECT * FROM idempotency_keys WHERE key = \(key)").map { row in
+        try await self.lockName("idempotency:\(key)")
+        return try await self.first("SELECT * FROM idempotency_keys WHERE key = \(key)").map { row in
             IdempotencyRecord(
                 key: try row.get("key"), fingerprint: try row.get("fingerprint"),
                 bookingID: BookingID(rawValue: try row.get("booking_id")),
@@ -145,7 +180,9 @@ struct PostgresAccess: BookingStoreTransaction {
     // MARK: Payments
 
     func booking(paymentIntentID: String) async throws -> Booking? {
-        try await self.bookings(where: "WHERE payment_intent_id = $1", Self.binds(paymentIntentID)).first
+        try await self.bookings(
+            where: "WHERE payment_intent_id = $1", Self.binds(paymentIntentID), lock: "FOR UPDATE"
+        ).first
     }
 
     func bookingsAwaitingPaymentWithCheckout(limit: Int) async throws -> [Booking] {
@@ -211,7 +248,8 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func setting(_ key: String) async throws -> String? {
-        try await self.first("SELECT value_json FROM settings WHERE key = \(key)").map { row in
+        try await self.lockName("setting:\(key)")
+        return try await self.first("SELECT value_json FROM settings WHERE key = \(key)").map { row in
             try StoredJSON.decode(String.self, from: try row.get("value_json"))
         }
     }
@@ -230,11 +268,20 @@ struct PostgresAccess: BookingStoreTransaction {
     // MARK: Accounts
 
     func client(_ id: ClientID) async throws -> Client? {
-        try await self.first("SELECT * FROM clients WHERE id = \(id.rawValue)").map(Rows.client)
+        try await self.first(
+            "SELECT * FROM clients WHERE id = \(id.rawValue) \(unescaped: self.writable ? "FOR UPDATE" : "")"
+        ).map(Rows.client)
     }
 
     func client(email: EmailAddress) async throws -> Client? {
-        try await self.first("SELECT * FROM clients WHERE email_normalized = \(email.normalized)").map(Rows.client)
+        // NB: a client not yet there cannot be locked; the name lock makes two first bookings of one new email
+        // queue (the second then finds the client the first created).
+        try await self.lockName("client:\(email.normalized)")
+        return try await self.first(
+            """
+            SELECT * FROM clients WHERE email_normalized = \(email.normalized) \(unescaped: self.writable ? "FOR UPDATE" : "")
+            """
+        ).map(Rows.client)
     }
 
     func clients(_ ids: Set<ClientID>) async throws -> [ClientID: Client] {
@@ -263,7 +310,8 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func loginFailures(scope: LoginScope, key: String, since: Date) async throws -> [Date] {
-        try await self.rows(
+        try await self.lockName("login:\(scope.rawValue):\(key)")
+        return try await self.rows(
             """
             SELECT at FROM login_failures
             WHERE scope = \(scope.rawValue) AND key = \(key) AND at > \(Millis.from(since)) ORDER BY at
@@ -321,4 +369,13 @@ struct PostgresAccess: BookingStoreTransaction {
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
         return "%\(escaped)%"
     }
+}
+
+/// The outbox topics a transaction queued work for.
+final class QueuedTopics: Sendable {
+    private let topics = Mutex<Set<OutboxTopic>>([])
+
+    func add(_ topic: OutboxTopic) { self.topics.withLock { _ = $0.insert(topic) } }
+
+    var all: Set<OutboxTopic> { self.topics.withLock { $0 } }
 }

@@ -8,12 +8,13 @@ import Workflow
 
 /// The `BookingStore` on PostgreSQL through postgres-nio, for one or several instances on one database.
 ///
-/// Each write runs as one SERIALIZABLE transaction on one pooled connection: PostgreSQL refuses a transaction whose
-/// reads another committed transaction changed (two instances checking the same slot, say), and the store runs it
-/// again from the start, up to `maximumAttempts` times. An exclusion constraint in the schema keeps two bookings
-/// of one staff member from overlapping even if a check were wrong. Reads run on their own, outside any
-/// transaction. A database that cannot be reached makes every call throw `StoreUnavailable` within
-/// `operationTimeout`; the pool reconnects by itself when the database returns.
+/// Each write runs as one transaction on one pooled connection, at READ COMMITTED with explicit locks on what its
+/// checks guard (see `PostgresAccess`): writes on different bookings, clients and calendars run side by side and
+/// share the disk's flushes; writes on the same ones queue. A transaction that loses a race anyway (a deadlock, or
+/// two inserts of one new unique row) is run again from the start, up to `maximumAttempts` times. An exclusion
+/// constraint in the schema keeps two bookings of one staff member from overlapping even if a check were wrong.
+/// Reads run on their own, outside any transaction. A database that cannot be reached makes every call throw
+/// `StoreUnavailable` within `operationTimeout`; the pool reconnects by itself when the database returns.
 public final class PostgresBookingStore: BookingStore {
     public let settings: PostgresSettings
     let client: PostgresClient
@@ -21,7 +22,7 @@ public final class PostgresBookingStore: BookingStore {
     private let running: Task<Void, Never>
 
     /// How often a transaction is tried when PostgreSQL reports a serialization failure or a deadlock.
-    public static let maximumAttempts = 30
+    public static let maximumAttempts = 20
 
     /// Connects (the pool opens connections as they are needed) and migrates the database.
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
@@ -30,6 +31,9 @@ public final class PostgresBookingStore: BookingStore {
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.running = Task { await client.run() }
+        // NB: the pool must be running before the first lease, and postgres-nio offers nothing to wait on: a
+        // moment's pause lets the task start (a lease before it merely logs a warning and waits).
+        try? await Task.sleep(for: .milliseconds(20))
         do {
             try await self.migrate()
         } catch let error as PSQLError {
@@ -53,7 +57,10 @@ public final class PostgresBookingStore: BookingStore {
         while true {
             do {
                 return try await self.transaction(body, queued: attempt > 1)
-            } catch let error as PSQLError where Self.isRetryable(error) && attempt < Self.maximumAttempts {
+            } catch let error as PSQLError
+                where Self.isRetryable(error)
+                && attempt < (error.serverInfo?[.sqlState] == "23505" ? 3 : Self.maximumAttempts)
+            {
                 // Another transaction won the race: wait a little (more each time, with jitter) and run again, this
                 // time in the queue of transactions that lost a race (one at a time, across instances), so that
                 // under contention every transaction gets through after a few tries.
@@ -146,14 +153,16 @@ public final class PostgresBookingStore: BookingStore {
         _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T, queued: Bool
     ) async throws -> T {
         try await self.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: self.logger)
+            try await connection.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: self.logger)
             if queued {
                 try await connection.query(
                     "SELECT pg_advisory_xact_lock(\(PostgresSchema.retryQueueLockKey))", logger: self.logger)
             }
+            let topics = QueuedTopics()
             let value: T
             do {
-                value = try await body(PostgresAccess(connection: connection, logger: self.logger, writable: true))
+                value = try await body(
+                    PostgresAccess(connection: connection, logger: self.logger, writable: true, queued: topics))
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)
                 throw error
@@ -164,14 +173,23 @@ public final class PostgresBookingStore: BookingStore {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)
                 throw error
             }
+            // NB: after the commit, not inside it: a transaction that NOTIFYs holds a server-wide lock through its
+            // commit, which would make every transaction queuing an email commit alone. A notification lost here
+            // (the connection broke) costs one polling interval.
+            for topic in topics.all.sorted(by: { $0.rawValue < $1.rawValue }) {
+                _ = try? await connection.query(
+                    "SELECT pg_notify(\(PostgresAccess.outboxChannel), \(topic.rawValue))", logger: self.logger)
+            }
             return value
         }
     }
 
-    /// Serialization failures and deadlocks: the transaction lost a race and may simply run again.
+    /// Serialization failures, deadlocks and unique violations: the transaction lost a race (two transactions
+    /// inserted one new unique row at once, say) and may simply run again, when it finds the winner's row.
+    /// A unique violation that is no race fails again the same way, and is reported after the last attempt.
     static func isRetryable(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return false }
-        return state == "40001" || state == "40P01"
+        return state == "40001" || state == "40P01" || state == "23505"
     }
 
     /// A PostgreSQL error as the workflow understands it: the exclusion constraint is a taken slot; a lost

@@ -96,13 +96,7 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
             database: self.database, tls: tls)
         configuration.options.maximumConnections = self.poolSize
         configuration.options.connectTimeout = .seconds(3)
-        // NB: a SERIALIZABLE transaction that reads a table by a sequential scan locks (for conflict detection) the
-        // whole table, so every concurrent insert becomes a conflict and one of the two is refused. On the small
-        // tables of a young practice the planner prefers those scans; PostgreSQL's documentation advises steering
-        // it to the indexes, which lock only the ranges read.
-        configuration.options.additionalStartupParameters = [
-            ("application_name", "rendezvous"), ("enable_seqscan", "off"),
-        ]
+        configuration.options.additionalStartupParameters = [("application_name", "rendezvous")]
         return configuration
     }
 }
