@@ -3,7 +3,7 @@ import Foundation
 import PostgresNIO
 import Workflow
 
-// What the workflow may write, inside the store's SERIALIZABLE transaction.
+// What the workflow may write, inside the store's write transaction.
 extension PostgresAccess {
     /// The channel `LISTEN`ed to by workers of every instance; the payload is the outbox topic.
     static let outboxChannel = "rendezvous_outbox"
@@ -11,37 +11,29 @@ extension PostgresAccess {
     // MARK: Bookings
 
     func insert(_ booking: Booking) async throws {
-        let columns = Rows.bookingColumns
-        let values = (1...columns.count).map { "$\($0)" }.joined(separator: ", ")
-        try await self.change(
-            PostgresQuery(
-                unsafeSQL: "INSERT INTO bookings (\(columns.joined(separator: ", "))) VALUES (\(values))",
-                binds: try Rows.bookingBinds(booking)))
+        guard self.writable else { throw PostgresStoreError.readOnly }
+        _ = try await self.run(InsertBooking.self, try Rows.bookingBinds(booking))
     }
 
     func update(_ booking: Booking) async throws {
-        // NB: every column is bound, in `bookingColumns` order ($1 is the id); those a booking never changes after
-        // its insert are left out of the SET list.
-        let immutable: Set<String> = ["id", "access_token", "client_id", "origin", "created_at"]
-        let assignments = Rows.bookingColumns.enumerated().filter { !immutable.contains($0.element) }.map {
-            "\($0.element) = $\($0.offset + 1)"
-        }
-        let updated = try await self.change(
-            PostgresQuery(
-                unsafeSQL: "UPDATE bookings SET \(assignments.joined(separator: ", ")) WHERE id = $1 RETURNING 1",
-                binds: try Rows.bookingBinds(booking)))
+        guard self.writable else { throw PostgresStoreError.readOnly }
+        let updated = try await self.run(UpdateBooking.self, try Rows.bookingBinds(booking)).count
         guard updated == 1 else { throw PostgresStoreError.corruptRow(table: "bookings", id: booking.id.rawValue) }
     }
 
     func append(_ entry: HistoryEntry) async throws {
-        try await self.change(
-            """
-            INSERT INTO booking_history
-                (booking_id, at, actor, from_state, to_state, event, reason, provider_event_id, reason_shown_to_client)
-            VALUES (\(entry.bookingID.rawValue), \(Millis.from(entry.at)), \(entry.actor.description),
-                \(entry.from?.rawValue), \(entry.to.rawValue), \(entry.event), \(entry.reason),
-                \(entry.providerEventID), \(entry.reasonShownToClient))
-            """)
+        guard self.writable else { throw PostgresStoreError.readOnly }
+        var binds = PostgresBindings(capacity: 9)
+        binds.append(entry.bookingID.rawValue)
+        binds.append(Millis.from(entry.at))
+        binds.append(entry.actor.description)
+        binds.append(entry.from?.rawValue)
+        binds.append(entry.to.rawValue)
+        binds.append(entry.event)
+        binds.append(entry.reason)
+        binds.append(entry.providerEventID)
+        binds.append(entry.reasonShownToClient)
+        _ = try await self.run(InsertHistory.self, binds)
     }
 
     func remember(_ record: IdempotencyRecord) async throws {
@@ -55,25 +47,25 @@ extension PostgresAccess {
     // MARK: Payments
 
     func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool {
-        try await self.change(
-            """
-            INSERT INTO provider_events (id, type, received_at) VALUES (\(id), \(type), \(Millis.from(receivedAt)))
-            ON CONFLICT (id) DO NOTHING RETURNING 1
-            """) == 1
+        guard self.writable else { throw PostgresStoreError.readOnly }
+        return try await self.run(InsertProviderEvent.self, Self.binds(id, type, Millis.from(receivedAt))).count == 1
     }
 
     // MARK: The outbox
 
     func enqueue(_ message: OutboxMessage) async throws {
-        try await self.change(
-            """
-            INSERT INTO outbox (id, booking_id, topic, effect_json, created_at, available_at, attempts, last_error,
-                delivered_at)
-            VALUES (\(message.id), \(message.bookingID.rawValue), \(message.effect.topic.rawValue),
-                \(try StoredJSON.encode(message.effect)), \(Millis.from(message.createdAt)),
-                \(Millis.from(message.availableAt)), \(Int64(message.attempts)), \(message.lastError),
-                \(message.deliveredAt.map(Millis.from)))
-            """)
+        guard self.writable else { throw PostgresStoreError.readOnly }
+        var binds = PostgresBindings(capacity: 9)
+        binds.append(message.id)
+        binds.append(message.bookingID.rawValue)
+        binds.append(message.effect.topic.rawValue)
+        binds.append(try StoredJSON.encode(message.effect))
+        binds.append(Millis.from(message.createdAt))
+        binds.append(Millis.from(message.availableAt))
+        binds.append(Int64(message.attempts))
+        binds.append(message.lastError)
+        binds.append(message.deliveredAt.map(Millis.from))
+        _ = try await self.run(InsertOutbox.self, binds)
         // Told to every instance's listener once this transaction committed (see `PostgresBookingStore.write`).
         self.queued?.add(message.effect.topic)
     }

@@ -67,7 +67,10 @@ struct PostgresAccess: BookingStoreTransaction {
     // MARK: Bookings
 
     func booking(_ id: BookingID) async throws -> Booking? {
-        try await self.bookings(where: "WHERE id = $1", Self.binds(id.rawValue), lock: "FOR UPDATE").first
+        guard self.writable else {
+            return try await self.bookings(where: "WHERE id = $1", Self.binds(id.rawValue)).first
+        }
+        return try await self.run(SelectBookingForUpdate.self, Self.binds(id.rawValue)).first.map(Rows.booking)
     }
 
     func booking(accessToken: AccessToken) async throws -> Booking? {
@@ -119,25 +122,15 @@ struct PostgresAccess: BookingStoreTransaction {
         async throws -> [BusyTime]
     {
         guard !staffIDs.isEmpty else { return [] }
+        let ids = staffIDs.map(\.rawValue).sorted()
         if self.writable {
             // A claim on these calendars: wait for the claims in progress, in a fixed order (no deadlock).
-            try await self.connection.query(
-                "SELECT 1 FROM staff WHERE id = ANY(\(staffIDs.map(\.rawValue).sorted())) ORDER BY id FOR UPDATE",
-                logger: self.logger)
+            _ = try await self.run(LockStaff.self, Self.binds(ids))
         }
-        // NB: the same predicate as SQLite's (Booking.occupiesSlot in SQL); the start is bounded from both sides so
-        // the index on (staff_id, start_at) reads only the bookings near the interval.
         let earliest = Millis.from(interval.start.addingTimeInterval(-Booking.maximumLength))
-        let rows = try await self.rows(
-            """
-            SELECT staff_id, start_at, end_at FROM bookings
-            WHERE staff_id = ANY(\(staffIDs.map(\.rawValue))) AND start_at > \(earliest)
-              AND start_at < \(Millis.from(interval.end)) AND end_at > \(Millis.from(interval.start))
-              AND (state IN (\(unescaped: PostgresSchema.settledStates))
-                   OR (state IN (\(unescaped: PostgresSchema.holdingStates)) AND hold_until > \(Millis.from(now))))
-              AND id IS DISTINCT FROM \(excluding?.rawValue)
-            """)
-        return try rows.map { row in
+        var binds = Self.binds(ids, earliest, Millis.from(interval.end), Millis.from(interval.start), Millis.from(now))
+        binds.append(excluding?.rawValue)
+        return try await self.run(BusyTimes.self, binds).map { row in
             BusyTime(
                 staffID: StaffID(rawValue: try row.get("staff_id")), start: Millis.date(try row.get("start_at")),
                 end: Millis.date(try row.get("end_at")))
@@ -145,12 +138,16 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func lapsedHolds(at now: Date, limit: Int) async throws -> [Booking] {
-        try await self.bookings(
-            where: """
-                WHERE hold_until IS NOT NULL AND hold_until <= $1 AND state IN (\(PostgresSchema.holdingStates))
-                  AND payment_status NOT IN ('paid', 'notRequired')
-                ORDER BY hold_until LIMIT $2
-                """, Self.binds(Millis.from(now), Int64(limit)), lock: "FOR UPDATE SKIP LOCKED")
+        // NB: in a write, the rows are locked, and those another transaction is expiring are skipped.
+        guard self.writable else {
+            return try await self.bookings(
+                where: """
+                    WHERE hold_until IS NOT NULL AND hold_until <= $1 AND state IN (\(PostgresSchema.holdingStates))
+                      AND payment_status NOT IN ('paid', 'notRequired')
+                    ORDER BY hold_until LIMIT $2
+                    """, Self.binds(Millis.from(now), Int64(limit)))
+        }
+        return try await self.run(LapsedHolds.self, Self.binds(Millis.from(now), Int64(limit))).map(Rows.booking)
     }
 
     func liveHoldCount(at now: Date) async throws -> Int {

@@ -20,8 +20,9 @@ public final class PostgresBookingStore: BookingStore {
     let client: PostgresClient
     let logger: Logger
     private let running: Task<Void, Never>
+    let notifier: Notifier
 
-    /// How often a transaction is tried when PostgreSQL reports a serialization failure or a deadlock.
+    /// How often a transaction is tried when it loses a race (a deadlock, a unique collision, a serialization failure).
     public static let maximumAttempts = 20
 
     /// Connects (the pool opens connections as they are needed) and migrates the database.
@@ -30,7 +31,13 @@ public final class PostgresBookingStore: BookingStore {
         self.logger = logger
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         self.client = client
-        self.running = Task { await client.run() }
+        self.notifier = Notifier(client: client, logger: logger)
+        self.running = Task { [notifier] in
+            await withDiscardingTaskGroup { group in
+                group.addTask { await client.run() }
+                group.addTask { await notifier.run() }
+            }
+        }
         // NB: the pool must be running before the first lease, and postgres-nio offers nothing to wait on: a
         // moment's pause lets the task start (a lease before it merely logs a warning and waits).
         try? await Task.sleep(for: .milliseconds(20))
@@ -174,12 +181,8 @@ public final class PostgresBookingStore: BookingStore {
                 throw error
             }
             // NB: after the commit, not inside it: a transaction that NOTIFYs holds a server-wide lock through its
-            // commit, which would make every transaction queuing an email commit alone. A notification lost here
-            // (the connection broke) costs one polling interval.
-            for topic in topics.all.sorted(by: { $0.rawValue < $1.rawValue }) {
-                _ = try? await connection.query(
-                    "SELECT pg_notify(\(PostgresAccess.outboxChannel), \(topic.rawValue))", logger: self.logger)
-            }
+            // commit, which would make every transaction queuing an email commit alone.
+            self.notifier.tell(topics.all)
             return value
         }
     }
@@ -282,4 +285,44 @@ public struct PostgresFailure: Error, CustomStringConvertible {
     public var message: String
 
     public var description: String { "PostgreSQL refused: \(self.message) (SQLSTATE \(self.sqlState))" }
+}
+
+/// Tells every instance (`NOTIFY rendezvous_outbox, '<topic>'`) that outbox work was committed: one notification a
+/// topic for all the transactions that committed since the last, sent off the transactions' path. A notification
+/// lost (the database went away) costs one polling interval.
+final class Notifier: Sendable {
+    private let client: PostgresClient
+    private let logger: Logger
+    private let pending = Mutex<Set<OutboxTopic>>([])
+    private let signal: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        (self.signal, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func tell(_ topics: Set<OutboxTopic>) {
+        guard !topics.isEmpty else { return }
+        self.pending.withLock { $0.formUnion(topics) }
+        self.wake.yield()
+    }
+
+    func run() async {
+        for await _ in self.signal {
+            let topics = self.pending.withLock { pending in
+                defer { pending.removeAll() }
+                return pending
+            }
+            for topic in topics.sorted(by: { $0.rawValue < $1.rawValue }) {
+                do {
+                    try await self.client.query(
+                        "SELECT pg_notify(\(PostgresAccess.outboxChannel), \(topic.rawValue))", logger: self.logger)
+                } catch {
+                    self.logger.debug("a wake-up notification was not sent", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
 }

@@ -4,8 +4,10 @@ import Foundation
 /// The storage port: every use case runs as one transaction through it. A store is written and tested role by
 /// role (the protocols below); `BookingStoreReader` and `BookingStoreTransaction` are their sums.
 public protocol BookingStore: Sendable {
-    /// Runs `body` in one serializable write transaction: committed if it returns, rolled back if it throws.
-    /// Writers are serialized, so a check and the insert it guards cannot interleave with another writer.
+    /// Runs `body` in one write transaction: committed if it returns, rolled back if it throws. A check and the
+    /// write it guards cannot interleave with another writer's (SQLite runs writers one at a time; PostgreSQL locks
+    /// what the reads of a write transaction guard). A store may run `body` again after a lost race, so a body does
+    /// store work only.
     func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws
         -> T
 

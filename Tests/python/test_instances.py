@@ -68,7 +68,8 @@ class Deployment:
 
     def start_all(self):
         self.cluster.start()
-        self.database = self.cluster.create_database("rendezvous")
+        # A request waits at most two seconds for the database (ten by default) before answering 503.
+        self.database = self.cluster.create_database("rendezvous") + "&timeout=2"
         self.mail = self.folder / "mail"
         self.smtp_port = free_port()
         self.smtp = subprocess.Popen(
@@ -272,7 +273,8 @@ def test_postgresql_restarted_under_load_answers_503_then_keeps_every_acknowledg
     for thread in threads:
         thread.start()
     time.sleep(2)
-    deployment.cluster.restart(down_for=3)
+    # Down for longer than the instances wait for it: requests meanwhile are answered 503.
+    deployment.cluster.restart(down_for=5)
     # The instances reconnect by themselves: a booking goes through again within a few seconds.
     deadline = time.time() + 30
     while time.time() < deadline:
