@@ -12,12 +12,12 @@ extension PostgresAccess {
 
     func insert(_ booking: Booking) async throws {
         guard self.writable else { throw PostgresStoreError.readOnly }
-        _ = try await self.run(InsertBooking.self, try Rows.bookingBinds(booking))
+        _ = try await self.run(InsertBooking.self, try Rows.bookingBinds(booking, json: self.json))
     }
 
     func update(_ booking: Booking) async throws {
         guard self.writable else { throw PostgresStoreError.readOnly }
-        let updated = try await self.run(UpdateBooking.self, try Rows.bookingBinds(booking)).count
+        let updated = try await self.run(UpdateBooking.self, try Rows.bookingBinds(booking, json: self.json)).count
         guard updated == 1 else { throw PostgresStoreError.corruptRow(table: "bookings", id: booking.id.rawValue) }
     }
 
@@ -59,7 +59,7 @@ extension PostgresAccess {
         binds.append(message.id)
         binds.append(message.bookingID.rawValue)
         binds.append(message.effect.topic.rawValue)
-        binds.append(try StoredJSON.encode(message.effect))
+        binds.append(try self.json.text(message.effect))
         binds.append(Millis.from(message.createdAt))
         binds.append(Millis.from(message.availableAt))
         binds.append(Int64(message.attempts))
@@ -116,7 +116,7 @@ extension PostgresAccess {
         try await self.change(
             """
             INSERT INTO staff (id, name, schedule_json, position, email, phone)
-            VALUES (\(staff.id.rawValue), \(staff.name), \(try StoredJSON.encode(schedule)),
+            VALUES (\(staff.id.rawValue), \(staff.name), \(try ColumnJSON.encode(schedule)),
                 (SELECT COALESCE(MAX(position), -1) + 1 FROM staff), \(staff.email?.value), \(staff.phone))
             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, schedule_json = EXCLUDED.schedule_json,
                 email = EXCLUDED.email, phone = EXCLUDED.phone
@@ -124,12 +124,12 @@ extension PostgresAccess {
     }
 
     func save(_ rules: BookingRules) async throws {
-        try await self.saveSettingJSON(Self.rulesKey, try StoredJSON.encode(rules))
+        try await self.saveSettingJSON(Self.rulesKey, try ColumnJSON.encode(rules))
     }
 
     func saveSetting(_ key: String, value: String) async throws {
         // NB: settings hold JSON; a plain string is stored as a JSON string.
-        try await self.saveSettingJSON(key, try StoredJSON.encode(value))
+        try await self.saveSettingJSON(key, try ColumnJSON.encode(value))
     }
 
     private func saveSettingJSON(_ key: String, _ json: String) async throws {

@@ -21,6 +21,8 @@ struct PostgresAccess: BookingStoreTransaction {
     let connection: PostgresConnection
     let logger: Logger
     let writable: Bool
+    /// The store's cache of repeated JSON columns.
+    let json: ColumnJSONCache
     /// The outbox topics this transaction queued work for (told to every instance once it commits).
     var queued: QueuedTopics? = nil
 
@@ -54,7 +56,7 @@ struct PostgresAccess: BookingStoreTransaction {
         let locking = self.writable && !lock.isEmpty ? " \(lock)" : ""
         return try await self.rows(
             PostgresQuery(unsafeSQL: "\(Self.bookingSelect) \(clause)\(locking)", binds: binds)
-        ).map(Rows.booking)
+        ).map { try Rows.booking($0, json: self.json) }
     }
 
     /// In a write transaction, waits for (then holds until the end) the advisory lock named `name`.
@@ -70,7 +72,9 @@ struct PostgresAccess: BookingStoreTransaction {
         guard self.writable else {
             return try await self.bookings(where: "WHERE id = $1", Self.binds(id.rawValue)).first
         }
-        return try await self.run(SelectBookingForUpdate.self, Self.binds(id.rawValue)).first.map(Rows.booking)
+        return try await self.run(SelectBookingForUpdate.self, Self.binds(id.rawValue)).first.map {
+            try Rows.booking($0, json: self.json)
+        }
     }
 
     func booking(accessToken: AccessToken) async throws -> Booking? {
@@ -115,7 +119,9 @@ struct PostgresAccess: BookingStoreTransaction {
             SELECT \(columns) FROM bookings b JOIN clients c ON c.id = b.client_id
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY b.start_at, b.id LIMIT \(limit)
             """
-        return try await self.rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(Rows.booking)
+        return try await self.rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map {
+            try Rows.booking($0, json: self.json)
+        }
     }
 
     func busyTimes(staffIDs: [StaffID], overlapping interval: DateInterval, at now: Date, excluding: BookingID?)
@@ -147,7 +153,9 @@ struct PostgresAccess: BookingStoreTransaction {
                     ORDER BY hold_until LIMIT $2
                     """, Self.binds(Millis.from(now), Int64(limit)))
         }
-        return try await self.run(LapsedHolds.self, Self.binds(Millis.from(now), Int64(limit))).map(Rows.booking)
+        return try await self.run(LapsedHolds.self, Self.binds(Millis.from(now), Int64(limit))).map {
+            try Rows.booking($0, json: self.json)
+        }
     }
 
     func liveHoldCount(at now: Date) async throws -> Int {
@@ -231,7 +239,7 @@ struct PostgresAccess: BookingStoreTransaction {
 
     func schedules() async throws -> [StaffSchedule] {
         try await self.rows("SELECT schedule_json FROM staff ORDER BY position, id").map { row in
-            try StoredJSON.decode(StaffSchedule.self, from: try row.get("schedule_json"))
+            try ColumnJSON.decode(StaffSchedule.self, from: try row.get("schedule_json"))
         }
     }
 
@@ -241,13 +249,13 @@ struct PostgresAccess: BookingStoreTransaction {
         guard let row = try await self.first("SELECT value_json FROM settings WHERE key = \(Self.rulesKey)") else {
             return .standard
         }
-        return try StoredJSON.decode(BookingRules.self, from: try row.get("value_json"))
+        return try ColumnJSON.decode(BookingRules.self, from: try row.get("value_json"))
     }
 
     func setting(_ key: String) async throws -> String? {
         try await self.lockName("setting:\(key)")
         return try await self.first("SELECT value_json FROM settings WHERE key = \(key)").map { row in
-            try StoredJSON.decode(String.self, from: try row.get("value_json"))
+            try ColumnJSON.decode(String.self, from: try row.get("value_json"))
         }
     }
 

@@ -21,6 +21,8 @@ public final class PostgresBookingStore: BookingStore {
     let logger: Logger
     private let running: Task<Void, Never>
     let notifier: Notifier
+    /// Repeated JSON columns, decoded and encoded once for this store.
+    let json = ColumnJSONCache()
 
     /// How often a transaction is tried when it loses a race (a deadlock, a unique collision, a serialization failure).
     public static let maximumAttempts = 20
@@ -90,7 +92,8 @@ public final class PostgresBookingStore: BookingStore {
     {
         do {
             return try await self.withConnection { connection in
-                try await body(PostgresAccess(connection: connection, logger: self.logger, writable: false))
+                try await body(
+                    PostgresAccess(connection: connection, logger: self.logger, writable: false, json: self.json))
             }
         } catch let error as PSQLError {
             throw Self.translate(error)
@@ -169,7 +172,8 @@ public final class PostgresBookingStore: BookingStore {
             let value: T
             do {
                 value = try await body(
-                    PostgresAccess(connection: connection, logger: self.logger, writable: true, queued: topics))
+                    PostgresAccess(
+                        connection: connection, logger: self.logger, writable: true, json: self.json, queued: topics))
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)
                 throw error

@@ -4,23 +4,12 @@ import PostgresNIO
 import Workflow
 
 // Rows of PostgreSQL as domain values and back. Instants are BIGINT milliseconds (UTC); value types stored whole
-// (schedules, rules, booking lines, outbox effects) are JSON text with sorted keys, as on SQLite.
+// (schedules, rules, booking lines, outbox effects) are JSON text with sorted keys (Workflow's `ColumnJSON`), as on
+// SQLite.
 
 enum Millis {
     static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
-}
-
-enum StoredJSON {
-    static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
-    }
 }
 
 /// Failures of this store itself.
@@ -56,7 +45,7 @@ enum Rows {
     ]
 
     /// A booking's column values, in `bookingColumns` order.
-    static func bookingBinds(_ booking: Booking) throws -> PostgresBindings {
+    static func bookingBinds(_ booking: Booking, json: ColumnJSONCache) throws -> PostgresBindings {
         let payment = booking.lifecycle.payment
         var binds = PostgresBindings(capacity: bookingColumns.count)
         binds.append(booking.id.rawValue)
@@ -82,8 +71,8 @@ enum Rows {
         binds.append(payment.paymentIntentID)
         binds.append(booking.lifecycle.attention.map(\.rawValue).sorted().joined(separator: ","))
         binds.append(booking.holdUntil.map(Millis.from))
-        binds.append(try StoredJSON.encode(booking.lines))
-        binds.append(try StoredJSON.encode(booking.rules))
+        binds.append(try json.text(booking.lines))
+        binds.append(try json.text(booking.rules))
         binds.append(booking.clientNote)
         binds.append(booking.archivedAt.map(Millis.from))
         binds.append(Int64(booking.sequence))
@@ -92,7 +81,7 @@ enum Rows {
         return binds
     }
 
-    static func booking(_ row: PostgresRandomAccessRow) throws -> Booking {
+    static func booking(_ row: PostgresRandomAccessRow, json: ColumnJSONCache) throws -> Booking {
         let id: String = try row.get("id")
         let corrupt = PostgresStoreError.corruptRow(table: "bookings", id: id)
         guard let state = BookingState(rawValue: try row.get("state")),
@@ -122,9 +111,9 @@ enum Rows {
         return Booking(
             id: BookingID(rawValue: id), accessToken: AccessToken(rawValue: try row.get("access_token")),
             clientID: ClientID(rawValue: try row.get("client_id")), staffID: StaffID(rawValue: try row.get("staff_id")),
-            lines: try StoredJSON.decode([BookingLine].self, from: try row.get("lines_json")),
+            lines: try json.lines(try row.get("lines_json")),
             start: Millis.date(try row.get("start_at")), end: Millis.date(try row.get("end_at")),
-            rules: try StoredJSON.decode(BookingRules.self, from: try row.get("rules_json")),
+            rules: try json.rules(try row.get("rules_json")),
             bufferMinutes: Int(try row.get("buffer_minutes", as: Int64.self)),
             origin: origin, lifecycle: lifecycle,
             holdUntil: try row.get("hold_until", as: Int64?.self).map(Millis.date),
@@ -194,7 +183,7 @@ enum Rows {
     static func outbox(_ row: PostgresRandomAccessRow) throws -> OutboxMessage {
         OutboxMessage(
             id: try row.get("id"), bookingID: BookingID(rawValue: try row.get("booking_id")),
-            effect: try StoredJSON.decode(OutboxEffect.self, from: try row.get("effect_json")),
+            effect: try ColumnJSON.decode(OutboxEffect.self, from: try row.get("effect_json")),
             createdAt: Millis.date(try row.get("created_at")),
             availableAt: Millis.date(try row.get("available_at")),
             attempts: Int(try row.get("attempts", as: Int64.self)), lastError: try row.get("last_error"),
