@@ -179,6 +179,9 @@ public final class PostgresBookingStore: BookingStore {
                 throw error
             }
             do {
+                // A transaction whose caller was already answered 503 (it waited past the timeout) is not
+                // committed behind their back.
+                try Task.checkCancellation()
                 try await connection.query("COMMIT", logger: self.logger)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)

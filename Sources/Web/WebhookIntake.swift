@@ -42,12 +42,15 @@ struct WebhookIntake: Sendable {
             let summary: String =
                 switch outcome {
                 case .applied(let id, let from, let to): "applied to \(id): \(from.rawValue) → \(to.rawValue)"
+                case .flagged(let id, let from, let to, let flags):
+                    "applied to \(id): \(from.rawValue) → \(to.rawValue), flagged \(flags.map(\.rawValue).sorted())"
                 case .duplicate: "duplicate"
                 case .unknownBooking: "no booking of ours"
                 case .ignored(let reason): "ignored: \(reason)"
                 }
             switch outcome {
             case .applied: Self.count("applied")
+            case .flagged: Self.count("flagged")
             case .duplicate: Self.count("duplicate")
             case .unknownBooking, .ignored: Self.count("ignored")
             }

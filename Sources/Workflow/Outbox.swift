@@ -89,6 +89,9 @@ public struct PaymentEvent: Hashable, Sendable {
 public enum PaymentEventOutcome: Hashable, Sendable {
     /// The booking moved (or its payment changed).
     case applied(BookingID, from: BookingState, to: BookingState)
+    /// Applied, and it raised a flag an admin must look at (an amount other than the price, a late payment whose
+    /// slot was taken, a refund to make by hand).
+    case flagged(BookingID, from: BookingState, to: BookingState, flags: Set<AttentionFlag>)
     /// The event id was seen before: nothing done.
     case duplicate
     /// No booking of ours carries that id: recorded and acknowledged.
@@ -96,4 +99,12 @@ public enum PaymentEventOutcome: Hashable, Sendable {
     /// Recorded, and nothing to do (an ignored type, the same payment again, or an event the booking's state
     /// does not take).
     case ignored(reason: String)
+
+    /// Whether the event changed a booking (applied, flagged or not).
+    public var changedABooking: Bool {
+        switch self {
+        case .applied, .flagged: true
+        case .duplicate, .unknownBooking, .ignored: false
+        }
+    }
 }

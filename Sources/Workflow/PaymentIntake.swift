@@ -62,6 +62,10 @@ public struct PaymentIntake: UseCase {
                 let result = try await self.transition(
                     booking, domainEvent, actor: .provider, providerEventID: event.id, now: now, in: tx)
                 guard result.transition.changedAnything else { return .ignored(reason: "already applied") }
+                let raised = result.booking.lifecycle.attention.subtracting(booking.lifecycle.attention)
+                guard raised.isEmpty else {
+                    return .flagged(bookingID, from: from, to: result.booking.state, flags: raised)
+                }
                 return .applied(bookingID, from: from, to: result.booking.state)
             } catch let error as BookingError {
                 guard case .illegalTransition = error else { throw error }

@@ -62,7 +62,7 @@ extension PaymentIntake {
                     PaymentReceipt(
                         amount: Money(minorUnits: amount, currency: currency), checkoutSessionID: session.id,
                         paymentIntentID: session.paymentIntentID)))
-            if case .applied = try await self.applyPaymentEvent(event) { applied += 1 }
+            if try await self.applyPaymentEvent(event).changedABooking { applied += 1 }
         }
         return applied
     }
@@ -81,7 +81,7 @@ extension PaymentIntake {
                 EventQuery(createdSince: since, startingAfter: startingAfter))
             for event in page.events {
                 newest = max(newest, event.created)
-                if case .applied = try await self.applyPaymentEvent(PaymentEvent(event)) { applied += 1 }
+                if try await self.applyPaymentEvent(PaymentEvent(event)).changedABooking { applied += 1 }
             }
             guard page.hasMore, let last = page.events.last else { break }
             startingAfter = last.id

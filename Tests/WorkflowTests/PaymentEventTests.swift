@@ -43,7 +43,7 @@ import Workflow
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         let outcome = try await practice.workflow.payments.applyPaymentEvent(
             practice.paidEvent(for: booking, amount: Money(minorUnits: 100, currency: .eur)))
-        #expect(outcome == .applied(booking.id, from: .awaitingPayment, to: .awaitingPayment))
+        #expect(outcome == .flagged(booking.id, from: .awaitingPayment, to: .awaitingPayment, flags: [.amountMismatch]))
         let flagged = try await practice.workflow.booking(booking.id)
         #expect(flagged.payment.status == .unpaid)
         #expect(flagged.lifecycle.attention == [.amountMismatch])
@@ -72,7 +72,7 @@ import Workflow
         // The hold lapsed and, before any expiry job ran, Max booked the same time.
         let max = try await practice.workflow.clients.book(practice.request(email: "max@example.com")).booking
         let outcome = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
-        #expect(outcome == .applied(booking.id, from: .expired, to: .expired))
+        #expect(outcome == .flagged(booking.id, from: .expired, to: .expired, flags: [.latePaymentSlotTaken]))
         let late = try await practice.workflow.booking(booking.id)
         #expect(late.payment.status == .refundPending)
         #expect(late.lifecycle.attention == [.latePaymentSlotTaken])
