@@ -137,8 +137,10 @@ public final class PostgresBookingStore: BookingStore {
         let client = self.client
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let race = Race(continuation)
-            let timer = Task {
-                try? await Task.sleep(for: timeout)
+            // NB: a timer on an event loop, not a sleeping task: cheap to set and to cancel, on every call.
+            let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(
+                in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
+            ) {
                 if race.answer(.failure(StoreUnavailable(reason: "no answer from PostgreSQL within \(timeout)"))) {
                     race.cancelWorker()
                 }
