@@ -17,23 +17,26 @@ extension PostgresAccess {
 
     func update(_ booking: Booking) async throws {
         guard self.writable else { throw PostgresStoreError.readOnly }
-        let updated = try await self.run(UpdateBooking.self, try Rows.bookingBinds(booking, json: self.json)).count
-        guard updated == 1 else { throw PostgresStoreError.corruptRow(table: "bookings", id: booking.id.rawValue) }
+        // Sent with the transition's other writes (see `flush`).
+        let json = self.json
+        self.buffered?.add(
+            .update(bookingID: booking.id.rawValue) { binds in try Rows.appendBooking(booking, json: json, to: &binds) })
     }
 
     func append(_ entry: HistoryEntry) async throws {
         guard self.writable else { throw PostgresStoreError.readOnly }
-        var binds = PostgresBindings(capacity: 9)
-        binds.append(entry.bookingID.rawValue)
-        binds.append(Millis.from(entry.at))
-        binds.append(entry.actor.description)
-        binds.append(entry.from?.rawValue)
-        binds.append(entry.to.rawValue)
-        binds.append(entry.event)
-        binds.append(entry.reason)
-        binds.append(entry.providerEventID)
-        binds.append(entry.reasonShownToClient)
-        _ = try await self.run(InsertHistory.self, binds)
+        self.buffered?.add(
+            .history { binds in
+                binds.append(entry.bookingID.rawValue)
+                binds.append(Millis.from(entry.at))
+                binds.append(entry.actor.description)
+                binds.append(entry.from?.rawValue)
+                binds.append(entry.to.rawValue)
+                binds.append(entry.event)
+                binds.append(entry.reason)
+                binds.append(entry.providerEventID)
+                binds.append(entry.reasonShownToClient)
+            })
     }
 
     func remember(_ record: IdempotencyRecord) async throws {
@@ -55,17 +58,19 @@ extension PostgresAccess {
 
     func enqueue(_ message: OutboxMessage) async throws {
         guard self.writable else { throw PostgresStoreError.readOnly }
-        var binds = PostgresBindings(capacity: 9)
-        binds.append(message.id)
-        binds.append(message.bookingID.rawValue)
-        binds.append(message.effect.topic.rawValue)
-        binds.append(try self.json.text(message.effect))
-        binds.append(Millis.from(message.createdAt))
-        binds.append(Millis.from(message.availableAt))
-        binds.append(Int64(message.attempts))
-        binds.append(message.lastError)
-        binds.append(message.deliveredAt.map(Millis.from))
-        _ = try await self.run(InsertOutbox.self, binds)
+        let effect = try self.json.text(message.effect)
+        self.buffered?.add(
+            .outbox { binds in
+                binds.append(message.id)
+                binds.append(message.bookingID.rawValue)
+                binds.append(message.effect.topic.rawValue)
+                binds.append(effect)
+                binds.append(Millis.from(message.createdAt))
+                binds.append(Millis.from(message.availableAt))
+                binds.append(Int64(message.attempts))
+                binds.append(message.lastError)
+                binds.append(message.deliveredAt.map(Millis.from))
+            })
         // Told to every instance's listener once this transaction committed (see `PostgresBookingStore.write`).
         self.queued?.add(message.effect.topic)
     }

@@ -25,9 +25,12 @@ struct PostgresAccess: BookingStoreTransaction {
     let json: ColumnJSONCache
     /// The outbox topics this transaction queued work for (told to every instance once it commits).
     var queued: QueuedTopics? = nil
+    /// A write transaction's writes not yet sent (see `flush`).
+    var buffered: BufferedWrites? = nil
 
     /// The rows `query` answers, read whole.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        try await self.flush()
         var rows: [PostgresRandomAccessRow] = []
         for try await row in try await self.connection.query(query, logger: self.logger) {
             rows.append(row.makeRandomAccess())
@@ -62,6 +65,7 @@ struct PostgresAccess: BookingStoreTransaction {
     /// In a write transaction, waits for (then holds until the end) the advisory lock named `name`.
     func lockName(_ name: String) async throws {
         guard self.writable else { return }
+        try await self.flush()
         try await self.connection.query(
             "SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))", logger: self.logger)
     }

@@ -171,11 +171,13 @@ public final class PostgresBookingStore: BookingStore {
                     "SELECT pg_advisory_xact_lock(\(PostgresSchema.retryQueueLockKey))", logger: self.logger)
             }
             let topics = QueuedTopics()
+            let access = PostgresAccess(
+                connection: connection, logger: self.logger, writable: true, json: self.json, queued: topics,
+                buffered: BufferedWrites())
             let value: T
             do {
-                value = try await body(
-                    PostgresAccess(
-                        connection: connection, logger: self.logger, writable: true, json: self.json, queued: topics))
+                value = try await body(access)
+                try await access.flush()
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)
                 throw error

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 // The statements every booking, payment and email runs, prepared once per connection (parsed and planned once,
 // then only bound and executed).
@@ -49,20 +50,15 @@ enum UpdateBooking: HotStatement {
 
 enum InsertHistory: HotStatement {
     static let name = "rdv_insert_history"
-    static let sql = """
-        INSERT INTO booking_history
-            (booking_id, at, actor, from_state, to_state, event, reason, provider_event_id, reason_shown_to_client)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        """
+    static let columns =
+        "booking_id, at, actor, from_state, to_state, event, reason, provider_event_id, reason_shown_to_client"
+    static let sql = "INSERT INTO booking_history (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 }
 
 enum InsertOutbox: HotStatement {
     static let name = "rdv_insert_outbox"
-    static let sql = """
-        INSERT INTO outbox (id, booking_id, topic, effect_json, created_at, available_at, attempts, last_error,
-            delivered_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        """
+    static let columns = "id, booking_id, topic, effect_json, created_at, available_at, attempts, last_error, delivered_at"
+    static let sql = "INSERT INTO outbox (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 }
 
 enum InsertProviderEvent: HotStatement {
@@ -100,15 +96,145 @@ enum LapsedHolds: HotStatement {
         """
 }
 
+/// A transition's writes in one statement: the booking's update, its history line and `Outbox.count` outbox rows
+/// (one round trip instead of several; the shape of a payment, a decision, an expiry).
+protocol TransitionWrites: HotStatement {
+    static var outboxRows: Int { get }
+}
+
+extension TransitionWrites {
+    static var sql: String {
+        var next = Rows.bookingColumns.count
+        func parameters(_ count: Int) -> String {
+            defer { next += count }
+            return (next + 1...next + count).map { "$\($0)" }.joined(separator: ", ")
+        }
+        var parts = ["u AS (\(UpdateBooking.sql))"]
+        parts.append(
+            "h AS (INSERT INTO booking_history (\(InsertHistory.columns)) VALUES (\(parameters(9))) RETURNING 1)")
+        for index in 0..<Self.outboxRows {
+            parts.append(
+                "o\(index) AS (INSERT INTO outbox (\(InsertOutbox.columns)) VALUES (\(parameters(9))) RETURNING 1)")
+        }
+        return "WITH \(parts.joined(separator: ", ")) SELECT (SELECT count(*) FROM u) AS updated"
+    }
+}
+
+enum TransitionWithOneOutboxRow: TransitionWrites {
+    static let name = "rdv_transition_1"
+    static let outboxRows = 1
+}
+
+enum TransitionWithTwoOutboxRows: TransitionWrites {
+    static let name = "rdv_transition_2"
+    static let outboxRows = 2
+}
+
+enum TransitionWithThreeOutboxRows: TransitionWrites {
+    static let name = "rdv_transition_3"
+    static let outboxRows = 3
+}
+
 extension PostgresAccess {
-    /// Runs a hot statement (prepared on this connection the first time); returns its rows.
+    /// Runs a hot statement (prepared on this connection the first time); returns its rows. Buffered writes go
+    /// first.
     func run<Statement: HotStatement>(_ statement: Statement.Type, _ binds: PostgresBindings) async throws
         -> [PostgresRandomAccessRow]
+    {
+        try await self.flush()
+        return try await self.execute(statement, binds)
+    }
+
+    /// Runs a hot statement as it is, buffered writes or not.
+    private func execute<Statement: HotStatement>(_ statement: Statement.Type, _ binds: PostgresBindings)
+        async throws -> [PostgresRandomAccessRow]
     {
         var rows: [PostgresRandomAccessRow] = []
         for try await row in try await self.connection.execute(Prepared<Statement>(binds: binds), logger: self.logger) {
             rows.append(row.makeRandomAccess())
         }
         return rows
+    }
+}
+
+/// The blind writes of a transaction not yet sent: a transition's update, history line and outbox rows, sent
+/// together before the transaction's next statement or its commit.
+final class BufferedWrites: Sendable {
+    /// Appends a write's values, in its statement's order.
+    typealias Values = @Sendable (inout PostgresBindings) throws -> Void
+
+    enum Write: Sendable {
+        case update(bookingID: String, Values)
+        case history(Values)
+        case outbox(Values)
+    }
+
+    private let writes = Mutex<[Write]>([])
+
+    func add(_ write: Write) { self.writes.withLock { $0.append(write) } }
+
+    func take() -> [Write] {
+        self.writes.withLock { writes in
+            defer { writes.removeAll() }
+            return writes
+        }
+    }
+}
+
+extension PostgresAccess {
+    /// Sends the buffered writes: one statement for a transition's usual shape (an update, a history line, one to
+    /// three outbox rows), one statement each otherwise.
+    func flush() async throws {
+        guard let buffered = self.buffered?.take(), !buffered.isEmpty else { return }
+        var update: (id: String, values: BufferedWrites.Values)?
+        var rest: [BufferedWrites.Values] = []
+        var histories = 0
+        var outboxRows = 0
+        for write in buffered {
+            switch write {
+            case .update(let id, let values) where update == nil: update = (id, values)
+            case .update: return try await self.sendOneByOne(buffered)
+            case .history(let values):
+                histories += 1
+                rest.insert(values, at: histories - 1)
+            case .outbox(let values):
+                outboxRows += 1
+                rest.append(values)
+            }
+        }
+        guard let update, histories == 1, (1...3).contains(outboxRows) else {
+            return try await self.sendOneByOne(buffered)
+        }
+        var binds = PostgresBindings(capacity: Rows.bookingColumns.count + 9 * (1 + outboxRows))
+        try update.values(&binds)
+        for values in rest { try values(&binds) }
+        let rows: [PostgresRandomAccessRow] =
+            switch outboxRows {
+            case 1: try await self.execute(TransitionWithOneOutboxRow.self, binds)
+            case 2: try await self.execute(TransitionWithTwoOutboxRows.self, binds)
+            default: try await self.execute(TransitionWithThreeOutboxRows.self, binds)
+            }
+        guard try rows.first?.get("updated", as: Int64.self) == 1 else {
+            throw PostgresStoreError.corruptRow(table: "bookings", id: update.id)
+        }
+    }
+
+    private func sendOneByOne(_ writes: [BufferedWrites.Write]) async throws {
+        for write in writes {
+            var binds = PostgresBindings()
+            switch write {
+            case .update(let id, let values):
+                try values(&binds)
+                guard try await self.execute(UpdateBooking.self, binds).count == 1 else {
+                    throw PostgresStoreError.corruptRow(table: "bookings", id: id)
+                }
+            case .history(let values):
+                try values(&binds)
+                _ = try await self.execute(InsertHistory.self, binds)
+            case .outbox(let values):
+                try values(&binds)
+                _ = try await self.execute(InsertOutbox.self, binds)
+            }
+        }
     }
 }

@@ -46,8 +46,14 @@ enum Rows {
 
     /// A booking's column values, in `bookingColumns` order.
     static func bookingBinds(_ booking: Booking, json: ColumnJSONCache) throws -> PostgresBindings {
-        let payment = booking.lifecycle.payment
         var binds = PostgresBindings(capacity: bookingColumns.count)
+        try Self.appendBooking(booking, json: json, to: &binds)
+        return binds
+    }
+
+    /// Appends a booking's column values, in `bookingColumns` order.
+    static func appendBooking(_ booking: Booking, json: ColumnJSONCache, to binds: inout PostgresBindings) throws {
+        let payment = booking.lifecycle.payment
         binds.append(booking.id.rawValue)
         binds.append(booking.accessToken.rawValue)
         binds.append(booking.clientID.rawValue)
@@ -78,7 +84,6 @@ enum Rows {
         binds.append(Int64(booking.sequence))
         binds.append(Millis.from(booking.createdAt))
         binds.append(Millis.from(booking.updatedAt))
-        return binds
     }
 
     static func booking(_ row: PostgresRandomAccessRow, json: ColumnJSONCache) throws -> Booking {
