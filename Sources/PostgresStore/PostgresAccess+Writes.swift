@@ -20,7 +20,8 @@ extension PostgresAccess {
         // Sent with the transition's other writes (see `flush`).
         let json = self.json
         self.buffered?.add(
-            .update(bookingID: booking.id.rawValue) { binds in try Rows.appendBooking(booking, json: json, to: &binds) })
+            .update(bookingID: booking.id.rawValue) { binds in try Rows.appendBooking(booking, json: json, to: &binds) }
+        )
     }
 
     func append(_ entry: HistoryEntry) async throws {

@@ -57,7 +57,8 @@ enum InsertHistory: HotStatement {
 
 enum InsertOutbox: HotStatement {
     static let name = "rdv_insert_outbox"
-    static let columns = "id, booking_id, topic, effect_json, created_at, available_at, attempts, last_error, delivered_at"
+    static let columns =
+        "id, booking_id, topic, effect_json, created_at, available_at, attempts, last_error, delivered_at"
     static let sql = "INSERT INTO outbox (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 }
 

@@ -7,11 +7,6 @@ import Workflow
 // (schedules, rules, booking lines, outbox effects) are JSON text with sorted keys (Workflow's `ColumnJSON`), as on
 // SQLite.
 
-enum Millis {
-    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
-}
-
 /// Failures of this store itself.
 public enum PostgresStoreError: Error, CustomStringConvertible {
     /// A stored row does not decode into the domain: the database was edited by hand or is damaged.

@@ -117,19 +117,16 @@ extension PostgresSettings {
     /// Creates an empty database `name` on this server (connected through this URL's database), for tests and
     /// for a first start on a fresh server.
     public func createDatabase(_ name: String, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
-        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-            throw PostgresSettingsError(url: "\(self)", problem: "a database name is letters, digits and _ only")
-        }
-        let client = PostgresClient(configuration: self.clientConfiguration, backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        }
+        try await self.administer(database: name, "CREATE DATABASE \(name)", logger: logger)
     }
 
     /// Drops the database `name` from this server, closing its connections (benchmarks clean up after themselves).
     public func dropDatabase(_ name: String, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
+        try await self.administer(database: name, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)", logger: logger)
+    }
+
+    /// Runs one statement about the database `name` on a client of its own.
+    private func administer(database name: String, _ statement: String, logger: Logger) async throws {
         guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
             throw PostgresSettingsError(url: "\(self)", problem: "a database name is letters, digits and _ only")
         }
@@ -137,8 +134,7 @@ extension PostgresSettings {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await client.query(
-                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+            try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
     }
 }

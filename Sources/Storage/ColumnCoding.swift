@@ -4,14 +4,8 @@ import GRDB
 import Synchronization
 import Workflow
 
-// How values are stored: instants as INTEGER milliseconds since 1970 (UTC), value types whole as JSON (with
-// Workflow's `ColumnJSONCache` for the hot columns), and the storage layer's own errors.
-
-/// Converts between `Date` and the stored milliseconds.
-enum Millis {
-    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
-}
+// How values are stored: instants as INTEGER milliseconds since 1970 (UTC, Workflow's `Millis`), value types
+// whole as JSON (Workflow's `ColumnJSON`, with its cache for the hot columns), and the storage layer's own errors.
 
 /// Failures of the storage layer itself.
 public enum StorageError: Error, CustomStringConvertible {

@@ -2,8 +2,15 @@ import Booking
 import Foundation
 import Synchronization
 
-// The JSON of the value types the stores keep whole in a column (schedules, rules, booking lines, outbox effects):
-// sorted keys, so equal values are equal texts (and a booking's lines can be matched by text).
+// How both stores keep values: instants as milliseconds, and the value types they keep whole in a column
+// (schedules, rules, booking lines, outbox effects) as JSON with sorted keys, so equal values are equal texts (and a
+// booking's lines can be matched by text).
+
+/// Converts between `Date` and the milliseconds since 1970 (UTC) both stores keep instants as.
+public enum Millis {
+    public static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    public static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
+}
 
 /// Decoded and encoded forms of the JSON columns that repeat across rows (a booking's rules and lines, an email's
 /// notice), kept so a hot path does not run a JSON coder for each row. Both stores use it, one per store instance
