@@ -55,6 +55,18 @@ extension PostgresAccess {
         return try await self.run(InsertProviderEvent.self, Self.binds(id, type, Millis.from(receivedAt))).count == 1
     }
 
+    func recordProviderEvent(id: String, type: String, receivedAt: Date, naming bookingID: BookingID?) async throws
+        -> RecordedProviderEvent
+    {
+        guard self.writable else { throw PostgresStoreError.readOnly }
+        var binds = Self.binds(id, type, Millis.from(receivedAt))
+        binds.append(bookingID?.rawValue)
+        let rows = try await self.run(RecordProviderEventLockingBooking.self, binds)
+        guard let row = rows.first, try row.get("recorded", as: Bool.self) else { return .duplicate }
+        guard try row.get("id", as: String?.self) != nil else { return .recorded(booking: nil) }
+        return .recorded(booking: try Rows.booking(row, json: self.json))
+    }
+
     // MARK: The outbox
 
     func enqueue(_ message: OutboxMessage) async throws {

@@ -165,7 +165,7 @@ public final class PostgresBookingStore: BookingStore {
         _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T, queued: Bool
     ) async throws -> T {
         try await self.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: self.logger)
+            try await connection.run(BeginTransaction.self, logger: self.logger)
             if queued {
                 try await connection.query(
                     "SELECT pg_advisory_xact_lock(\(PostgresSchema.retryQueueLockKey))", logger: self.logger)
@@ -186,7 +186,7 @@ public final class PostgresBookingStore: BookingStore {
                 // A transaction whose caller was already answered 503 (it waited past the timeout) is not
                 // committed behind their back.
                 try Task.checkCancellation()
-                try await connection.query("COMMIT", logger: self.logger)
+                try await connection.run(CommitTransaction.self, logger: self.logger)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)
                 throw error

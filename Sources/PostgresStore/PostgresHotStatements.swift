@@ -69,6 +69,34 @@ enum InsertProviderEvent: HotStatement {
         """
 }
 
+/// The start of every write transaction (READ COMMITTED, with explicit locks: see `PostgresAccess`).
+enum BeginTransaction: HotStatement {
+    static let name = "rdv_begin"
+    static let sql = "BEGIN ISOLATION LEVEL READ COMMITTED"
+}
+
+enum CommitTransaction: HotStatement {
+    static let name = "rdv_commit"
+    static let sql = "COMMIT"
+}
+
+extension PostgresConnection {
+    /// Runs a hot statement that answers no rows (a transaction's BEGIN and COMMIT).
+    func run<Statement: HotStatement>(_ statement: Statement.Type, logger: Logger) async throws {
+        for try await _ in try await self.execute(Prepared<Statement>(binds: PostgresBindings()), logger: logger) {}
+    }
+}
+
+/// A webhook's first step in one round trip: the event recorded, and when it is new, its booking read and locked.
+enum RecordProviderEventLockingBooking: HotStatement {
+    static let name = "rdv_record_event_lock_booking"
+    static let sql = """
+        WITH recorded AS (\(InsertProviderEvent.sql)),
+        target AS (\(PostgresAccess.bookingSelect) WHERE id = $4 AND EXISTS (SELECT 1 FROM recorded) FOR UPDATE)
+        SELECT EXISTS (SELECT 1 FROM recorded) AS recorded, target.* FROM (VALUES (1)) AS one LEFT JOIN target ON true
+        """
+}
+
 enum LockStaff: HotStatement {
     static let name = "rdv_lock_staff"
     static let sql = "SELECT 1 FROM staff WHERE id = ANY($1) ORDER BY id FOR UPDATE"

@@ -269,5 +269,18 @@ enum PostgresSchema {
                 "CREATE INDEX login_failures_by_key ON login_failures(scope, key, at)",
                 "CREATE INDEX login_failures_by_age ON login_failures(at)",
             ]),
+        // The JSON columns every booking change and outbox row writes are checked as `json` (a validating scan),
+        // not `jsonb` (a parse into a binary tree, thrown away): the same defence at a fraction of the cost on the
+        // webhook path, where these checks took a tenth of the database's time.
+        PostgresMigration(
+            name: "2026-11-25-json-checks-by-scan",
+            statements: [
+                "ALTER TABLE bookings DROP CONSTRAINT bookings_lines_json_check",
+                "ALTER TABLE bookings ADD CONSTRAINT bookings_lines_json_check CHECK (lines_json::json IS NOT NULL)",
+                "ALTER TABLE bookings DROP CONSTRAINT bookings_rules_json_check",
+                "ALTER TABLE bookings ADD CONSTRAINT bookings_rules_json_check CHECK (rules_json::json IS NOT NULL)",
+                "ALTER TABLE outbox DROP CONSTRAINT outbox_effect_json_check",
+                "ALTER TABLE outbox ADD CONSTRAINT outbox_effect_json_check CHECK (effect_json::json IS NOT NULL)",
+            ]),
     ]
 }

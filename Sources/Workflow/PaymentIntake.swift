@@ -9,13 +9,10 @@ public struct PaymentIntake: UseCase {
     public func applyPaymentEvent(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
         let now = self.clock.now()
         return try await self.store.write { tx in
-            guard try await tx.recordProviderEvent(id: event.id, type: event.type, receivedAt: now) else {
-                return .duplicate
-            }
-            var found: Booking?
-            if let bookingID = event.bookingID {
-                found = try await tx.booking(bookingID)
-            } else if case .refunded(_, let intent?) = event.kind {
+            let recorded = try await tx.recordProviderEvent(
+                id: event.id, type: event.type, receivedAt: now, naming: event.bookingID)
+            guard case .recorded(var found) = recorded else { return .duplicate }
+            if event.bookingID == nil, case .refunded(_, let intent?) = event.kind {
                 found = try await tx.booking(paymentIntentID: intent)
             }
             guard var booking = found else { return .unknownBooking }

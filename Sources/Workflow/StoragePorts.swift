@@ -33,7 +33,31 @@ public protocol BookingStoreReader: BookingReads, PaymentReads, OutboxReads, Pra
 /// Everything the workflow may write, inside `BookingStore.write`.
 public protocol BookingStoreTransaction: BookingStoreReader, BookingWrites, PaymentWrites, OutboxWrites,
     PracticeWrites, AccountWrites
-{}
+{
+    /// Records a provider event id and, when it is new, reads (and locks, for this transaction) the booking it
+    /// names: the first step of every webhook, which a store may take in one round trip to its database.
+    func recordProviderEvent(id: String, type: String, receivedAt: Date, naming bookingID: BookingID?) async throws
+        -> RecordedProviderEvent
+}
+
+extension BookingStoreTransaction {
+    /// The two steps one after the other.
+    public func recordProviderEvent(id: String, type: String, receivedAt: Date, naming bookingID: BookingID?)
+        async throws -> RecordedProviderEvent
+    {
+        guard try await self.recordProviderEvent(id: id, type: type, receivedAt: receivedAt) else { return .duplicate }
+        guard let bookingID else { return .recorded(booking: nil) }
+        return .recorded(booking: try await self.booking(bookingID))
+    }
+}
+
+/// What recording a provider event found.
+public enum RecordedProviderEvent: Sendable, Equatable {
+    /// The event was recorded before: a repeated delivery, nothing to do.
+    case duplicate
+    /// The event is new; the booking it names, if it names one we have.
+    case recorded(booking: Booking?)
+}
 
 // MARK: - Bookings and slots
 

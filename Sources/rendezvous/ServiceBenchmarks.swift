@@ -142,6 +142,9 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     @Option(help: "Concurrent HTTP clients (senders, as a provider delivers in parallel).")
     var concurrency = 32
 
+    @Option(help: "Events delivered first and not measured: they open the service's connections and warm them.")
+    var warmup = 500
+
     @OptionGroup var database: BenchDatabase
 
     @Option(help: "Loopback port for the service.")
@@ -152,7 +155,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         // One booking awaiting payment per event, two hours apart, made by hand (no payment window pressure).
         let base = Date().addingTimeInterval(86_400).timeIntervalSince1970.rounded(.down)
         var bookings: [Booking] = []
-        for index in 0..<self.events {
+        for index in 0..<self.events + self.warmup {
             let receipt = try await service.workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: .new(name: "Client \(index)", email: "client\(index)@bench.example", phone: nil),
@@ -183,19 +186,24 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         }
         let verifyWall = clock.now - verifyStart
 
-        // Events over HTTP, each once, then every tenth again (duplicates are acknowledged, not applied).
+        // Events over HTTP, each once, then every tenth again (duplicates are acknowledged, not applied). The warm-up
+        // events (the last ones) go first, unmeasured: a running service's connections are open and its statements
+        // prepared.
         let webhook: @Sendable (Int) -> LoadRequest = { index in
             LoadRequest(
                 method: .POST, path: "/webhooks/stripe",
                 headers: [("Content-Type", "application/json"), ("Stripe-Signature", headers[index])],
                 body: payloads[index])
         }
+        let warmups = try await LoadClient.run(
+            host: "127.0.0.1", port: self.port, count: self.warmup, concurrency: self.concurrency
+        ) { [events = self.events] in webhook(events + $0) }
         let firsts = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.concurrency, request: webhook)
         let duplicates = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events / 10, concurrency: self.concurrency
         ) { webhook($0 * 10) }
-        for outcome in [firsts, duplicates] where Set(outcome.statuses.keys) != [200] {
+        for outcome in [warmups, firsts, duplicates] where Set(outcome.statuses.keys) != [200] {
             throw ValidationError("webhooks answered \(outcome.statuses)")
         }
 
@@ -206,7 +214,8 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             let receipt = try await service.workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: .existing(bookings[index].clientID), serviceIDs: [ServiceID(rawValue: "svc_bench")],
-                    start: Date(timeIntervalSince1970: base + Double(self.events + index) * 7200), notifyClient: false),
+                    start: Date(timeIntervalSince1970: base + Double(self.events + self.warmup + index) * 7200),
+                    notifyClient: false),
                 by: AdminID(rawValue: "adm_bench"))
             direct.append(receipt.booking)
         }
@@ -237,9 +246,11 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         ).count
         try await service.stop()
         print("store: \(service.storeName)")
-        guard paid == 2 * self.events else { throw ValidationError("\(paid) of \(self.events) bookings were paid") }
+        guard paid == 2 * self.events + self.warmup else {
+            throw ValidationError("\(paid) of \(2 * self.events + self.warmup) bookings were paid")
+        }
         print(
-            "webhooks over HTTP (\(self.concurrency) clients): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
+            "webhooks over HTTP (\(self.concurrency) clients, after \(self.warmup) unmeasured): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
         )
         print(
             "duplicate deliveries: \(perSecond(duplicates.latencies.count, duplicates.wall)) events/s (acknowledged, nothing applied twice)"

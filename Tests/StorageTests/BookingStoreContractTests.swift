@@ -251,6 +251,42 @@ import Workflow
     }
 
     @Test(arguments: StoreKind.allCases)
+    func recordingAnEventReadsTheBookingItNamesOnlyWhenTheEventIsNew(kind: StoreKind) async throws {
+        let store = try await self.practice(kind).store
+        let booking = Booking.sample(client: Client.sample().id)
+        try await store.write { tx in
+            try await tx.insert(Client.sample())
+            try await tx.insert(booking)
+        }
+        func record(_ id: String, naming bookingID: BookingID?) async throws -> RecordedProviderEvent {
+            try await store.write {
+                try await $0.recordProviderEvent(
+                    id: id, type: "checkout.session.completed", receivedAt: self.now, naming: bookingID)
+            }
+        }
+        #expect(try await record("evt_1", naming: booking.id) == .recorded(booking: booking))
+        #expect(try await record("evt_1", naming: booking.id) == .duplicate)
+        #expect(try await record("evt_2", naming: BookingID(rawValue: "bkg_unknown")) == .recorded(booking: nil))
+        #expect(try await record("evt_3", naming: nil) == .recorded(booking: nil))
+        #expect(try await record("evt_3", naming: nil) == .duplicate)
+        // The one-step form and the two-step form share one record of ids.
+        #expect(
+            try await !store.write {
+                try await $0.recordProviderEvent(id: "evt_2", type: "checkout.session.completed", receivedAt: self.now)
+            })
+        #expect(try await record("evt_4", naming: booking.id) == .recorded(booking: booking))
+        await #expect(throws: CancellationError.self) {
+            try await store.write { tx -> Void in
+                _ = try await tx.recordProviderEvent(
+                    id: "evt_5", type: "checkout.session.completed", receivedAt: self.now, naming: booking.id)
+                throw CancellationError()
+            }
+        }
+        // An event recorded in a transaction that rolled back was never recorded.
+        #expect(try await record("evt_5", naming: booking.id) == .recorded(booking: booking))
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func historyAndOutboxKeepTheirOrder(kind: StoreKind) async throws {
         let store = try await self.practice(kind).store
         let booking = Booking.sample(client: Client.sample().id)
