@@ -164,7 +164,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Booking", "Workflow", "Storage", "PostgresStore", "TestSupport"],
+            dependencies: [
+                "Booking", "Workflow", "Storage", "PostgresStore", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

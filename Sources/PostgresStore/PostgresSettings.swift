@@ -7,6 +7,8 @@ import PostgresNIO
 ///
 /// `sslmode` is `disable`, `prefer` (the default: TLS when the server offers it) or `require`; `pool` is the most
 /// connections this instance opens (20 by default); `timeout` the seconds a call may wait for an answer (10).
+/// As with libpq, a host that is a directory (`?host=/var/run/postgresql`, or the host part percent-encoded) means
+/// the server's Unix socket in that directory: a server on the same machine, without TCP's cost on either side.
 public struct PostgresSettings: Sendable, CustomStringConvertible {
     public enum TLSMode: String, Sendable {
         case disable, prefer, require
@@ -30,8 +32,12 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
         guard Self.isPostgresURL(text), let url = URLComponents(string: text) else {
             throw PostgresSettingsError(url: text, problem: "it is not a postgres:// URL")
         }
-        guard let host = url.host, !host.isEmpty else {
+        let socketDirectory = url.queryItems?.last { $0.name == "host" }?.value
+        guard let host = socketDirectory ?? url.percentEncodedHost?.removingPercentEncoding, !host.isEmpty else {
             throw PostgresSettingsError(url: text, problem: "it names no host")
+        }
+        if socketDirectory != nil, !host.hasPrefix("/") {
+            throw PostgresSettingsError(url: text, problem: "host= must be the directory of the server's Unix socket")
         }
         guard let username = url.user, !username.isEmpty else {
             throw PostgresSettingsError(url: text, problem: "it names no user (postgres://USER@host/database)")
@@ -61,13 +67,15 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
                     throw PostgresSettingsError(url: text, problem: "pool must be a number from 1 to 500")
                 }
                 self.poolSize = size
+            case "host": continue
             case "timeout":
                 guard let seconds = Int(value), (1...300).contains(seconds) else {
                     throw PostgresSettingsError(url: text, problem: "timeout must be a number of seconds, 1 to 300")
                 }
                 self.operationTimeout = .seconds(seconds)
             default:
-                throw PostgresSettingsError(url: text, problem: "unknown setting \(item.name) (sslmode, pool, timeout)")
+                throw PostgresSettingsError(
+                    url: text, problem: "unknown setting \(item.name) (sslmode, pool, timeout, host)")
             }
         }
     }
@@ -79,9 +87,13 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// Whether the server is reached through its Unix socket (`host` is then the socket's directory).
+    public var isUnixSocket: Bool { self.host.hasPrefix("/") }
+
     /// The URL without its password, for logs and messages.
     public var description: String {
-        "postgres://\(self.username)@\(self.host):\(self.port)/\(self.database)"
+        guard self.isUnixSocket else { return "postgres://\(self.username)@\(self.host):\(self.port)/\(self.database)" }
+        return "postgres://\(self.username)@:\(self.port)/\(self.database)?host=\(self.host)"
     }
 
     var clientConfiguration: PostgresClient.Configuration {
@@ -91,9 +103,14 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
             case .prefer: .prefer(.makeClientConfiguration())
             case .require: .require(.makeClientConfiguration())
             }
-        var configuration = PostgresClient.Configuration(
-            host: self.host, port: self.port, username: self.username, password: self.password,
-            database: self.database, tls: tls)
+        var configuration =
+            self.isUnixSocket
+            ? PostgresClient.Configuration(
+                unixSocketPath: "\(self.host)/.s.PGSQL.\(self.port)", username: self.username,
+                password: self.password, database: self.database)
+            : PostgresClient.Configuration(
+                host: self.host, port: self.port, username: self.username, password: self.password,
+                database: self.database, tls: tls)
         configuration.options.maximumConnections = self.poolSize
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.additionalStartupParameters = [("application_name", "rendezvous")]

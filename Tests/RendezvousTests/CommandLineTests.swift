@@ -1,5 +1,6 @@
 import Foundation
 import Notifications
+import PostgresStore
 import Storage
 import TestSupport
 import Testing
@@ -83,6 +84,7 @@ import Workflow
         ("postgres://app@localhost/", "names no database"),
         ("postgres://app:secret@localhost/rendezvous?sslmode=maybe", "sslmode must be"),
         ("postgres://app:secret@localhost/rendezvous?pool=0", "pool must be"),
+        ("postgres://app:secret@/rendezvous?host=var/run/postgresql", "directory of the server's Unix socket"),
     ])
     func aPostgresURLThatCannotBeUsedIsRefusedSayingWhy(url: String, problem: String) {
         #expect {
@@ -100,6 +102,18 @@ import Workflow
                 as? MigrateCommand)
         #expect(command.database.isPostgres)
         #expect(command.database.shown == "postgres://app@db.internal:6432/rendezvous")
+    }
+
+    @Test(arguments: [
+        "postgres://app:secret@:5433/rendezvous?host=/var/run/postgresql",
+        "postgres://app:secret@%2Fvar%2Frun%2Fpostgresql:5433/rendezvous",
+    ])
+    func aPostgresURLMayNameTheServersUnixSocketDirectory(url: String) throws {
+        let settings = try PostgresSettings(url: url)
+        #expect(settings.isUnixSocket)
+        #expect(settings.host == "/var/run/postgresql")
+        #expect(settings.port == 5433)
+        #expect(settings.description == "postgres://app@:5433/rendezvous?host=/var/run/postgresql")
     }
 
     @Test func theSlotBenchmarkRunsAndReportsPercentiles() async throws {

@@ -1,5 +1,7 @@
 import Booking
 import Foundation
+import Logging
+import PostgresNIO
 import PostgresStore
 import TestSupport
 import Testing
@@ -90,6 +92,43 @@ import Workflow
             try await tx.update(canceled)
             try await tx.insert(overlapping)
         }
+    }
+
+    @Test func theServersUnixSocketReachesTheSameDatabase() async throws {
+        let overTCP = try await self.freshDatabase()
+        // Where the test server keeps its socket, asked of the server itself.
+        let logger = Logger(label: "test")
+        let client = PostgresClient(
+            configuration: .init(
+                host: overTCP.host, port: overTCP.port, username: overTCP.username, password: overTCP.password,
+                database: overTCP.database, tls: .disable))
+        let directories = try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask {
+                await client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            var found: String?
+            for try await value in try await client.query("SHOW unix_socket_directories", logger: logger)
+                .decode(String.self)
+            {
+                found = value
+            }
+            return found
+        }
+        let directory = try #require(directories?.split(separator: ",").first.map(String.init))
+        let overSocket = try PostgresSettings(
+            url: "postgres://\(overTCP.username)@:\(overTCP.port)/\(overTCP.database)?host=\(directory)")
+        #expect(overSocket.isUnixSocket)
+        // What one writes over TCP, the other reads over the socket.
+        let tcpStore = try await PostgresBookingStore(settings: overTCP)
+        let socketStore = try await PostgresBookingStore(settings: overSocket)
+        defer {
+            tcpStore.shutdown()
+            socketStore.shutdown()
+        }
+        try await tcpStore.write { try await $0.insert(Client.sample()) }
+        #expect(try await socketStore.read { try await $0.client(Client.sample().id) } == Client.sample())
     }
 
     @Test func aDatabaseThatCannotBeReachedIsUnavailableNotAHang() async throws {
