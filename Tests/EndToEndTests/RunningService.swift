@@ -161,7 +161,9 @@ func withRunningService(
             webhookInitialRetryDelay: .milliseconds(50), webhookMaxRetryDelay: .milliseconds(500)))
     let provider = StripeClient(
         configuration: StripeConfiguration(
-            secretKey: "sk_test_e2e", apiBase: "\(baseURL)/fake-stripe", timeout: .seconds(5),
+            // NB: generous: the whole test process (every suite at once) shares two cores, and a first run after a
+            // build can keep the fake's answers waiting for seconds; a timeout here would fail the flow, not test it.
+            secretKey: "sk_test_e2e", apiBase: "\(baseURL)/fake-stripe", timeout: .seconds(20),
             initialRetryDelay: .milliseconds(20)))
     let workflow = BookingWorkflow(
         store: try await StoreKind.sqlite.makeStore(), provider: provider, links: PublicLinks(base: baseURL),
