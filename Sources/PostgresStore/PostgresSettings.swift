@@ -151,6 +151,8 @@ extension PostgresSettings {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
+            // NB: as in `PostgresBookingStore.init`: a moment for the pool to start before its first lease.
+            try? await Task.sleep(for: .milliseconds(20))
             try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
     }
