@@ -31,24 +31,33 @@ public struct EmailBranding: Hashable, Sendable {
     /// booking URL: the booking page's token lets whoever holds it act on the booking, and the text sent there is
     /// kept by a third party. The site's public URL stands in its place; the `.ics` (fetched by the client's own
     /// calendar) keeps the booking's link.
-    public func addToCalendarLinks(for booking: Booking, stamp: Date) -> AddToCalendarLinks {
-        var event = self.calendarEvent(for: booking, stamp: stamp)
-        let names = booking.lines.map(\.name).joined(separator: " + ")
-        event.description =
-            "\(names) with \(self.businessName).\n\(Self.joining(booking))\n"
-            + "Your booking page is linked from our emails. \(self.links.site)"
+    public func addToCalendarLinks(for booking: Booking, stamp: Date, language: Language) -> AddToCalendarLinks {
+        var event = self.calendarEvent(for: booking, stamp: stamp, language: language)
+        event.description = [
+            self.about(booking, language), self.joining(booking, language),
+            self.words.word("calendar.bookingPageInEmails", language, ["site": self.links.site]),
+        ].joined(separator: "\n")
         event.url = self.links.site
-        return AddToCalendarLinks(event: event, icsURL: self.links.calendarFile(booking.accessToken))
+        return AddToCalendarLinks(
+            event: event, icsURL: self.links.calendarFile(booking.accessToken, language: language))
     }
 
-    static func joining(_ booking: Booking) -> String {
-        booking.lines.first?.category == .call
-            ? "A call: join from your booking page at the start time, or we call the number you gave us."
-            : "A chat: join from your booking page at the start time."
+    /// "Chat with Cabinet Martin."
+    private func about(_ booking: Booking, _ language: Language) -> String {
+        let names = booking.lines.map(\.name).joined(separator: " + ")
+        return self.words.word("calendar.description", language, ["services": names, "business": self.businessName])
     }
 
-    /// The booking as a calendar event, in the state it is in now.
-    public func calendarEvent(for booking: Booking, stamp: Date) -> CalendarEvent {
+    /// How the client joins the session.
+    private func joining(_ booking: Booking, _ language: Language) -> String {
+        self.words.word(booking.lines.first?.category == .call ? "calendar.joinCall" : "calendar.joinChat", language)
+    }
+
+    /// The texts of calendar events.
+    private var words: EmailWords { .bundled }
+
+    /// The booking as a calendar event, in the state it is in now, its texts in `language`.
+    public func calendarEvent(for booking: Booking, stamp: Date, language: Language) -> CalendarEvent {
         let status: CalendarEvent.Status =
             switch booking.state {
             case .approved, .completed: .confirmed
@@ -57,13 +66,15 @@ public struct EmailBranding: Hashable, Sendable {
             }
         let category = booking.lines.first?.category ?? .chat
         let names = booking.lines.map(\.name).joined(separator: " + ")
-        let joining = Self.joining(booking)
+        let page = self.links.bookingPage(booking.accessToken)
         return CalendarEvent(
             uid: "\(booking.id)@rendezvous", sequence: booking.sequence, stamp: stamp, start: booking.start,
             end: booking.end, summary: "\(names) — \(self.businessName)",
-            description:
-                "\(names) with \(self.businessName).\n\(joining)\nYour booking: \(self.links.bookingPage(booking.accessToken))",
-            location: category == .call ? "Phone or video call" : "Online chat",
+            description: [
+                self.about(booking, language), self.joining(booking, language),
+                self.words.word("calendar.bookingPage", language, ["url": page]),
+            ].joined(separator: "\n"),
+            location: self.words.word(category == .call ? "calendar.locationCall" : "calendar.locationChat", language),
             url: self.links.bookingPage(booking.accessToken),
             organizerName: self.businessName, organizerEmail: self.from.address, status: status)
     }
@@ -73,7 +84,7 @@ extension EmailBranding {
     /// A booking as its staff member's calendar shows it: the client and the session, linking to the booking's
     /// admin page (never the client's own link, which is theirs alone). Pending bookings are tentative.
     public func staffEvent(for booking: Booking, client: Client?, stamp: Date) -> CalendarEvent {
-        var event = self.calendarEvent(for: booking, stamp: stamp)
+        var event = self.calendarEvent(for: booking, stamp: stamp, language: self.language)
         let names = booking.lines.map(\.name).joined(separator: " + ")
         let who = client.map { "\($0.name) <\($0.email.value)>" + ($0.phone.map { ", \($0)" } ?? "") } ?? ""
         event.summary = "\(names) — \(client?.name ?? booking.clientID.rawValue)"
@@ -110,7 +121,7 @@ public struct EmailComposer: Sendable {
     public static let signInLinkLifetime: TimeInterval = 7 * 86_400
     private let library: MustacheLibrary
     /// The words the composer itself puts in emails (buttons, labels, date patterns), one file per language.
-    let words: [Language: [String: String]]
+    let words: EmailWords
 
     public init(branding: EmailBranding, links: SignedLink? = nil) throws {
         self.branding = branding
@@ -119,19 +130,12 @@ public struct EmailComposer: Sendable {
             throw ComposerError.templatesMissing
         }
         self.library = try Self.loadLibrary(folder)
-        var words: [Language: [String: String]] = [:]
-        for language in Language.allCases {
-            let file = folder.appendingPathComponent(language.rawValue).appendingPathComponent("words.json")
-            words[language] = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: file))
-        }
-        self.words = words
+        self.words = try EmailWords.load(folder)
     }
 
     /// A word of `language`, with its `{name}` values filled in.
     func word(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String {
-        var text = self.words[language]?[key] ?? self.words[.en]?[key] ?? key
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        self.words.word(key, language, values)
     }
 
     enum ComposerError: Error, CustomStringConvertible {
@@ -171,7 +175,7 @@ public struct EmailComposer: Sendable {
     ) throws -> EmailMessage {
         let language: Language =
             if case .admins = matter { self.branding.language } else { client.language ?? self.branding.language }
-        let event = self.branding.calendarEvent(for: booking, stamp: now)
+        let event = self.branding.calendarEvent(for: booking, stamp: now, language: language)
         var model = self.model(booking: booking, client: client, timeZone: timeZone, language: language)
         let pay = [
             "label": self.word("action.pay", language, ["amount": booking.price.formatted(in: language)]),
@@ -213,7 +217,7 @@ public struct EmailComposer: Sendable {
                 attachments.append(self.calendarAttachment(event))
             }
             if [.bookingCreatedByAdmin, .approved, .rescheduled, .paymentReceived].contains(notice) {
-                let links = self.branding.addToCalendarLinks(for: booking, stamp: now)
+                let links = self.branding.addToCalendarLinks(for: booking, stamp: now, language: language)
                 model["calendar"] = [
                     "google": links.google, "outlook": links.outlook, "yahoo": links.yahoo, "ics": links.ics,
                 ]
@@ -273,9 +277,9 @@ public struct EmailComposer: Sendable {
             to: Mailbox(name: client.name, address: client.email.value), id: id, now: now)
     }
 
-    /// The `.ics` of a booking as it stands.
-    public func calendarFile(for booking: Booking, now: Date) -> String {
-        ICalendar.document(for: self.branding.calendarEvent(for: booking, stamp: now))
+    /// The `.ics` of a booking as it stands, its texts in `language`.
+    public func calendarFile(for booking: Booking, now: Date, language: Language) -> String {
+        ICalendar.document(for: self.branding.calendarEvent(for: booking, stamp: now, language: language))
     }
 
     private func calendarAttachment(_ event: CalendarEvent) -> EmailAttachment {

@@ -39,10 +39,11 @@ struct PublicAPI: Sendable {
         router.get("api/services/:id/slots") { request, context in try await self.slots(request, context) }
         router.get("api/services/:id/days") { request, context in try await self.days(request, context) }
         router.post("api/bookings") { request, _ in try await self.book(request) }
-        router.get("api/bookings/:token") { _, context -> Response in
+        router.get("api/bookings/:token") { request, context -> Response in
             // `/api/bookings/{token}.ics` is the booking's calendar file.
             if let raw = context.parameters.get("token"), raw.hasSuffix(".ics") {
-                return try await self.calendarFile(token: String(raw.dropLast(4)))
+                return try await self.calendarFile(
+                    token: String(raw.dropLast(4)), language: request.uri.queryParameters.get("lang"))
             }
             let booking = try await self.workflow.booking(accessToken: try Self.token(context))
             let history = try await self.workflow.history(of: booking.id)
@@ -67,15 +68,27 @@ struct PublicAPI: Sendable {
         return view
     }
 
+    /// In the practice's language: an API client has no language of its own.
     func calendarLinks(_ booking: Booking) -> AddToCalendarLinks {
-        self.branding.addToCalendarLinks(for: booking, stamp: booking.updatedAt)
+        self.branding.addToCalendarLinks(for: booking, stamp: booking.updatedAt, language: self.branding.language)
     }
 
-    /// `GET /api/bookings/{token}.ics`: the booking as an iCalendar file, as it stands now.
-    private func calendarFile(token raw: String) async throws -> Response {
+    /// `GET /api/bookings/{token}.ics[?lang=fr]`: the booking as an iCalendar file, as it stands now, its texts in
+    /// the language asked for (the links of pages and emails ask for their own), else the practice's.
+    private func calendarFile(token raw: String, language code: String?) async throws -> Response {
+        let language = try code.map { code in
+            guard let language = Language(rawValue: code) else {
+                throw APIError(
+                    .badRequest, code: "invalid_language",
+                    message: "lang must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return language
+        }
         guard let token = AccessToken(validating: raw) else { throw APIError(BookingError.notFound(what: "booking")) }
         let booking = try await self.workflow.booking(accessToken: token)
-        let ics = ICalendar.document(for: self.branding.calendarEvent(for: booking, stamp: booking.updatedAt))
+        let ics = ICalendar.document(
+            for: self.branding.calendarEvent(
+                for: booking, stamp: booking.updatedAt, language: language ?? self.branding.language))
         var headers = HTTPFields()
         headers[.contentType] = "text/calendar; charset=utf-8"
         headers[.contentDisposition] = "attachment; filename=\"booking.ics\""

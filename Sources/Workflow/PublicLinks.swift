@@ -30,8 +30,10 @@ public struct PublicLinks: Hashable, Sendable {
     /// The client's page of one booking.
     public func bookingPage(_ token: AccessToken) -> String { "\(self.base)/bookings/\(token)" }
 
-    /// The booking's calendar file, as it stands now.
-    public func calendarFile(_ token: AccessToken) -> String { "\(self.base)/api/bookings/\(token).ics" }
+    /// The booking's calendar file, as it stands now, its texts in `language`.
+    public func calendarFile(_ token: AccessToken, language: Language) -> String {
+        "\(self.base)/api/bookings/\(token).ics?lang=\(language.rawValue)"
+    }
 
     /// A booking's page in the dashboard (admins' emails and calendars link there).
     public func adminBooking(_ id: BookingID) -> String { "\(self.base)/admin/bookings/\(id)" }

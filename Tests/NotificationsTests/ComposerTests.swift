@@ -119,7 +119,7 @@ struct ComposerTests {
         after.sequence += 1
         after.start = after.start.addingTimeInterval(86_400)
         after.end = after.end.addingTimeInterval(86_400)
-        let first = self.composer.calendarFile(for: before, now: Instants.mondayMorning)
+        let first = self.composer.calendarFile(for: before, now: Instants.mondayMorning, language: .en)
         let email = try self.compose(.client(.rescheduled), after)
         let second = String(decoding: try #require(email.attachments.first).content, as: UTF8.self)
         #expect(property("UID", in: first) == property("UID", in: second))

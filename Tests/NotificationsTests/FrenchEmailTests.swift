@@ -32,6 +32,27 @@ import Workflow
         #expect(withNote.html.contains("Parler de &lt;mon&gt; projet"))
     }
 
+    @Test func aFrenchClientsCalendarFileAndLinksSpeakFrench() throws {
+        var client = Client.sample()
+        client.language = .fr
+        let email = try self.composer.compose(
+            .client(.approved), id: "msg_fr_ics", booking: sampleBooking(), client: client,
+            timeZone: "Europe/Paris", now: Instants.mondayMorning)
+        let ics = String(decoding: try #require(email.attachments.first).content, as: UTF8.self)
+        let unfolded = ics.replacingOccurrences(of: "\r\n ", with: "")
+        #expect(unfolded.contains("DESCRIPTION:First chat session avec Cabinet <Martin>."))
+        #expect(unfolded.contains("Un chat : rejoignez-le depuis la page de votre rendez-vous"))
+        #expect(unfolded.contains("LOCATION:Chat en ligne"))
+        #expect(!unfolded.contains("with Cabinet"))
+        // The links to calendar sites carry the same words, and the Apple link asks for the French file.
+        #expect(email.text.contains(".ics?lang=fr"))
+        let english = try self.composer.compose(
+            .client(.approved), id: "msg_en_ics", booking: sampleBooking(), client: .sample(),
+            timeZone: "Europe/Paris", now: Instants.mondayMorning)
+        let englishICS = String(decoding: try #require(english.attachments.first).content, as: UTF8.self)
+        #expect(englishICS.replacingOccurrences(of: "\r\n ", with: "").contains("LOCATION:Online chat"))
+    }
+
     @Test func withoutAChoiceTheClientReadsThePracticesLanguageAndAdminsToo() throws {
         var french = branding
         french.language = .fr

@@ -28,7 +28,8 @@ import Workflow
             let booking = try await self.book(client)
             let token = booking["token"] as! String
             let calendar = try #require(booking["calendar"] as? [String: String])
-            #expect(calendar["ics"] == "http://rendezvous.test/api/bookings/\(token).ics")
+            // The API speaks the practice's language (English here); pages and emails ask for the visitor's.
+            #expect(calendar["ics"] == "http://rendezvous.test/api/bookings/\(token).ics?lang=en")
             #expect(calendar["google"]?.hasPrefix("https://calendar.google.com/") == true)
 
             let page = try await client.execute(uri: "/bookings/\(token)", method: .get)
@@ -58,6 +59,12 @@ import Workflow
             let text = String(buffer: ics.body)
             #expect(text.contains("STATUS:CANCELLED\r\n"))
             #expect(text.contains("UID:\(booking["id"] as! String)@rendezvous\r\n"))
+            #expect(text.contains("LOCATION:Online chat\r\n"))
+            let french = try await client.execute(uri: "/api/bookings/\(token).ics?lang=fr", method: .get)
+            #expect(String(buffer: french.body).contains("LOCATION:Chat en ligne\r\n"))
+            let unknown = try await client.execute(uri: "/api/bookings/\(token).ics?lang=de", method: .get)
+            #expect(unknown.status == .badRequest)
+            #expect(String(buffer: unknown.body).contains("invalid_language"))
         }
     }
 

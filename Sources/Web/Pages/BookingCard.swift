@@ -62,7 +62,7 @@ struct BookingCard {
         self.cancelHref =
             open && (beforeNotice || !booking.state.occupiesSlot) ? "/bookings/\(booking.accessToken)/cancel" : nil
         self.rescheduleHref = open && beforeNotice ? "/bookings/\(booking.accessToken)/reschedule" : nil
-        self.icsHref = links.calendarFile(booking.accessToken)
+        self.icsHref = calendar.ics
         self.pageHref = "/bookings/\(booking.accessToken)"
         self.google = calendar.google
         self.outlook = calendar.outlook

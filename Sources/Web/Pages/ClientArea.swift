@@ -334,7 +334,8 @@ struct ClientArea: Sendable {
                 BookingCard(
                     booking, staffName: staff.first { $0.id == booking.staffID }?.name, now: now, visit: visit,
                     words: self.renderer.words, links: self.workflow.links,
-                    calendar: self.branding.addToCalendarLinks(for: booking, stamp: booking.updatedAt))
+                    calendar: self.branding.addToCalendarLinks(
+                        for: booking, stamp: booking.updatedAt, language: visit.language))
             )
         }
     }

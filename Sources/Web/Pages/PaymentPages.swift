@@ -40,7 +40,8 @@ struct PaymentPages: Sendable {
             let message =
                 booking.payment.isSettled
                 ? text(booking.state == .approved ? "paid.approved" : "paid.awaiting") : text("paid.confirming")
-            let links = self.branding.addToCalendarLinks(for: booking, stamp: booking.updatedAt)
+            let links = self.branding.addToCalendarLinks(
+                for: booking, stamp: booking.updatedAt, language: visit.language)
             return self.renderer.page(
                 "paid",
                 PaidModel(
