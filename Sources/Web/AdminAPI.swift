@@ -51,6 +51,8 @@ struct AdminAPI: Sendable {
     struct DecisionBody: Decodable, Sendable {
         var note: String?
         var notifyClient: Bool?
+        /// Shows the note to the client (their email and booking page); by default admins only see it.
+        var noteShownToClient: Bool?
         /// For `reschedule` only.
         var start: Date?
     }
@@ -227,7 +229,8 @@ struct AdminAPI: Sendable {
         let id = try Self.bookingID(context)
         let body = try await PublicAPI.optionalBody(DecisionBody.self, request)
         let decision = AdminDecision(
-            admin: try Self.admin(context), note: body?.note, notifyClient: body?.notifyClient ?? true)
+            admin: try Self.admin(context), note: body?.note, notifyClient: body?.notifyClient ?? true,
+            noteShownToClient: body?.noteShownToClient ?? false)
         return (id, decision, body)
     }
 

@@ -59,6 +59,7 @@ struct HistoryView: Codable, Sendable {
     var to: String
     var event: String
     var reason: String?
+    var reasonShownToClient: Bool?
     var providerEventId: String?
 
     init(_ entry: HistoryEntry, forAdmin: Bool) {
@@ -75,7 +76,9 @@ struct HistoryView: Codable, Sendable {
         self.from = entry.from?.rawValue
         self.to = entry.to.rawValue
         self.event = entry.event
-        self.reason = forAdmin ? entry.reason : nil
+        // The client sees the notes the admin chose to show them, as on their booking page.
+        self.reason = forAdmin || entry.reasonShownToClient ? entry.reason : nil
+        self.reasonShownToClient = forAdmin ? entry.reasonShownToClient : nil
         self.providerEventId = forAdmin ? entry.providerEventID : nil
     }
 }

@@ -41,6 +41,38 @@ import Workflow
         }
     }
 
+    @Test func anAdminsNoteReachesTheClientOnlyWhenTheAdminSaysSo() async throws {
+        try await withRunningService { service in
+            let admin = try await service.adminHeader()
+            func paid(hour: Int, email: String) async throws -> (id: String, token: String) {
+                let booked = try await service.book(at: service.workingDay(hour: hour), email: email)
+                let token = try #require(booked.json["token"] as? String)
+                _ = try await service.pay(paymentURL: try #require(booked.json["paymentUrl"] as? String))
+                _ = try await service.eventually(token: token) { $0["status"] as? String == "awaitingApproval" }
+                return (try #require(booked.json["id"] as? String), token)
+            }
+            func notes(_ history: Any?) -> [String] {
+                ((history as? [[String: Any]]) ?? []).compactMap { $0["reason"] as? String }
+            }
+            let shown = try await paid(hour: 10, email: "zoe@example.com")
+            let approved = try await service.post(
+                "/api/admin/bookings/\(shown.id)/approve",
+                json: ["note": "Bring your notes", "noteShownToClient": true],
+                headers: admin)
+            #expect(approved.status == 200)
+            let adminLine = (approved.json["history"] as? [[String: Any]])?.last
+            #expect(adminLine?["reasonShownToClient"] as? Bool == true)
+            #expect(
+                notes(try await service.get("/api/bookings/\(shown.token)").json["history"]) == ["Bring your notes"])
+
+            let kept = try await paid(hour: 14, email: "max@example.com")
+            let privately = try await service.post(
+                "/api/admin/bookings/\(kept.id)/approve", json: ["note": "Paid late, watch"], headers: admin)
+            #expect((privately.json["history"] as? [[String: Any]])?.last?["reasonShownToClient"] as? Bool == false)
+            #expect(notes(try await service.get("/api/bookings/\(kept.token)").json["history"]).isEmpty)
+        }
+    }
+
     @Test func anAdminMadeBookingIsPaidByLinkAndApproved() async throws {
         try await withRunningService { service in
             let admin = try await service.adminHeader()
