@@ -90,6 +90,9 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
     /// Whether the server is reached through its Unix socket (`host` is then the socket's directory).
     public var isUnixSocket: Bool { self.host.hasPrefix("/") }
 
+    /// The socket file in that directory, named by the port as PostgreSQL names it.
+    var socketPath: String { "\(self.host)/.s.PGSQL.\(self.port)" }
+
     /// The URL without its password, for logs and messages.
     public var description: String {
         guard self.isUnixSocket else { return "postgres://\(self.username)@\(self.host):\(self.port)/\(self.database)" }
@@ -106,7 +109,7 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
         var configuration =
             self.isUnixSocket
             ? PostgresClient.Configuration(
-                unixSocketPath: "\(self.host)/.s.PGSQL.\(self.port)", username: self.username,
+                unixSocketPath: self.socketPath, username: self.username,
                 password: self.password, database: self.database)
             : PostgresClient.Configuration(
                 host: self.host, port: self.port, username: self.username, password: self.password,

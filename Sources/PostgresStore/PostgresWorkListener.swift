@@ -59,9 +59,14 @@ extension PostgresSettings {
             case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
             case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
             }
-        var configuration = PostgresConnection.Configuration(
-            host: self.host, port: self.port, username: self.username, password: self.password,
-            database: self.database, tls: tls)
+        var configuration =
+            self.isUnixSocket
+            ? PostgresConnection.Configuration(
+                unixSocketPath: self.socketPath, username: self.username, password: self.password,
+                database: self.database)
+            : PostgresConnection.Configuration(
+                host: self.host, port: self.port, username: self.username, password: self.password,
+                database: self.database, tls: tls)
         configuration.options.connectTimeout = .seconds(3)
         return configuration
     }

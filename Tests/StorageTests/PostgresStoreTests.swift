@@ -94,9 +94,8 @@ import Workflow
         }
     }
 
-    @Test func theServersUnixSocketReachesTheSameDatabase() async throws {
-        let overTCP = try await self.freshDatabase()
-        // Where the test server keeps its socket, asked of the server itself.
+    /// The same database through the test server's Unix socket (its directory asked of the server itself).
+    func overSocket(_ overTCP: PostgresSettings) async throws -> PostgresSettings {
         let logger = Logger(label: "test")
         let client = PostgresClient(
             configuration: .init(
@@ -117,8 +116,13 @@ import Workflow
             return found
         }
         let directory = try #require(directories?.split(separator: ",").first.map(String.init))
-        let overSocket = try PostgresSettings(
+        return try PostgresSettings(
             url: "postgres://\(overTCP.username)@:\(overTCP.port)/\(overTCP.database)?host=\(directory)")
+    }
+
+    @Test func theServersUnixSocketReachesTheSameDatabase() async throws {
+        let overTCP = try await self.freshDatabase()
+        let overSocket = try await self.overSocket(overTCP)
         #expect(overSocket.isUnixSocket)
         // What one writes over TCP, the other reads over the socket.
         let tcpStore = try await PostgresBookingStore(settings: overTCP)
@@ -142,9 +146,11 @@ import Workflow
         #expect(ContinuousClock.now - started < .seconds(30))
     }
 
-    @Test func workQueuedByOneInstanceWakesTheOthersWorkers() async throws {
-        let settings = try await self.freshDatabase()
-        let queuing = try await PostgresBookingStore(settings: settings)
+    @Test(arguments: [false, true])
+    func workQueuedByOneInstanceWakesTheOthersWorkers(listeningOverTheSocket: Bool) async throws {
+        let overTCP = try await self.freshDatabase()
+        let settings = listeningOverTheSocket ? try await self.overSocket(overTCP) : overTCP
+        let queuing = try await PostgresBookingStore(settings: overTCP)
         try await BookingWorkflow.testing(store: queuing).practice.installIfEmpty(.sample())
         let bell = WorkBell()
         let listener = Task { try await PostgresWorkListener(settings: settings, bell: bell).run() }
