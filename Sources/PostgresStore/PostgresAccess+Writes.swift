@@ -11,12 +11,12 @@ extension PostgresAccess {
     // MARK: Bookings
 
     func insert(_ booking: Booking) async throws {
-        guard self.writable else { throw PostgresStoreError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         _ = try await self.run(InsertBooking.self, try Rows.bookingBinds(booking, json: self.json))
     }
 
     func update(_ booking: Booking) async throws {
-        guard self.writable else { throw PostgresStoreError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         // Sent with the transition's other writes (see `flush`).
         let json = self.json
         self.buffered?.add(
@@ -25,7 +25,7 @@ extension PostgresAccess {
     }
 
     func append(_ entry: HistoryEntry) async throws {
-        guard self.writable else { throw PostgresStoreError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         self.buffered?.add(
             .history { binds in
                 binds.append(entry.bookingID.rawValue)
@@ -51,14 +51,14 @@ extension PostgresAccess {
     // MARK: Payments
 
     func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool {
-        guard self.writable else { throw PostgresStoreError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         return try await self.run(InsertProviderEvent.self, Self.binds(id, type, Millis.from(receivedAt))).count == 1
     }
 
     func recordProviderEvent(id: String, type: String, receivedAt: Date, naming bookingID: BookingID?) async throws
         -> RecordedProviderEvent
     {
-        guard self.writable else { throw PostgresStoreError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         var binds = Self.binds(id, type, Millis.from(receivedAt))
         binds.append(bookingID?.rawValue)
         let rows = try await self.run(RecordProviderEventLockingBooking.self, binds)
@@ -70,7 +70,7 @@ extension PostgresAccess {
     // MARK: The outbox
 
     func enqueue(_ message: OutboxMessage) async throws {
-        guard self.writable else { throw PostgresStoreError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         let effect = try self.json.text(message.effect)
         self.buffered?.add(
             .outbox { binds in
@@ -95,11 +95,11 @@ extension PostgresAccess {
                 last_error = \(message.lastError), delivered_at = \(message.deliveredAt.map(Millis.from))
             WHERE id = \(message.id) RETURNING 1
             """)
-        guard updated == 1 else { throw PostgresStoreError.corruptRow(table: "outbox", id: message.id) }
+        guard updated == 1 else { throw StoreError.corruptRow(table: "outbox", id: message.id) }
     }
 
     func claimOutbox(topic: OutboxTopic?, at now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] {
-        guard self.writable else { throw PostgresStoreError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         // SKIP LOCKED: rows another instance is claiming right now are left to it, not waited for.
         let rows = try await self.rows(
             """
@@ -205,7 +205,7 @@ extension PostgresAccess {
     func updateAdminPassword(_ id: AdminID, hash: String) async throws {
         let updated = try await self.change(
             "UPDATE admins SET password_hash = \(hash) WHERE id = \(id.rawValue) RETURNING 1")
-        guard updated == 1 else { throw PostgresStoreError.corruptRow(table: "admins", id: id.rawValue) }
+        guard updated == 1 else { throw StoreError.corruptRow(table: "admins", id: id.rawValue) }
     }
 
     func insert(_ session: AdminSession) async throws {

@@ -45,7 +45,7 @@ struct PostgresAccess: BookingStoreTransaction {
     /// Runs a statement of a write transaction; returns how many rows it answered (its RETURNING rows).
     @discardableResult
     func change(_ query: PostgresQuery) async throws -> Int {
-        guard self.writable else { throw PostgresStoreError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         return try await self.rows(query).count
     }
 

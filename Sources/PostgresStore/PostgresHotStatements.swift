@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
+import Workflow
 
 // The statements every booking, payment and email runs, prepared once per connection (parsed and planned once,
 // then only bound and executed).
@@ -244,7 +245,7 @@ extension PostgresAccess {
             default: try await self.execute(TransitionWithThreeOutboxRows.self, binds)
             }
         guard try rows.first?.get("updated", as: Int64.self) == 1 else {
-            throw PostgresStoreError.corruptRow(table: "bookings", id: update.id)
+            throw StoreError.corruptRow(table: "bookings", id: update.id)
         }
     }
 
@@ -255,7 +256,7 @@ extension PostgresAccess {
             case .update(let id, let values):
                 try values(&binds)
                 guard try await self.execute(UpdateBooking.self, binds).count == 1 else {
-                    throw PostgresStoreError.corruptRow(table: "bookings", id: id)
+                    throw StoreError.corruptRow(table: "bookings", id: id)
                 }
             case .history(let values):
                 try values(&binds)

@@ -7,21 +7,6 @@ import Workflow
 // (schedules, rules, booking lines, outbox effects) are JSON text with sorted keys (Workflow's `ColumnJSON`), as on
 // SQLite.
 
-/// Failures of this store itself.
-public enum PostgresStoreError: Error, CustomStringConvertible {
-    /// A stored row does not decode into the domain: the database was edited by hand or is damaged.
-    case corruptRow(table: String, id: String)
-    /// A write method was called through a read-only access.
-    case readOnly
-
-    public var description: String {
-        switch self {
-        case .corruptRow(let table, let id): "the row \(id) of \(table) cannot be read"
-        case .readOnly: "a write was attempted in a read-only access"
-        }
-    }
-}
-
 extension PostgresRandomAccessRow {
     /// The named column's value.
     func get<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
@@ -83,7 +68,7 @@ enum Rows {
 
     static func booking(_ row: PostgresRandomAccessRow, json: ColumnJSONCache) throws -> Booking {
         let id: String = try row.get("id")
-        let corrupt = PostgresStoreError.corruptRow(table: "bookings", id: id)
+        let corrupt = StoreError.corruptRow(table: "bookings", id: id)
         guard let state = BookingState(rawValue: try row.get("state")),
             let status = PaymentStatus(rawValue: try row.get("payment_status")),
             let method = PaymentMethod(rawValue: try row.get("payment_method")),
@@ -126,7 +111,7 @@ enum Rows {
     static func client(_ row: PostgresRandomAccessRow) throws -> Client {
         let id: String = try row.get("id")
         guard let email = try? EmailAddress(try row.get("email", as: String.self)) else {
-            throw PostgresStoreError.corruptRow(table: "clients", id: id)
+            throw StoreError.corruptRow(table: "clients", id: id)
         }
         return Client(
             id: ClientID(rawValue: id), name: try row.get("name"), email: email, phone: try row.get("phone"),
@@ -139,7 +124,7 @@ enum Rows {
     static func admin(_ row: PostgresRandomAccessRow) throws -> AdminAccount {
         let id: String = try row.get("id")
         guard let email = try? EmailAddress(try row.get("email", as: String.self)) else {
-            throw PostgresStoreError.corruptRow(table: "admins", id: id)
+            throw StoreError.corruptRow(table: "admins", id: id)
         }
         return AdminAccount(
             id: AdminID(rawValue: id), email: email, passwordHash: try row.get("password_hash"),
@@ -151,7 +136,7 @@ enum Rows {
         guard let category = ServiceCategory(rawValue: try row.get("category")),
             let kind = ServiceKind(rawValue: try row.get("kind")),
             let currency = Currency(try row.get("currency", as: String.self))
-        else { throw PostgresStoreError.corruptRow(table: "services", id: id) }
+        else { throw StoreError.corruptRow(table: "services", id: id) }
         return Service(
             id: ServiceID(rawValue: id), name: try row.get("name"), category: category, kind: kind,
             durationMinutes: Int(try row.get("duration_minutes", as: Int64.self)),
@@ -170,7 +155,7 @@ enum Rows {
         guard let actor = Actor(description: try row.get("actor")),
             let to = BookingState(rawValue: try row.get("to_state"))
         else {
-            throw PostgresStoreError.corruptRow(table: "booking_history", id: "\(try row.get("id", as: Int64.self))")
+            throw StoreError.corruptRow(table: "booking_history", id: "\(try row.get("id", as: Int64.self))")
         }
         return HistoryEntry(
             bookingID: BookingID(rawValue: try row.get("booking_id")), at: Millis.date(try row.get("at")),

@@ -27,7 +27,7 @@ struct AdminRecord: Codable, FetchableRecord, PersistableRecord {
 
     func domain() throws -> AdminAccount {
         guard let email = try? EmailAddress(self.email) else {
-            throw StorageError.corruptRow(table: Self.databaseTableName, id: self.id)
+            throw StoreError.corruptRow(table: Self.databaseTableName, id: self.id)
         }
         return AdminAccount(
             id: AdminID(rawValue: self.id), email: email, passwordHash: self.passwordHash,

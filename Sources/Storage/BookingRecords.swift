@@ -180,7 +180,7 @@ struct BookingRecord: FetchableRecord, ColumnRecord {
     }
 
     func domain(_ json: ColumnJSONCache) throws -> Booking {
-        let corrupt = StorageError.corruptRow(table: Self.databaseTableName, id: self.id)
+        let corrupt = StoreError.corruptRow(table: Self.databaseTableName, id: self.id)
         guard let state = BookingState(rawValue: self.state), let status = PaymentStatus(rawValue: self.paymentStatus),
             let method = PaymentMethod(rawValue: self.paymentMethod), let currency = Currency(self.currency),
             let approval = ApprovalMode(rawValue: self.approvalOnSettlement),
@@ -309,7 +309,7 @@ struct HistoryRecord: FetchableRecord, ColumnRecord {
 
     func domain() throws -> HistoryEntry {
         guard let actor = Actor(description: self.actor), let to = BookingState(rawValue: self.toState) else {
-            throw StorageError.corruptRow(table: Self.databaseTableName, id: "\(self.id ?? 0)")
+            throw StoreError.corruptRow(table: Self.databaseTableName, id: "\(self.id ?? 0)")
         }
         return HistoryEntry(
             bookingID: BookingID(rawValue: self.bookingId), at: Millis.date(self.at), actor: actor,

@@ -5,22 +5,7 @@ import Synchronization
 import Workflow
 
 // How values are stored: instants as INTEGER milliseconds since 1970 (UTC, Workflow's `Millis`), value types
-// whole as JSON (Workflow's `ColumnJSON`, with its cache for the hot columns), and the storage layer's own errors.
-
-/// Failures of the storage layer itself.
-public enum StorageError: Error, CustomStringConvertible {
-    /// A stored row does not decode into the domain: the database was edited by hand or is damaged.
-    case corruptRow(table: String, id: String)
-    /// A write method was called through a read-only access.
-    case readOnly
-
-    public var description: String {
-        switch self {
-        case .corruptRow(let table, let id): "the row \(id) of \(table) cannot be read"
-        case .readOnly: "a write was attempted in a read-only access"
-        }
-    }
-}
+// whole as JSON (Workflow's `ColumnJSON`, with its cache for the hot columns).
 
 /// A record whose columns are declared once, in its `Columns` enum (in insert order): the INSERT statement's column
 /// list, its arguments and GRDB's persistence container all derive from `value(of:)`.

@@ -36,7 +36,7 @@ struct ServiceRecord: Codable, FetchableRecord, PersistableRecord {
     func domain() throws -> Service {
         guard let category = ServiceCategory(rawValue: self.category), let kind = ServiceKind(rawValue: self.kind),
             let currency = Currency(self.currency)
-        else { throw StorageError.corruptRow(table: Self.databaseTableName, id: self.id) }
+        else { throw StoreError.corruptRow(table: Self.databaseTableName, id: self.id) }
         return Service(
             id: ServiceID(rawValue: self.id), name: self.name, category: category, kind: kind,
             durationMinutes: self.durationMinutes, price: Money(minorUnits: self.priceMinor, currency: currency),
@@ -108,7 +108,7 @@ struct ClientRecord: Codable, FetchableRecord, PersistableRecord {
 
     func domain() throws -> Client {
         guard let email = try? EmailAddress(self.email) else {
-            throw StorageError.corruptRow(table: Self.databaseTableName, id: self.id)
+            throw StoreError.corruptRow(table: Self.databaseTableName, id: self.id)
         }
         return Client(
             id: ClientID(rawValue: self.id), name: self.name, email: email, phone: self.phone,

@@ -31,7 +31,7 @@ extension SQLiteAccess {
     }
 
     func deleteAdminSessions(expiredAt now: Date) async throws -> Int {
-        guard self.writable else { throw StorageError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         return try WriterConnection.run(self.pool) { db in
             try AdminSessionRecord.filter(Column("expires_at") <= Millis.from(now)).deleteAll(db)
         }
@@ -59,7 +59,7 @@ extension SQLiteAccess {
     func updateAdminPassword(_ id: AdminID, hash: String) async throws {
         try await self.mutate { db in
             try db.execute(sql: "UPDATE admins SET password_hash = ? WHERE id = ?", arguments: [hash, id.rawValue])
-            guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "admins", id: id.rawValue) }
+            guard db.changesCount == 1 else { throw StoreError.corruptRow(table: "admins", id: id.rawValue) }
         }
     }
 
@@ -83,7 +83,7 @@ extension SQLiteAccess {
     }
 
     func deleteClientSessions(expiredAt now: Date) async throws -> Int {
-        guard self.writable else { throw StorageError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         return try WriterConnection.run(self.pool) { db in
             try ClientSessionRecord.filter(Column("expires_at") <= Millis.from(now)).deleteAll(db)
         }
@@ -120,7 +120,7 @@ extension SQLiteAccess {
     }
 
     func deleteLoginFailures(before: Date) async throws -> Int {
-        guard self.writable else { throw StorageError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         return try WriterConnection.run(self.pool) { db in
             try db.execute(sql: "DELETE FROM login_failures WHERE at < ?", arguments: [Millis.from(before)])
             return db.changesCount
@@ -141,7 +141,7 @@ extension SQLiteAccess {
                 let placement = try Row.fetchOne(
                     db.cachedStatement(sql: HotStatements.bookingPlacement), arguments: [record.id])
             else {
-                throw StorageError.corruptRow(table: "bookings", id: record.id)
+                throw StoreError.corruptRow(table: "bookings", id: record.id)
             }
             let staffID: String = placement[0]
             let start: Int64 = placement[1]
@@ -151,7 +151,7 @@ extension SQLiteAccess {
             } else {
                 try HotStatements.execute(db, HotStatements.updateBooking, record.updateArguments)
             }
-            guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "bookings", id: record.id) }
+            guard db.changesCount == 1 else { throw StoreError.corruptRow(table: "bookings", id: record.id) }
         }
     }
 
@@ -185,7 +185,7 @@ extension SQLiteAccess {
             try HotStatements.execute(
                 db, "UPDATE outbox SET available_at = ?, attempts = ?, last_error = ?, delivered_at = ? WHERE id = ?",
                 [record.availableAt, record.attempts, record.lastError, record.deliveredAt, record.id])
-            guard db.changesCount == 1 else { throw StorageError.corruptRow(table: "outbox", id: record.id) }
+            guard db.changesCount == 1 else { throw StoreError.corruptRow(table: "outbox", id: record.id) }
         }
     }
 
@@ -208,7 +208,7 @@ extension SQLiteAccess {
     }
 
     func recordProviderEvent(id: String, type: String, receivedAt: Date) async throws -> Bool {
-        guard self.writable else { throw StorageError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         let record = ProviderEventRecord(id: id, type: type, receivedAt: Millis.from(receivedAt))
         return try WriterConnection.run(self.pool) { db in
             try HotStatements.execute(db, HotStatements.insertProviderEvent, record.insertArguments)

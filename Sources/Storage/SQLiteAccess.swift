@@ -15,7 +15,7 @@ struct SQLiteAccess: BookingStoreTransaction {
     }
 
     func mutate(_ work: @escaping @Sendable (Database) throws -> Void) async throws {
-        guard self.writable else { throw StorageError.readOnly }
+        guard self.writable else { throw StoreError.readOnly }
         try WriterConnection.run(self.pool, work)
     }
 

@@ -27,6 +27,21 @@ public struct StoreUnavailable: Error, CustomStringConvertible {
     public var description: String { "the database is unavailable: \(self.reason)" }
 }
 
+/// Failures of a store itself, the same on every store.
+public enum StoreError: Error, CustomStringConvertible {
+    /// A stored row does not decode into the domain: the database was edited by hand or is damaged.
+    case corruptRow(table: String, id: String)
+    /// A write method was called through a read-only access.
+    case readOnly
+
+    public var description: String {
+        switch self {
+        case .corruptRow(let table, let id): "the row \(id) of \(table) cannot be read"
+        case .readOnly: "a write was attempted in a read-only access"
+        }
+    }
+}
+
 /// Everything the workflow may read.
 public protocol BookingStoreReader: BookingReads, PaymentReads, OutboxReads, PracticeReads, AccountReads {}
 

@@ -78,15 +78,9 @@ import Workflow
             #expect(forged.status == .forbidden)
             #expect(try await practice.workflow.booking(booking.id).state == .awaitingApproval)
             // Approving with a note: done, and the history names the admin.
-            let opened = try await client.execute(
-                uri: "/admin/bookings/\(booking.id)", method: .get, headers: [.cookie: session])
-            let form = try #require(
-                opened.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";")
-                    .first.map(String.init))
-            let approved = try await client.execute(
-                uri: "/admin/bookings/\(booking.id)/approve", method: .post,
-                headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&note=Welcome&notify=on"))
+            let opened = try await client.open("/admin/bookings/\(booking.id)", session: session)
+            let approved = try await opened.post(
+                "/admin/bookings/\(booking.id)/approve", "note=Welcome&notify=on", through: client)
             #expect(approved.status == .seeOther)
             #expect(try await practice.workflow.booking(booking.id).state == .approved)
             let after = try await client.execute(
@@ -98,11 +92,8 @@ import Workflow
             #expect(effects.contains(.emailClient(.approved)))
             // Approved, it may be put back on hold: pending again, and the client is told.
             #expect(afterHTML.contains("/admin/bookings/\(booking.id)/hold"))
-            let held = try await client.execute(
-                uri: "/admin/bookings/\(booking.id)/hold", method: .post,
-                headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(
-                    string: "form=\(form.dropFirst("rendezvous_form=".count))&notify=on&shown=on&note=See+you+soon"))
+            let held = try await opened.post(
+                "/admin/bookings/\(booking.id)/hold", "notify=on&shown=on&note=See+you+soon", through: client)
             #expect(held.status == .seeOther)
             // Only the note shown to the client reaches their booking page.
             let clientPage = String(
@@ -179,16 +170,9 @@ import Workflow
             let prefilled = try await client.execute(
                 uri: "/admin/book?client=\(booking.clientID)", method: .get, headers: [.cookie: session])
             #expect(String(buffer: prefilled.body).contains("value=\"ines@example.com\""))
-            let opened = try await client.execute(uri: page, method: .get, headers: [.cookie: session])
-            let form = try #require(
-                opened.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";")
-                    .first.map(String.init))
-            let token = form.dropFirst("rendezvous_form=".count)
+            let opened = try await client.open(page, session: session)
             func post(_ path: String, _ body: String) async throws -> TestResponse {
-                try await client.execute(
-                    uri: path, method: .post,
-                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(string: "form=\(token)&\(body)"))
+                try await opened.post(path, body, through: client)
             }
             #expect(try await post("\(page)/notes", "notes=Prefers+calls+%3Cin+the+morning%3E").status == .seeOther)
             #expect(
@@ -283,30 +267,21 @@ import Workflow
             #expect(weekHTML.contains("href=\"/admin/bookings/\(booking.id)\""))
             #expect(weekHTML.contains("href=\"/admin/bookings/\(other.id)\""))
             #expect(weekHTML.contains("09:00-17:00 office"))
-            let page = try await client.execute(
-                uri: "/admin/bookings/\(booking.id)?tz=Europe/Paris", method: .get, headers: [.cookie: session])
-            let html = String(buffer: page.body)
+            let page = try await client.open("/admin/bookings/\(booking.id)?tz=Europe/Paris", session: session)
+            let html = page.html
             #expect(html.contains("Payment link (to copy into a message)"))
             #expect(html.contains("http://rendezvous.test/pay/\(booking.accessToken)"))
             let starts = html.matches(of: #/name="start" value="([^"]+)"/#).map { String($0.output.1) }
             #expect(!starts.contains(other.start.formatted(.iso8601)))
-            let form = try #require(
-                page.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";").first
-                    .map(String.init))
-            func post(_ path: String) async throws -> TestResponse {
-                try await client.execute(
-                    uri: path, method: .post,
-                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))"))
-            }
+            func post(_ path: String) async throws -> TestResponse { try await page.post(path, through: client) }
             func move(_ fields: String) async throws -> TestResponse {
                 try await client.execute(
                     uri: "/admin/bookings/\(booking.id)/reschedule", method: .post,
                     headers: [
-                        .cookie: "\(session); \(form); rendezvous_tz=Europe/Paris",
+                        .cookie: "\(page.cookies); rendezvous_tz=Europe/Paris",
                         .contentType: "application/x-www-form-urlencoded",
                     ],
-                    body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&notify=on&\(fields)"))
+                    body: ByteBuffer(string: "form=\(page.token)&notify=on&\(fields)"))
             }
             // Reminding the client to pay: the payment link goes out again, and the history says who asked.
             #expect(try await post("/admin/bookings/\(booking.id)/remind").status == .seeOther)
@@ -325,20 +300,12 @@ import Workflow
     }
 
     @Test func anAdminChangesTheirPasswordAndInvitesAnotherWhoSetsTheirsOnce() async throws {
-        let practice = try await TestPractice(now: Date())
-        _ = try await practice.workflow.accounts.createAdmin(
+        // The client area's harness: the same router, with a development mailbox for the invitation.
+        let harness = try await ClientAreaTests.harness()
+        _ = try await harness.practice.workflow.accounts.createAdmin(
             email: "camille@cabinet.example",
             passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
-        let branding = EmailBranding(
-            businessName: "Cabinet", signature: "", from: Mailbox(address: "hello@cabinet.example"),
-            links: TestPractice.links)
-        let mail = try MailSetup.developmentMailbox(
-            directory: try TemporaryDirectory.make(), branding: branding,
-            links: SignedLink(secret: try await practice.workflow.accounts.linkSigningKey()))
-        let router = try buildRouter(
-            workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
-            loginThrottle: LoginThrottle(), mail: mail)
-        try await Application(router: router).test(.router) { client in
+        try await harness.app.test(.router) { client in
             func signIn(_ email: String, _ password: String) async throws -> TestResponse {
                 try await client.postForm(
                     "/admin/sign-in", from: "/admin", fields: ["email": email, "password": password])
@@ -347,15 +314,9 @@ import Workflow
             let session = try #require(
                 signedIn.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_admin=") }?.split(separator: ";")
                     .first.map(String.init))
-            let page = try await client.execute(uri: "/admin/account", method: .get, headers: [.cookie: session])
-            let form = try #require(
-                page.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";").first
-                    .map(String.init))
+            let page = try await client.open("/admin/account", session: session)
             func post(_ path: String, _ fields: String) async throws -> TestResponse {
-                try await client.execute(
-                    uri: path, method: .post,
-                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&\(fields)"))
+                try await page.post(path, fields, through: client)
             }
             // The password changes only with the current one.
             #expect(try await post("/admin/password", "current=wrong&new=staple+battery+horse").status == .unauthorized)
@@ -368,7 +329,7 @@ import Workflow
             #expect(String(buffer: invited.body).contains("The invitation is on its way to noor@cabinet.example."))
             #expect(try await signIn("noor@cabinet.example", "anything at all").status == .unauthorized)
             let message = try #require(
-                try await mail.mailbox!.messages().first { $0.subject.hasPrefix("You are invited") })
+                try await harness.mailbox.messages().first { $0.subject.hasPrefix("You are invited") })
             let link = try #require(
                 message.text.firstMatch(of: #/http://rendezvous\.test(/admin/invitation\?token=\S+)/#))
             let path = String(link.output.1)

@@ -28,16 +28,10 @@ import Workflow
             passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
         try await pagesApp(practice).test(.router) { client in
             let session = try await client.adminSession("camille@cabinet.example", "correct horse battery")
-            let page = try await client.execute(uri: "/admin/practice", method: .get, headers: [.cookie: session])
-            #expect(String(buffer: page.body).contains("value=\"45.00\""))
-            let form = try #require(
-                page.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";").first
-                    .map(String.init))
+            let page = try await client.open("/admin/practice", session: session)
+            #expect(page.html.contains("value=\"45.00\""))
             func post(_ path: String, _ fields: String) async throws -> TestResponse {
-                try await client.execute(
-                    uri: path, method: .post,
-                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(string: "form=\(form.dropFirst("rendezvous_form=".count))&\(fields)"))
+                try await page.post(path, fields, through: client)
             }
             // An edit of the first chat session, a new one, and a price nobody can read.
             let edited = try await post(

@@ -53,3 +53,35 @@ func pagesApp(
             workflow: practice.workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_unit"], bcryptCost: 4),
             loginThrottle: LoginThrottle(), mail: mail))
 }
+
+/// One of our pages as a signed-in browser opened it: the page, and what posting its forms takes (the session
+/// cookie, the form-token cookie the page set, and that token in the form).
+struct SignedInPage {
+    let response: TestResponse
+    let cookies: String
+    let token: String
+
+    var html: String { String(buffer: self.response.body) }
+
+    /// Posts one of this page's forms with `fields` (already URL-encoded, `a=1&b=2`).
+    func post(_ path: String, _ fields: String = "", through client: some TestClientProtocol) async throws
+        -> TestResponse
+    {
+        try await client.execute(
+            uri: path, method: .post,
+            headers: [.cookie: self.cookies, .contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "form=\(self.token)" + (fields.isEmpty ? "" : "&\(fields)")))
+    }
+}
+
+extension TestClientProtocol {
+    /// Opens `uri` with the session cookie `session` (`rendezvous_admin=…`), as a signed-in browser does.
+    func open(_ uri: String, session: String) async throws -> SignedInPage {
+        let response = try await self.execute(uri: uri, method: .get, headers: [.cookie: session])
+        let form = try #require(
+            response.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";")
+                .first.map(String.init))
+        return SignedInPage(
+            response: response, cookies: "\(session); \(form)", token: String(form.dropFirst("rendezvous_form=".count)))
+    }
+}

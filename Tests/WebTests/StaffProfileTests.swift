@@ -35,19 +35,12 @@ import Workflow
             passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
         try await pagesApp(practice).test(.router) { client in
             let session = try await client.adminSession("camille@cabinet.example", "correct horse battery")
-            let page = try await client.execute(
-                uri: "/admin/staff/stf_camille", method: .get, headers: [.cookie: session])
-            #expect(String(buffer: page.body).contains("value=\"09:00-17:00 office\""))
-            let form = try #require(
-                page.headers[values: .setCookie].first { $0.hasPrefix("rendezvous_form=") }?.split(separator: ";").first
-                    .map(String.init))
+            let page = try await client.open("/admin/staff/stf_camille", session: session)
+            #expect(page.html.contains("value=\"09:00-17:00 office\""))
             func save(_ fields: String) async throws -> TestResponse {
-                try await client.execute(
-                    uri: "/admin/staff/stf_camille", method: .post,
-                    headers: [.cookie: "\(session); \(form)", .contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(
-                        string: "form=\(form.dropFirst("rendezvous_form=".count))&name=Camille+Martin&buffer=0"
-                            + "&service=svc_chat_first&\(fields)"))
+                try await page.post(
+                    "/admin/staff/stf_camille", "name=Camille+Martin&buffer=0&service=svc_chat_first&\(fields)",
+                    through: client)
             }
             // A typo is shown, and nothing changes.
             let typo = try await save("tuesday=14h-16h")

@@ -94,12 +94,7 @@ struct BookingPage: Sendable {
     }
 
     private func booking(_ context: AppContext) async throws -> Booking? {
-        guard let raw = context.parameters.get("token"), let token = AccessToken(validating: raw) else { return nil }
-        do {
-            return try await self.workflow.booking(accessToken: token)
-        } catch BookingError.notFound {
-            return nil
-        }
+        try await self.workflow.booking(namedBy: context)
     }
 
     private func card(_ booking: Booking, _ visit: PageVisit, actions: Bool = true) async throws -> BookingCard {

@@ -200,3 +200,15 @@ struct BookingPages: Sendable {
             link: ("/", self.renderer.words.text("site.book", visit.language)), for: visit, status: .notFound)
     }
 }
+
+extension BookingWorkflow {
+    /// The booking a page's `:token` names; nil when the token is malformed or names none (the page says so).
+    func booking(namedBy context: AppContext) async throws -> Booking? {
+        guard let raw = context.parameters.get("token"), let token = AccessToken(validating: raw) else { return nil }
+        do {
+            return try await self.booking(accessToken: token)
+        } catch BookingError.notFound {
+            return nil
+        }
+    }
+}

@@ -64,12 +64,7 @@ struct PaymentPages: Sendable {
     }
 
     private func booking(_ context: AppContext) async throws -> Booking? {
-        guard let raw = context.parameters.get("token"), let token = AccessToken(validating: raw) else { return nil }
-        do {
-            return try await self.workflow.booking(accessToken: token)
-        } catch BookingError.notFound {
-            return nil
-        }
+        try await self.workflow.booking(namedBy: context)
     }
 
     private func unknown(_ visit: PageVisit) -> Response {
