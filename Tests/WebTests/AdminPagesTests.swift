@@ -79,6 +79,10 @@ import Workflow
             #expect(try await practice.workflow.booking(booking.id).state == .awaitingApproval)
             // Approving with a note: done, and the history names the admin.
             let opened = try await client.open("/admin/bookings/\(booking.id)", session: session)
+            // The dashboard's pages lead back to the dashboard, without the clients' links and footer.
+            #expect(opened.html.contains(#"<a class="brand" href="/admin">"#))
+            #expect(!opened.html.contains(#"href="/account""#))
+            #expect(!opened.html.contains("Secure payment."))
             let approved = try await opened.post(
                 "/admin/bookings/\(booking.id)/approve", "note=Welcome&notify=on", through: client)
             #expect(approved.status == .seeOther)

@@ -36,6 +36,9 @@ import Workflow
             #expect(page.status == .ok)
             let html = String(buffer: page.body)
             #expect(html.contains("(Asia/Tokyo)"))
+            #expect(html.contains(#"<a class="brand" href="/">"#))
+            #expect(html.contains(#"href="/account""#))
+            #expect(html.contains("Secure payment."))
             let start = try Date(booking["start"] as! String, strategy: .iso8601)
             var tokyo = Calendar(identifier: .gregorian)
             tokyo.timeZone = TimeZone(identifier: "Asia/Tokyo")!

@@ -339,6 +339,11 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.locator("table.list")).to_contain_text(ADMIN[0])
         expect(page.locator("table.list")).to_contain_text("Welcome!")
         visit.check("admin-approved")
+        # On a phone, nothing on a booking's page is wider than the screen (its title carries the booking's id).
+        page.set_viewport_size({"width": 390, "height": 844})
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the booking's page is {width} px wide on a 390 px phone"
+        page.set_viewport_size(DESKTOP["viewport"])
         # The list of bookings, searched by the client's email.
         page.get_by_role("link", name="Bookings", exact=True).click()
         page.get_by_label("Period", exact=True).select_option("month")

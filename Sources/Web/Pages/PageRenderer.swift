@@ -42,9 +42,13 @@ struct PageRenderer: Sendable {
     ) -> Response {
         let words = self.words.forTemplates(visit.language)
         let content = self.library.render(PageScope(t: words, page: model, visit: visit), withTemplate: template) ?? ""
+        // NB: the dashboard's pages (templates `admin-…`) lead back to the dashboard, and carry none of the
+        // clients' links and words (their bookings, the payment footer).
+        let dashboard = template.hasPrefix("admin-")
         let layout = LayoutModel(
             lang: visit.language.rawValue, title: self.words.text(title, visit.language, titleValues),
-            practice: self.practiceName, t: words, content: content,
+            practice: self.practiceName, home: dashboard ? "/admin" : "/", dashboard: dashboard, t: words,
+            content: content,
             languages: Language.allCases.map { language in
                 LayoutModel.LanguageLink(
                     code: language.rawValue, name: self.words.text("language.name", language),
@@ -85,6 +89,9 @@ struct PageRenderer: Sendable {
         var lang: String
         var title: String
         var practice: String
+        /// Where the practice's name leads: the booking page, or the dashboard on its pages.
+        var home: String
+        var dashboard: Bool
         var t: [String: String]
         var content: String
         var languages: [LanguageLink]
