@@ -59,6 +59,10 @@ extension PostgresAccess {
         -> RecordedProviderEvent
     {
         guard self.writable else { throw StoreError.readOnly }
+        if let optimistic = self.optimistic {
+            return try await self.optimisticRecord(
+                id: id, type: type, receivedAt: receivedAt, naming: bookingID, reads: optimistic)
+        }
         var binds = Self.binds(id, type, Millis.from(receivedAt))
         binds.append(bookingID?.rawValue)
         let rows = try await self.run(RecordProviderEventLockingBooking.self, binds)

@@ -27,9 +27,13 @@ struct PostgresAccess: BookingStoreTransaction {
     var queued: QueuedTopics? = nil
     /// A write transaction's writes not yet sent (see `flush`).
     var buffered: BufferedWrites? = nil
+    /// Set in an optimistic attempt (see `PostgresOptimisticWrites.swift`): no transaction is open, reads take no
+    /// lock, and anything but a booking or an event read by id, or a buffered write, ends the attempt.
+    var optimistic: OptimisticReads? = nil
 
     /// The rows `query` answers, read whole.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        if let optimistic = self.optimistic { try optimistic.refuse() }
         try await self.flush()
         var rows: [PostgresRandomAccessRow] = []
         for try await row in try await self.connection.query(query, logger: self.logger) {
@@ -65,6 +69,7 @@ struct PostgresAccess: BookingStoreTransaction {
     /// In a write transaction, waits for (then holds until the end) the advisory lock named `name`.
     func lockName(_ name: String) async throws {
         guard self.writable else { return }
+        if let optimistic = self.optimistic { try optimistic.refuse() }
         try await self.flush()
         try await self.connection.query(
             "SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))", logger: self.logger)
@@ -73,6 +78,7 @@ struct PostgresAccess: BookingStoreTransaction {
     // MARK: Bookings
 
     func booking(_ id: BookingID) async throws -> Booking? {
+        if let optimistic = self.optimistic { return try await self.optimisticBooking(id, reads: optimistic) }
         guard self.writable else {
             return try await self.bookings(where: "WHERE id = $1", Self.binds(id.rawValue)).first
         }

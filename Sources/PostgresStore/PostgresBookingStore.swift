@@ -87,6 +87,31 @@ public final class PostgresBookingStore: BookingStore {
         }
     }
 
+    /// How often an optimistic write runs before it is run as a locking one (each further try follows a write that
+    /// changed what it read).
+    public static let optimisticAttempts = 3
+
+    public func writeOptimistically<T: Sendable>(
+        _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T
+    ) async throws -> T {
+        for _ in 0..<Self.optimisticAttempts {
+            do {
+                guard let value = try await self.optimisticAttempt(body) else {
+                    Counter(label: "rendezvous_database_optimistic_conflicts_total").increment()
+                    continue
+                }
+                return value
+            } catch is NeedsLocks {
+                break
+            } catch let error as PSQLError where Self.isRetryable(error) {
+                break
+            } catch let error as PSQLError {
+                throw Self.translate(error)
+            }
+        }
+        return try await self.write(body)
+    }
+
     public func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws
         -> T
     {
@@ -193,6 +218,27 @@ public final class PostgresBookingStore: BookingStore {
             }
             // NB: after the commit, not inside it: a transaction that NOTIFYs holds a server-wide lock through its
             // commit, which would make every transaction queuing an email commit alone.
+            self.notifier.tell(topics.all)
+            return value
+        }
+    }
+
+    /// One optimistic run of `body` (see `PostgresOptimisticWrites.swift`): its value, or nil when something it read
+    /// changed before its writes were committed (nothing was written); `NeedsLocks` when it asked for more.
+    private func optimisticAttempt<T: Sendable>(
+        _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T
+    ) async throws -> T? {
+        try await self.withConnection { connection in
+            let topics = QueuedTopics()
+            let reads = OptimisticReads()
+            let access = PostgresAccess(
+                connection: connection, logger: self.logger, writable: true, json: self.json, queued: topics,
+                buffered: BufferedWrites(), optimistic: reads)
+            let value = try await body(access)
+            if reads.needsLocks { throw NeedsLocks() }
+            // A caller already answered 503 (it waited past the timeout) gets nothing committed behind its back.
+            try Task.checkCancellation()
+            guard try await access.commitOptimistically(reads) else { return nil }
             self.notifier.tell(topics.all)
             return value
         }

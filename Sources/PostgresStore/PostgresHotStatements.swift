@@ -53,6 +53,8 @@ enum InsertHistory: HotStatement {
     static let name = "rdv_insert_history"
     static let columns =
         "booking_id, at, actor, from_state, to_state, event, reason, provider_event_id, reason_shown_to_client"
+    /// The columns' types, for values that reach them through a subquery (where a NULL would otherwise be text).
+    static let types = ["text", "bigint", "text", "text", "text", "text", "text", "text", "boolean"]
     static let sql = "INSERT INTO booking_history (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 }
 
@@ -60,6 +62,8 @@ enum InsertOutbox: HotStatement {
     static let name = "rdv_insert_outbox"
     static let columns =
         "id, booking_id, topic, effect_json, created_at, available_at, attempts, last_error, delivered_at"
+    /// The columns' types, for values that reach them through a subquery (where a NULL would otherwise be text).
+    static let types = ["text", "text", "text", "text", "bigint", "bigint", "bigint", "text", "bigint"]
     static let sql = "INSERT INTO outbox (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 }
 
@@ -142,10 +146,11 @@ extension TransitionWrites {
         var parts = ["u AS (\(UpdateBooking.sql))"]
         parts.append(
             "h AS (INSERT INTO booking_history (\(InsertHistory.columns)) VALUES (\(parameters(9))) RETURNING 1)")
-        for index in 0..<Self.outboxRows {
-            parts.append(
-                "o\(index) AS (INSERT INTO outbox (\(InsertOutbox.columns)) VALUES (\(parameters(9))) RETURNING 1)")
-        }
+        // NB: the outbox rows in one INSERT, in the order queued: separate data-modifying CTEs run in no set order,
+        // and a row's `seq` (its delivery order) is given as it is inserted.
+        let rows = (0..<Self.outboxRows).map { _ in "(\(parameters(9)))" }
+        parts.append(
+            "o AS (INSERT INTO outbox (\(InsertOutbox.columns)) VALUES \(rows.joined(separator: ", ")) RETURNING 1)")
         return "WITH \(parts.joined(separator: ", ")) SELECT (SELECT count(*) FROM u) AS updated"
     }
 }
@@ -171,12 +176,13 @@ extension PostgresAccess {
     func run<Statement: HotStatement>(_ statement: Statement.Type, _ binds: PostgresBindings) async throws
         -> [PostgresRandomAccessRow]
     {
+        if let optimistic = self.optimistic { try optimistic.refuse() }
         try await self.flush()
         return try await self.execute(statement, binds)
     }
 
     /// Runs a hot statement as it is, buffered writes or not.
-    private func execute<Statement: HotStatement>(_ statement: Statement.Type, _ binds: PostgresBindings)
+    func execute<Statement: HotStatement>(_ statement: Statement.Type, _ binds: PostgresBindings)
         async throws -> [PostgresRandomAccessRow]
     {
         var rows: [PostgresRandomAccessRow] = []

@@ -8,7 +8,9 @@ public struct PaymentIntake: UseCase {
     /// Applies a payment fact from the provider, once per event id, in one transaction with recording that id.
     public func applyPaymentEvent(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
         let now = self.clock.now()
-        return try await self.store.write { tx in
+        // NB: optimistic: a payment reads its event and its booking by id and writes a transition, so a store may
+        // skip the locks and commit in one step (PostgreSQL: two round trips instead of four).
+        return try await self.store.writeOptimistically { tx in
             let recorded = try await tx.recordProviderEvent(
                 id: event.id, type: event.type, receivedAt: now, naming: event.bookingID)
             guard case .recorded(var found) = recorded else { return .duplicate }

@@ -11,9 +11,29 @@ public protocol BookingStore: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws
         -> T
 
+    /// Runs `body` as `write` does, for a body that reads bookings by their id (and records a provider event) and
+    /// writes what follows from them: bookings, history lines, outbox rows — a transition's shape. A store may run
+    /// it optimistically: reading without locks, then committing every write in one step only if nothing it read
+    /// has changed meanwhile (the event still new, each booking as it was read), and running it again otherwise.
+    /// A body that reads or writes anything else is run again as an ordinary `write`; a body must therefore let
+    /// errors it does not know pass, and do store work only.
+    func writeOptimistically<T: Sendable>(
+        _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T
+    ) async throws -> T
+
     /// Runs `body` with read access, concurrently with writers. Each read sees committed data only; separate reads
     /// of one `body` may see writes committed between them (use `write` where that matters).
     func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T
+}
+
+extension BookingStore {
+    /// A store that takes no optimistic path runs the body as an ordinary write (SQLite: its writers run one at a
+    /// time, so a check cannot be overtaken, and a transaction costs no round trips).
+    public func writeOptimistically<T: Sendable>(
+        _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T
+    ) async throws -> T {
+        try await self.write(body)
+    }
 }
 
 /// The database cannot be reached (down, restarting, the network to it cut, or no connection free in time): the

@@ -8,8 +8,9 @@ import Workflow
 @Suite struct PaymentEventTests {
     let admin = AdminDecision(admin: AdminID(rawValue: "adm_1"))
 
-    @Test func aDuplicateEventIsAcknowledgedAndAppliedOnce() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func aDuplicateEventIsAcknowledgedAndAppliedOnce(kind: StoreKind) async throws
+    {
+        let practice = try await TestPractice(kind: kind)
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         let event = practice.paidEvent(for: booking, eventID: "evt_once")
         #expect(
@@ -25,8 +26,9 @@ import Workflow
         #expect(history.filter { $0.event == "paymentSucceeded" }.count == 1)
     }
 
-    @Test func tenConcurrentDeliveriesOfOneEventApplyItOnce() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func tenConcurrentDeliveriesOfOneEventApplyItOnce(kind: StoreKind) async throws
+    {
+        let practice = try await TestPractice(kind: kind)
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         let event = practice.paidEvent(for: booking, eventID: "evt_storm")
         let outcomes = try await withThrowingTaskGroup(of: PaymentEventOutcome.self) { group in
@@ -38,8 +40,8 @@ import Workflow
         #expect(effects.filter { $0 == .emailClient(.paymentReceived) }.count == 1)
     }
 
-    @Test func aWrongAmountIsFlaggedAndNotMarkedPaid() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func aWrongAmountIsFlaggedAndNotMarkedPaid(kind: StoreKind) async throws {
+        let practice = try await TestPractice(kind: kind)
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         let outcome = try await practice.workflow.payments.applyPaymentEvent(
             practice.paidEvent(for: booking, amount: Money(minorUnits: 100, currency: .eur)))
@@ -51,8 +53,8 @@ import Workflow
         #expect(effects.last == .emailAdmins(.paymentNeedsAttention))
     }
 
-    @Test func aLatePaymentRetakesItsSlotWhenStillFree() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func aLatePaymentRetakesItsSlotWhenStillFree(kind: StoreKind) async throws {
+        let practice = try await TestPractice(kind: kind)
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         practice.clock.advance(by: 31 * 60)
         #expect(try await practice.workflow.holds.expireLapsedHolds() == [booking.id])
@@ -65,8 +67,8 @@ import Workflow
         }
     }
 
-    @Test func aLatePaymentWhoseSlotIsGoneIsRefunded() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func aLatePaymentWhoseSlotIsGoneIsRefunded(kind: StoreKind) async throws {
+        let practice = try await TestPractice(kind: kind)
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         practice.clock.advance(by: 31 * 60)
         // The hold lapsed and, before any expiry job ran, Max booked the same time.
@@ -85,8 +87,8 @@ import Workflow
         #expect(history[1].actor == .system)
     }
 
-    @Test func anEventForNoBookingOfOursIsAcknowledged() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func anEventForNoBookingOfOursIsAcknowledged(kind: StoreKind) async throws {
+        let practice = try await TestPractice(kind: kind)
         let event = PaymentEvent(
             id: "evt_x", type: "checkout.session.completed", bookingID: BookingID(rawValue: "bk_unknown"),
             kind: .succeeded(PaymentReceipt(amount: Money(minorUnits: 1, currency: .eur))))
@@ -94,8 +96,10 @@ import Workflow
         #expect(try await practice.workflow.payments.applyPaymentEvent(event) == .duplicate)
     }
 
-    @Test func anEventTheStateCannotTakeIsKeptInTheHistoryAndAcknowledged() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func anEventTheStateCannotTakeIsKeptInTheHistoryAndAcknowledged(
+        kind: StoreKind
+    ) async throws {
+        let practice = try await TestPractice(kind: kind)
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
         let failed = PaymentEvent(
@@ -111,8 +115,10 @@ import Workflow
         #expect(last.reason?.hasPrefix("not applied") == true)
     }
 
-    @Test func rejectingAPaidBookingRefundsItAndTheRefundIsConfirmed() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func rejectingAPaidBookingRefundsItAndTheRefundIsConfirmed(kind: StoreKind)
+        async throws
+    {
+        let practice = try await TestPractice(kind: kind)
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         _ = try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: booking))
         let rejected = try await practice.workflow.admin.reject(
@@ -143,8 +149,10 @@ import Workflow
             try await practice.workflow.payments.applyPaymentEvent(again) == .ignored(reason: "refund already counted"))
     }
 
-    @Test func anExpiredCheckoutIsForgottenSoTheLinkOpensANewOne() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func anExpiredCheckoutIsForgottenSoTheLinkOpensANewOne(kind: StoreKind)
+        async throws
+    {
+        let practice = try await TestPractice(kind: kind)
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         _ = try await practice.workflow.payments.attachCheckout(bookingID: booking.id, checkoutSessionID: "cs_1")
         #expect(try await practice.workflow.booking(booking.id).payment.checkoutSessionID == "cs_1")
@@ -156,8 +164,8 @@ import Workflow
         #expect(try await practice.workflow.booking(booking.id).state == .awaitingPayment)
     }
 
-    @Test func lapsedHoldsExpireAndFreeTheirSlot() async throws {
-        let practice = try await TestPractice()
+    @Test(arguments: StoreKind.allCases) func lapsedHoldsExpireAndFreeTheirSlot(kind: StoreKind) async throws {
+        let practice = try await TestPractice(kind: kind)
         let booking = try await practice.workflow.clients.book(practice.request()).booking
         _ = try await practice.workflow.payments.attachCheckout(bookingID: booking.id, checkoutSessionID: "cs_1")
         practice.clock.advance(by: 29 * 60)
