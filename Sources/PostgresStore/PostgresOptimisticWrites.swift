@@ -168,6 +168,12 @@ enum OptimisticCommit {
         var histories: Int
         var outboxRows: Int
 
+        /// A payment's shape: its event, its booking read, and (when it moves) the booking, one history line and
+        /// its outbox rows.
+        static func payment(updates: Int = 1, outboxRows: Int) -> Shape {
+            Shape(event: true, present: 1, absent: 0, updates: updates, histories: updates, outboxRows: outboxRows)
+        }
+
         var parameterCount: Int {
             self.updates * Rows.bookingColumns.count + 9 * (self.histories + self.outboxRows) + (self.event ? 3 : 0)
                 + 2 * self.present + self.absent
@@ -284,28 +290,25 @@ extension OptimisticShape {
 /// A payment: the event recorded, its booking checked, updated, one history line and one outbox row.
 enum OptimisticPayment1: OptimisticShape {
     static let name = "rdv_optimistic_payment_1"
-    static let shape = OptimisticCommit.Shape(
-        event: true, present: 1, absent: 0, updates: 1, histories: 1, outboxRows: 1)
+    static let shape = OptimisticCommit.Shape.payment(outboxRows: 1)
 }
 
 /// A payment with two outbox rows (the client's email and the admins').
 enum OptimisticPayment2: OptimisticShape {
     static let name = "rdv_optimistic_payment_2"
-    static let shape = OptimisticCommit.Shape(
-        event: true, present: 1, absent: 0, updates: 1, histories: 1, outboxRows: 2)
+    static let shape = OptimisticCommit.Shape.payment(outboxRows: 2)
 }
 
+/// A payment with three outbox rows.
 enum OptimisticPayment3: OptimisticShape {
     static let name = "rdv_optimistic_payment_3"
-    static let shape = OptimisticCommit.Shape(
-        event: true, present: 1, absent: 0, updates: 1, histories: 1, outboxRows: 3)
+    static let shape = OptimisticCommit.Shape.payment(outboxRows: 3)
 }
 
 /// An event recorded and nothing changed (an event not acted on, a fact already counted).
 enum OptimisticEventOnly: OptimisticShape {
     static let name = "rdv_optimistic_event_only"
-    static let shape = OptimisticCommit.Shape(
-        event: true, present: 1, absent: 0, updates: 0, histories: 0, outboxRows: 0)
+    static let shape = OptimisticCommit.Shape.payment(updates: 0, outboxRows: 0)
 }
 
 /// A booking by id with its row version, without a lock.

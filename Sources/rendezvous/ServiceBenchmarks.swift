@@ -98,6 +98,22 @@ struct BenchmarkService {
     }
 }
 
+/// A store whose every write is a locking one: `writeOptimistically` falls back to the protocol's default, `write`
+/// (the webhooks benchmark's baseline for PostgreSQL's optimistic payment write).
+struct LockingWritesOnly: BookingStore {
+    let base: any BookingStore
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws
+        -> T
+    {
+        try await self.base.write(body)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T {
+        try await self.base.read(body)
+    }
+}
+
 /// Runs `count` jobs with `concurrency` workers; returns each job's latency and the wall time.
 func runConcurrently(
     count: Int, concurrency: Int, _ job: @escaping @Sendable (Int) async throws -> Void
@@ -208,20 +224,22 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         }
 
         // The same work without HTTP: events applied by concurrent callers straight through the workflow, on bookings
-        // made for this pass.
+        // made for this pass; on PostgreSQL, then again through locking writes only (the baseline of its optimistic
+        // payment write), on bookings made for that pass.
+        let passes = service.postgres == nil ? 1 : 2
         var direct: [Booking] = []
-        for index in 0..<self.events {
+        for index in 0..<self.events * passes {
             let receipt = try await service.workflow.admin.createByHand(
                 AdminBookingRequest(
-                    client: .existing(bookings[index].clientID), serviceIDs: [ServiceID(rawValue: "svc_bench")],
+                    client: .existing(bookings[index % self.events].clientID),
+                    serviceIDs: [ServiceID(rawValue: "svc_bench")],
                     start: Date(timeIntervalSince1970: base + Double(self.events + self.warmup + index) * 7200),
                     notifyClient: false),
                 by: AdminID(rawValue: "adm_bench"))
             direct.append(receipt.booking)
         }
         let directBookings = direct
-        let workflow = service.workflow
-        let (_, directWall) = try await runConcurrently(count: self.events, concurrency: self.concurrency) { index in
+        let apply: @Sendable (BookingWorkflow, Int) async throws -> Void = { workflow, index in
             let booking = directBookings[index]
             _ = try await workflow.payments.applyPaymentEvent(
                 PaymentEvent(
@@ -230,6 +248,18 @@ struct WebhooksBenchmark: AsyncParsableCommand {
                         PaymentReceipt(
                             amount: booking.price, checkoutSessionID: "cs_d\(index)", paymentIntentID: "pi_d\(index)")))
             )
+        }
+        let (_, directWall) = try await runConcurrently(count: self.events, concurrency: self.concurrency) {
+            [workflow = service.workflow] index in try await apply(workflow, index)
+        }
+        var lockingWall: Duration?
+        if passes == 2 {
+            let locking = BookingWorkflow(
+                store: LockingWritesOnly(base: service.store), provider: NoPaymentProvider(),
+                links: PublicLinks(base: service.baseURL))
+            lockingWall = try await runConcurrently(count: self.events, concurrency: self.concurrency) {
+                [events = self.events] index in try await apply(locking, events + index)
+            }.wall
         }
 
         // Raw commit rate of the same writes: one provider-event row per transaction, synchronous=FULL.
@@ -246,9 +276,8 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         ).count
         try await service.stop()
         print("store: \(service.storeName)")
-        guard paid == 2 * self.events + self.warmup else {
-            throw ValidationError("\(paid) of \(2 * self.events + self.warmup) bookings were paid")
-        }
+        let expected = (1 + passes) * self.events + self.warmup
+        guard paid == expected else { throw ValidationError("\(paid) of \(expected) bookings were paid") }
         print(
             "webhooks over HTTP (\(self.concurrency) clients, after \(self.warmup) unmeasured): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
         )
@@ -259,6 +288,11 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         print(
             "applied without HTTP (\(self.concurrency) concurrent callers): \(perSecond(self.events, directWall)) events/s"
         )
+        if let lockingWall {
+            print(
+                "the same through locking writes only (BEGIN, read and lock, write, COMMIT): "
+                    + "\(perSecond(self.events, lockingWall)) events/s")
+        }
         print(
             "raw \(service.storeName) commits (one row per transaction\(service.postgres == nil ? ", synchronous=FULL" : ""), one at a time): "
                 + "\(perSecond(self.events, rawWall)) commits/s")
