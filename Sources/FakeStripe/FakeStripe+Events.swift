@@ -67,10 +67,10 @@ extension FakeStripe {
             }
         }
         self.nextDeliveryFaults = []
-        // A held delivery goes out just after the next event's.
+        // A held delivery goes out once the next event's delivery is over (accepted or abandoned): out of order
+        // however long that delivery takes.
         if let held = self.heldDelivery, !hold {
-            self.deliveries[held]?.held = false
-            self.deliveries[held]?.due = due + .milliseconds(200)
+            self.releasing = (releaser: self.nextDeliveryID + 1, held: held)
             self.heldDelivery = nil
         }
         for _ in 0..<copies {
@@ -107,6 +107,7 @@ extension FakeStripe {
         guard let pending = self.deliveries[delivery.deliveryID] else { return }
         if succeeded {
             self.deliveries[delivery.deliveryID] = nil
+            self.releaseHeld(after: delivery.deliveryID)
             return
         }
         let now = ContinuousClock.now
@@ -115,8 +116,17 @@ extension FakeStripe {
             self.configuration.webhookMaxRetryDelay)
         if now + backoff > pending.deadline {
             self.deliveries[delivery.deliveryID] = nil
+            self.releaseHeld(after: delivery.deliveryID)
         } else {
             self.deliveries[delivery.deliveryID]?.due = now + backoff
         }
+    }
+
+    /// Lets a held delivery go once the delivery it waited for is over.
+    private func releaseHeld(after deliveryID: Int) {
+        guard let releasing = self.releasing, releasing.releaser == deliveryID else { return }
+        self.deliveries[releasing.held]?.held = false
+        self.deliveries[releasing.held]?.due = ContinuousClock.now
+        self.releasing = nil
     }
 }

@@ -22,6 +22,8 @@ public actor FakeStripe {
     var deliveries: [Int: PendingDelivery] = [:]
     var nextDeliveryID = 0
     var heldDelivery: Int?
+    /// A held delivery waiting for the next event's delivery (`releaser`) to be accepted or abandoned.
+    var releasing: (releaser: Int, held: Int)?
     var attemptLog: [DeliveryAttempt] = []
 
     struct PendingDelivery {
