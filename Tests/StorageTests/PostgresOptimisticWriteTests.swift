@@ -25,6 +25,14 @@ import Workflow
         return postgres
     }
 
+    /// Counts one more run of a body; which run this is.
+    static func count(_ runs: borrowing Mutex<Int>) -> Int {
+        runs.withLock { runs in
+            runs += 1
+            return runs
+        }
+    }
+
     /// The booking's note as stored.
     func note(in store: PostgresBookingStore) async throws -> String? {
         let id = self.bookingID
@@ -51,10 +59,7 @@ import Workflow
         let runs = Mutex(0)
         // Given a write that reads the booking, when another transaction changes it before the first commits,
         let note = try await store.writeOptimistically { [bookingID] tx in
-            let run = runs.withLock { runs in
-                runs += 1
-                return runs
-            }
+            let run = Self.count(runs)
             return try await Self.mark(bookingID, with: "+mine", in: tx) {
                 guard run == 1 else { return }
                 _ = try await store.write { other in
@@ -77,10 +82,7 @@ import Workflow
         let runs = Mutex(0)
         // Given a delivery that found its event new, when another delivery of it commits first,
         let outcome = try await store.writeOptimistically { [bookingID] tx in
-            let run = runs.withLock { runs in
-                runs += 1
-                return runs
-            }
+            let run = Self.count(runs)
             let recorded = try await tx.recordProviderEvent(
                 id: "evt_twice", type: "checkout.session.completed", receivedAt: Instants.mondayMorning,
                 naming: bookingID)
