@@ -110,6 +110,34 @@ import Workflow
         }
     }
 
+    @Test func choosingAnotherPeriodKeepsTodayInViewWhenItWasShown() async throws {
+        // Given Sunday 6 December, whose week began on Monday 30 November,
+        let sunday = Instants.utc("2026-12-06T12:00:00Z")
+        let practice = try await TestPractice(now: sunday)
+        _ = try await practice.workflow.accounts.createAdmin(
+            email: "camille@cabinet.example",
+            passwordHash: try await AdminPasswords(cost: 4).hash("correct horse battery"))
+        try await pagesApp(practice).test(.router) { client in
+            let session = try await client.adminSession("camille@cabinet.example", "correct horse battery")
+            func period(_ query: String) async throws -> String {
+                let page = try await client.execute(
+                    uri: "/admin/bookings?tz=Europe/Paris&\(query)", method: .get, headers: [.cookie: session])
+                #expect(page.status == .ok)
+                return String(buffer: page.body)
+            }
+            let week = try await period("")
+            #expect(week.contains("from 30 Nov 2026 to 6 Dec 2026"))
+            #expect(week.contains("name=\"shown\" value=\"week\""))
+            // when the admin chooses Month and leaves the date as it was, the month is this one;
+            let month = try await period("range=month&from=2026-11-30&shown=week&shownFrom=2026-11-30")
+            #expect(month.contains("from 1 Dec 2026 to 31 Dec 2026"))
+            // a date the admin typed wins, and so does a link's (the previous month's, say).
+            let typed = try await period("range=month&from=2026-11-15&shown=week&shownFrom=2026-11-30")
+            #expect(typed.contains("from 1 Nov 2026 to 30 Nov 2026"))
+            #expect(try await period("range=month&from=2026-11-01").contains("from 1 Nov 2026 to 30 Nov 2026"))
+        }
+    }
+
     @Test func theListShowsAPeriodFilteredByStatusStaffSessionAndClient() async throws {
         let practice = try await TestPractice(now: Date(), setup: .sample(staff: [.camille, .noor]))
         _ = try await practice.workflow.accounts.createAdmin(

@@ -28,6 +28,8 @@ extension AdminPages {
     }
 
     struct ListModel {
+        /// The period shown, sent back with the form (see `listPage`).
+        var shown: String
         var periods: [Option]
         var from: String
         var to: String
@@ -47,18 +49,19 @@ extension AdminPages {
         let text = { (key: String, values: [String: String]) in words.text(key, visit.language, values) }
         let zone = ZonedCalendar(identifier: visit.zoneName)!
         let period = visit.query["range"].flatMap(Period.init(rawValue:)) ?? .week
-        let asked = visit.query["from"].flatMap(LocalDate.init(iso:)) ?? zone.localDate(of: self.workflow.clock.now())
-        let (first, last): (LocalDate, LocalDate) =
-            switch period {
-            case .day: (asked, asked)
-            case .week: (asked.startOfWeek, asked.startOfWeek.adding(days: 6))
-            case .month: (asked.firstOfMonth, asked.adding(months: 1).adding(days: -1))
-            case .custom:
-                (
-                    asked,
-                    max(asked, min(visit.query["to"].flatMap(LocalDate.init(iso:)) ?? asked, asked.adding(days: 366)))
-                )
-            }
+        let today = zone.localDate(of: self.workflow.clock.now())
+        let asked = visit.query["from"].flatMap(LocalDate.init(iso:)) ?? today
+        let to = visit.query["to"].flatMap(LocalDate.init(iso:))
+        var anchor = asked
+        // A new period chosen with the date left as it was: when today was in view, it stays in view (the week of
+        // Monday 30 November, which holds Sunday 6 December, becomes December, not November).
+        if let shown = visit.query["shown"].flatMap(Period.init(rawValue:)), shown != period,
+            visit.query["shownFrom"] == visit.query["from"]
+        {
+            let before = Self.days(of: shown, from: asked, to: to)
+            if before.first <= today, today <= before.last { anchor = today }
+        }
+        let (first, last) = Self.days(of: period, from: anchor, to: to)
         var filter = BookingFilter(from: zone.startOfDay(first), to: zone.startOfDay(last.adding(days: 1)), limit: 500)
         filter.states = visit.query["status"].flatMap(BookingState.init(rawValue:)).map { [$0] }
         filter.staffID = visit.query["staff"].flatMap(StaffID.init(validating:))
@@ -82,6 +85,8 @@ extension AdminPages {
         let span = last.daysSinceEpoch - first.daysSinceEpoch + 1
         var keep = visit.query
         keep.removeValue(forKey: "lang")
+        keep.removeValue(forKey: "shown")
+        keep.removeValue(forKey: "shownFrom")
         func shifted(_ days: Int) -> String {
             var query = keep
             query["range"] = period.rawValue
@@ -92,6 +97,7 @@ extension AdminPages {
             return "/admin/bookings?" + PageVisit.encode(query)
         }
         let model = ListModel(
+            shown: period.rawValue,
             periods: Period.allCases.map {
                 Option(value: $0.rawValue, label: text("list.range.\($0.rawValue)", [:]), selected: $0 == period)
             }, from: first.description, to: last.description,
@@ -114,5 +120,16 @@ extension AdminPages {
                     "to": format.shortDay(zone.startOfDay(last).addingTimeInterval(43_200)),
                 ]), rows: rows, hasRows: !rows.isEmpty, previous: shifted(-span), next: shifted(span))
         return self.renderer.page("admin-list", model, title: "list.title", for: visit)
+    }
+
+    /// The first and last days of a period that starts at (or, for a week or a month, holds) `from`; a custom
+    /// period ends at `to`, within a year.
+    static func days(of period: Period, from: LocalDate, to: LocalDate?) -> (first: LocalDate, last: LocalDate) {
+        switch period {
+        case .day: (from, from)
+        case .week: (from.startOfWeek, from.startOfWeek.adding(days: 6))
+        case .month: (from.firstOfMonth, from.adding(months: 1).adding(days: -1))
+        case .custom: (from, max(from, min(to ?? from, from.adding(days: 366))))
+        }
     }
 }
