@@ -132,12 +132,12 @@ enum LapsedHolds: HotStatement {
 
 /// A transition's writes in one statement: the booking's update, its history line and `Outbox.count` outbox rows
 /// (one round trip instead of several; the shape of a payment, a decision, an expiry).
-protocol TransitionWrites: HotStatement {
-    static var outboxRows: Int { get }
-}
+protocol TransitionWrites: HotStatement {}
 
 extension TransitionWrites {
-    static var sql: String {
+    /// The statement for `outboxRows` outbox rows.
+    /// NB: each conformer stores it (`static let sql`): postgres-nio reads a statement's text on every execution.
+    static func transitionSQL(outboxRows: Int) -> String {
         var next = Rows.bookingColumns.count
         func parameters(_ count: Int) -> String {
             defer { next += count }
@@ -148,7 +148,7 @@ extension TransitionWrites {
             "h AS (INSERT INTO booking_history (\(InsertHistory.columns)) VALUES (\(parameters(9))) RETURNING 1)")
         // NB: the outbox rows in one INSERT, in the order queued: separate data-modifying CTEs run in no set order,
         // and a row's `seq` (its delivery order) is given as it is inserted.
-        let rows = (0..<Self.outboxRows).map { _ in "(\(parameters(9)))" }
+        let rows = (0..<outboxRows).map { _ in "(\(parameters(9)))" }
         parts.append(
             "o AS (INSERT INTO outbox (\(InsertOutbox.columns)) VALUES \(rows.joined(separator: ", ")) RETURNING 1)")
         return "WITH \(parts.joined(separator: ", ")) SELECT (SELECT count(*) FROM u) AS updated"
@@ -157,17 +157,17 @@ extension TransitionWrites {
 
 enum TransitionWithOneOutboxRow: TransitionWrites {
     static let name = "rdv_transition_1"
-    static let outboxRows = 1
+    static let sql = transitionSQL(outboxRows: 1)
 }
 
 enum TransitionWithTwoOutboxRows: TransitionWrites {
     static let name = "rdv_transition_2"
-    static let outboxRows = 2
+    static let sql = transitionSQL(outboxRows: 2)
 }
 
 enum TransitionWithThreeOutboxRows: TransitionWrites {
     static let name = "rdv_transition_3"
-    static let outboxRows = 3
+    static let sql = transitionSQL(outboxRows: 3)
 }
 
 extension PostgresAccess {

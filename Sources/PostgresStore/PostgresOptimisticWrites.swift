@@ -279,36 +279,37 @@ enum OptimisticCommit {
 }
 
 /// An optimistic commit's statement for one shape, prepared once per connection.
+/// NB: each conformer stores its `sql` (`static let`): postgres-nio reads it on every execution.
 protocol OptimisticShape: HotStatement {
     static var shape: OptimisticCommit.Shape { get }
-}
-
-extension OptimisticShape {
-    static var sql: String { OptimisticCommit.sql(Self.shape) }
 }
 
 /// A payment: the event recorded, its booking checked, updated, one history line and one outbox row.
 enum OptimisticPayment1: OptimisticShape {
     static let name = "rdv_optimistic_payment_1"
     static let shape = OptimisticCommit.Shape.payment(outboxRows: 1)
+    static let sql = OptimisticCommit.sql(Self.shape)
 }
 
 /// A payment with two outbox rows (the client's email and the admins').
 enum OptimisticPayment2: OptimisticShape {
     static let name = "rdv_optimistic_payment_2"
     static let shape = OptimisticCommit.Shape.payment(outboxRows: 2)
+    static let sql = OptimisticCommit.sql(Self.shape)
 }
 
 /// A payment with three outbox rows.
 enum OptimisticPayment3: OptimisticShape {
     static let name = "rdv_optimistic_payment_3"
     static let shape = OptimisticCommit.Shape.payment(outboxRows: 3)
+    static let sql = OptimisticCommit.sql(Self.shape)
 }
 
 /// An event recorded and nothing changed (an event not acted on, a fact already counted).
 enum OptimisticEventOnly: OptimisticShape {
     static let name = "rdv_optimistic_event_only"
     static let shape = OptimisticCommit.Shape.payment(updates: 0, outboxRows: 0)
+    static let sql = OptimisticCommit.sql(Self.shape)
 }
 
 /// A booking by id with its row version, without a lock.
