@@ -20,24 +20,17 @@ extension PostgresAccess {
         // Sent with the transition's other writes (see `flush`).
         let json = self.json
         self.buffered?.add(
-            .update(bookingID: booking.id.rawValue) { binds in try Rows.appendBooking(booking, json: json, to: &binds) }
-        )
+            .update(bookingID: booking.id.rawValue, try Rows.bookingValues(booking, json: json)))
     }
 
     func append(_ entry: HistoryEntry) async throws {
         guard self.writable else { throw StoreError.readOnly }
         self.buffered?.add(
-            .history { binds in
-                binds.append(entry.bookingID.rawValue)
-                binds.append(Millis.from(entry.at))
-                binds.append(entry.actor.description)
-                binds.append(entry.from?.rawValue)
-                binds.append(entry.to.rawValue)
-                binds.append(entry.event)
-                binds.append(entry.reason)
-                binds.append(entry.providerEventID)
-                binds.append(entry.reasonShownToClient)
-            })
+            .history([
+                .text(entry.bookingID.rawValue), .int(Millis.from(entry.at)), .text(entry.actor.description),
+                .text(entry.from?.rawValue), .text(entry.to.rawValue), .text(entry.event), .text(entry.reason),
+                .text(entry.providerEventID), .bool(entry.reasonShownToClient),
+            ]))
     }
 
     func remember(_ record: IdempotencyRecord) async throws {
@@ -77,17 +70,11 @@ extension PostgresAccess {
         guard self.writable else { throw StoreError.readOnly }
         let effect = try self.json.text(message.effect)
         self.buffered?.add(
-            .outbox { binds in
-                binds.append(message.id)
-                binds.append(message.bookingID.rawValue)
-                binds.append(message.effect.topic.rawValue)
-                binds.append(effect)
-                binds.append(Millis.from(message.createdAt))
-                binds.append(Millis.from(message.availableAt))
-                binds.append(Int64(message.attempts))
-                binds.append(message.lastError)
-                binds.append(message.deliveredAt.map(Millis.from))
-            })
+            .outbox([
+                .text(message.id), .text(message.bookingID.rawValue), .text(message.effect.topic.rawValue),
+                .text(effect), .int(Millis.from(message.createdAt)), .int(Millis.from(message.availableAt)),
+                .int(Int64(message.attempts)), .text(message.lastError), .int(message.deliveredAt.map(Millis.from)),
+            ]))
         // Told to every instance's listener once this transaction committed (see `PostgresBookingStore.write`).
         self.queued?.add(message.effect.topic)
     }

@@ -23,6 +23,8 @@ public final class PostgresBookingStore: BookingStore {
     let notifier: Notifier
     /// Repeated JSON columns, decoded and encoded once for this store.
     let json = ColumnJSONCache()
+    /// Optimistic commits waiting to be sent together (group commit).
+    let commits: CommitQueue
 
     /// How often a transaction is tried when it loses a race (a deadlock, a unique collision, a serialization failure).
     public static let maximumAttempts = 20
@@ -31,6 +33,7 @@ public final class PostgresBookingStore: BookingStore {
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
         self.settings = settings
         self.logger = logger
+        self.commits = CommitQueue(lanes: settings.commitLanes)
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.notifier = Notifier(client: client, logger: logger)
@@ -225,22 +228,45 @@ public final class PostgresBookingStore: BookingStore {
 
     /// One optimistic run of `body` (see `PostgresOptimisticWrites.swift`): its value, or nil when something it read
     /// changed before its writes were committed (nothing was written); `NeedsLocks` when it asked for more.
+    /// The body's reads hold a connection; its commit waits in the queue without one.
     private func optimisticAttempt<T: Sendable>(
         _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T
     ) async throws -> T? {
-        try await self.withConnection { connection in
-            let topics = QueuedTopics()
+        let topics = QueuedTopics()
+        let (value, commit) = try await self.withConnection { connection in
             let reads = OptimisticReads()
+            let buffered = BufferedWrites()
             let access = PostgresAccess(
                 connection: connection, logger: self.logger, writable: true, json: self.json, queued: topics,
-                buffered: BufferedWrites(), optimistic: reads)
+                buffered: buffered, optimistic: reads)
             let value = try await body(access)
             if reads.needsLocks { throw NeedsLocks() }
-            // A caller already answered 503 (it waited past the timeout) gets nothing committed behind its back.
-            try Task.checkCancellation()
-            guard try await access.commitOptimistically(reads) else { return nil }
-            self.notifier.tell(topics.all)
-            return value
+            return (value, OptimisticCommit(reads: reads, writes: buffered.take()))
+        }
+        // A caller already answered 503 (it waited past the timeout) gets nothing committed behind its back.
+        try Task.checkCancellation()
+        if !commit.isEmpty {
+            guard try await self.commits.commit(commit, send: self.send) else { return nil }
+        }
+        self.notifier.tell(topics.all)
+        return value
+    }
+
+    /// Sends a batch of optimistic commits as one statement. When it fails as a whole (one commit's writes broke a
+    /// constraint, or it lost a deadlock), each commit is sent on its own, so each gets its own answer.
+    @Sendable private func send(_ batch: [OptimisticCommit]) async -> [Result<Bool, any Error>] {
+        do {
+            let applied = try await self.withConnection { connection in
+                try await PostgresAccess(connection: connection, logger: self.logger, writable: true, json: self.json)
+                    .commitOptimistically(batch)
+            }
+            return applied.map { .success($0) }
+        } catch let error as PSQLError where batch.count > 1 && error.serverInfo?[.sqlState] != nil {
+            var results: [Result<Bool, any Error>] = []
+            for commit in batch { results += await self.send([commit]) }
+            return results
+        } catch {
+            return batch.map { _ in .failure(error) }
         }
     }
 

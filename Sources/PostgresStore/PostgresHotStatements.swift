@@ -54,7 +54,7 @@ enum InsertHistory: HotStatement {
     static let columns =
         "booking_id, at, actor, from_state, to_state, event, reason, provider_event_id, reason_shown_to_client"
     /// The columns' types, for values that reach them through a subquery (where a NULL would otherwise be text).
-    static let types = ["text", "bigint", "text", "text", "text", "text", "text", "text", "boolean"]
+    static let types: [ColumnType] = [.text, .bigint, .text, .text, .text, .text, .text, .text, .boolean]
     static let sql = "INSERT INTO booking_history (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 }
 
@@ -63,7 +63,7 @@ enum InsertOutbox: HotStatement {
     static let columns =
         "id, booking_id, topic, effect_json, created_at, available_at, attempts, last_error, delivered_at"
     /// The columns' types, for values that reach them through a subquery (where a NULL would otherwise be text).
-    static let types = ["text", "text", "text", "text", "bigint", "bigint", "bigint", "text", "bigint"]
+    static let types: [ColumnType] = [.text, .text, .text, .text, .bigint, .bigint, .bigint, .text, .bigint]
     static let sql = "INSERT INTO outbox (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 }
 
@@ -196,8 +196,8 @@ extension PostgresAccess {
 /// The blind writes of a transaction not yet sent: a transition's update, history line and outbox rows, sent
 /// together before the transaction's next statement or its commit.
 final class BufferedWrites: Sendable {
-    /// Appends a write's values, in its statement's order.
-    typealias Values = @Sendable (inout PostgresBindings) throws -> Void
+    /// A write's values, in its statement's order.
+    typealias Values = [ColumnValue]
 
     enum Write: Sendable {
         case update(bookingID: String, Values)
@@ -242,8 +242,8 @@ extension PostgresAccess {
             return try await self.sendOneByOne(buffered)
         }
         var binds = PostgresBindings(capacity: Rows.bookingColumns.count + 9 * (1 + outboxRows))
-        try update.values(&binds)
-        for values in rest { try values(&binds) }
+        binds.append(update.values)
+        for values in rest { binds.append(values) }
         let rows: [PostgresRandomAccessRow] =
             switch outboxRows {
             case 1: try await self.execute(TransitionWithOneOutboxRow.self, binds)
@@ -260,15 +260,15 @@ extension PostgresAccess {
             var binds = PostgresBindings()
             switch write {
             case .update(let id, let values):
-                try values(&binds)
+                binds.append(values)
                 guard try await self.execute(UpdateBooking.self, binds).count == 1 else {
                     throw StoreError.corruptRow(table: "bookings", id: id)
                 }
             case .history(let values):
-                try values(&binds)
+                binds.append(values)
                 _ = try await self.execute(InsertHistory.self, binds)
             case .outbox(let values):
-                try values(&binds)
+                binds.append(values)
                 _ = try await self.execute(InsertOutbox.self, binds)
             }
         }

@@ -24,46 +24,57 @@ enum Rows {
         "client_note", "archived_at", "sequence", "created_at", "updated_at",
     ]
 
+    /// The types of `bookingColumns`, in order.
+    static let bookingTypes: [ColumnType] = [
+        .text, .text, .text, .text, .bigint, .bigint, .bigint, .text, .text,
+        .text, .text, .text, .bigint, .text, .bigint,
+        .bigint, .bigint, .bigint, .bigint,
+        .text, .text, .text, .bigint, .text, .text,
+        .text, .bigint, .bigint, .bigint, .bigint,
+    ]
+
     /// A booking's column values, in `bookingColumns` order.
     static func bookingBinds(_ booking: Booking, json: ColumnJSONCache) throws -> PostgresBindings {
         var binds = PostgresBindings(capacity: bookingColumns.count)
-        try Self.appendBooking(booking, json: json, to: &binds)
+        binds.append(try Self.bookingValues(booking, json: json))
         return binds
     }
 
-    /// Appends a booking's column values, in `bookingColumns` order.
-    static func appendBooking(_ booking: Booking, json: ColumnJSONCache, to binds: inout PostgresBindings) throws {
+    /// A booking's column values, in `bookingColumns` order.
+    static func bookingValues(_ booking: Booking, json: ColumnJSONCache) throws -> [ColumnValue] {
         let payment = booking.lifecycle.payment
-        binds.append(booking.id.rawValue)
-        binds.append(booking.accessToken.rawValue)
-        binds.append(booking.clientID.rawValue)
-        binds.append(booking.staffID.rawValue)
-        binds.append(Millis.from(booking.start))
-        binds.append(Millis.from(booking.end))
-        binds.append(Int64(booking.bufferMinutes))
-        binds.append(booking.origin.rawValue)
-        binds.append(booking.state.rawValue)
-        binds.append(booking.lifecycle.approvalOnSettlement.rawValue)
-        binds.append(payment.status.rawValue)
-        binds.append(payment.method.rawValue)
-        binds.append(payment.expected.minorUnits)
-        binds.append(payment.expected.currency.code)
-        binds.append(payment.receivedMinorUnits)
-        binds.append(payment.refundRequestedMinorUnits)
-        binds.append(payment.refundedMinorUnits)
-        binds.append(booking.lifecycle.surplusReceivedMinorUnits)
-        binds.append(booking.lifecycle.surplusRefundedMinorUnits)
-        binds.append(payment.checkoutSessionID)
-        binds.append(payment.paymentIntentID)
-        binds.append(booking.lifecycle.attention.map(\.rawValue).sorted().joined(separator: ","))
-        binds.append(booking.holdUntil.map(Millis.from))
-        binds.append(try json.text(booking.lines))
-        binds.append(try json.text(booking.rules))
-        binds.append(booking.clientNote)
-        binds.append(booking.archivedAt.map(Millis.from))
-        binds.append(Int64(booking.sequence))
-        binds.append(Millis.from(booking.createdAt))
-        binds.append(Millis.from(booking.updatedAt))
+        return [
+            .text(booking.id.rawValue),
+            .text(booking.accessToken.rawValue),
+            .text(booking.clientID.rawValue),
+            .text(booking.staffID.rawValue),
+            .int(Millis.from(booking.start)),
+            .int(Millis.from(booking.end)),
+            .int(Int64(booking.bufferMinutes)),
+            .text(booking.origin.rawValue),
+            .text(booking.state.rawValue),
+            .text(booking.lifecycle.approvalOnSettlement.rawValue),
+            .text(payment.status.rawValue),
+            .text(payment.method.rawValue),
+            .int(payment.expected.minorUnits),
+            .text(payment.expected.currency.code),
+            .int(payment.receivedMinorUnits),
+            .int(payment.refundRequestedMinorUnits),
+            .int(payment.refundedMinorUnits),
+            .int(booking.lifecycle.surplusReceivedMinorUnits),
+            .int(booking.lifecycle.surplusRefundedMinorUnits),
+            .text(payment.checkoutSessionID),
+            .text(payment.paymentIntentID),
+            .text(booking.lifecycle.attention.map(\.rawValue).sorted().joined(separator: ",")),
+            .int(booking.holdUntil.map(Millis.from)),
+            .text(try json.text(booking.lines)),
+            .text(try json.text(booking.rules)),
+            .text(booking.clientNote),
+            .int(booking.archivedAt.map(Millis.from)),
+            .int(Int64(booking.sequence)),
+            .int(Millis.from(booking.createdAt)),
+            .int(Millis.from(booking.updatedAt)),
+        ]
     }
 
     static func booking(_ row: PostgresRandomAccessRow, json: ColumnJSONCache) throws -> Booking {
