@@ -18,7 +18,8 @@ import Workflow
 /// - two inserts of one new unique row (a new client's email, say) collide on the unique index; the store runs
 ///   the loser again, which then finds the row.
 struct PostgresAccess: BookingStoreTransaction {
-    let connection: PostgresConnection
+    /// The leased connection; none in an optimistic attempt, whose reads go in batches (see `OptimisticReads`).
+    let connection: PostgresConnection?
     let logger: Logger
     let writable: Bool
     /// The store's cache of repeated JSON columns.
@@ -36,7 +37,7 @@ struct PostgresAccess: BookingStoreTransaction {
         if let optimistic = self.optimistic { try optimistic.refuse() }
         try await self.flush()
         var rows: [PostgresRandomAccessRow] = []
-        for try await row in try await self.connection.query(query, logger: self.logger) {
+        for try await row in try await self.leased().query(query, logger: self.logger) {
             rows.append(row.makeRandomAccess())
         }
         return rows
@@ -51,6 +52,16 @@ struct PostgresAccess: BookingStoreTransaction {
     func change(_ query: PostgresQuery) async throws -> Int {
         guard self.writable else { throw StoreError.readOnly }
         return try await self.rows(query).count
+    }
+
+    /// The leased connection; an access without one (an optimistic attempt's) goes no further than its batched
+    /// reads and buffered writes.
+    func leased() throws -> PostgresConnection {
+        guard let connection = self.connection else {
+            if let optimistic = self.optimistic { try optimistic.refuse() }
+            throw NeedsLocks()
+        }
+        return connection
     }
 
     static let bookingSelect = "SELECT \(Rows.bookingColumns.joined(separator: ", ")) FROM bookings"
@@ -71,7 +82,7 @@ struct PostgresAccess: BookingStoreTransaction {
         guard self.writable else { return }
         if let optimistic = self.optimistic { try optimistic.refuse() }
         try await self.flush()
-        try await self.connection.query(
+        try await self.leased().query(
             "SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))", logger: self.logger)
     }
 

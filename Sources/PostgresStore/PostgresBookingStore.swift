@@ -23,8 +23,9 @@ public final class PostgresBookingStore: BookingStore {
     let notifier: Notifier
     /// Repeated JSON columns, decoded and encoded once for this store.
     let json = ColumnJSONCache()
-    /// Optimistic commits waiting to be sent together (group commit).
-    let commits: CommitQueue
+    /// Optimistic reads and commits waiting to be sent together (group commit: see `PostgresCommitBatches.swift`).
+    let reads: BatchQueue<KeyedRead, PostgresRandomAccessRow>
+    let commits: BatchQueue<OptimisticCommit, Bool>
 
     /// How often a transaction is tried when it loses a race (a deadlock, a unique collision, a serialization failure).
     public static let maximumAttempts = 20
@@ -33,7 +34,8 @@ public final class PostgresBookingStore: BookingStore {
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
         self.settings = settings
         self.logger = logger
-        self.commits = CommitQueue(lanes: settings.commitLanes)
+        self.reads = BatchQueue(lanes: settings.commitLanes)
+        self.commits = BatchQueue(lanes: settings.commitLanes, keys: \.keys)
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.notifier = Notifier(client: client, logger: logger)
@@ -228,28 +230,39 @@ public final class PostgresBookingStore: BookingStore {
 
     /// One optimistic run of `body` (see `PostgresOptimisticWrites.swift`): its value, or nil when something it read
     /// changed before its writes were committed (nothing was written); `NeedsLocks` when it asked for more.
-    /// The body's reads hold a connection; its commit waits in the queue without one.
+    /// It holds no connection: its reads and its commit wait in queues and go with those of other attempts.
     private func optimisticAttempt<T: Sendable>(
         _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T
     ) async throws -> T? {
         let topics = QueuedTopics()
-        let (value, commit) = try await self.withConnection { connection in
-            let reads = OptimisticReads()
-            let buffered = BufferedWrites()
-            let access = PostgresAccess(
-                connection: connection, logger: self.logger, writable: true, json: self.json, queued: topics,
-                buffered: buffered, optimistic: reads)
-            let value = try await body(access)
-            if reads.needsLocks { throw NeedsLocks() }
-            return (value, OptimisticCommit(reads: reads, writes: buffered.take()))
-        }
+        let reads = OptimisticReads { [self] read in try await self.reads.submit(read, send: self.sendReads) }
+        let buffered = BufferedWrites()
+        let access = PostgresAccess(
+            connection: nil, logger: self.logger, writable: true, json: self.json, queued: topics,
+            buffered: buffered, optimistic: reads)
+        let value = try await body(access)
+        if reads.needsLocks { throw NeedsLocks() }
+        let commit = OptimisticCommit(reads: reads, writes: buffered.take())
         // A caller already answered 503 (it waited past the timeout) gets nothing committed behind its back.
         try Task.checkCancellation()
         if !commit.isEmpty {
-            guard try await self.commits.commit(commit, send: self.send) else { return nil }
+            guard try await self.commits.submit(commit, send: self.send) else { return nil }
         }
         self.notifier.tell(topics.all)
         return value
+    }
+
+    /// Sends a batch of optimistic reads as one statement.
+    @Sendable private func sendReads(_ batch: [KeyedRead]) async -> [Result<PostgresRandomAccessRow, any Error>] {
+        do {
+            let rows = try await self.withConnection { connection in
+                try await PostgresAccess(connection: connection, logger: self.logger, writable: false, json: self.json)
+                    .read(batch)
+            }
+            return rows.map { .success($0) }
+        } catch {
+            return batch.map { _ in .failure(error) }
+        }
     }
 
     /// Sends a batch of optimistic commits as one statement. When it fails as a whole (one commit's writes broke a

@@ -3,7 +3,7 @@ import PostgresNIO
 import Synchronization
 import Workflow
 
-// Group commit for optimistic writes (payments): the commits that arrive while others are being sent wait, then go
+// Group commit for optimistic writes (payments), and batched reads for them. The commits that arrive while others are being sent wait, then go
 // together as ONE statement — one transaction, one flush of the write-ahead log, one run of the executor and of the
 // schema's checks — whose rows are bound as per-column arrays. Each commit in it keeps its own guards: it is
 // written whole, or (a booking it read changed, its event was recorded meanwhile) not at all, whatever the others
@@ -11,14 +11,17 @@ import Workflow
 // all the payments arriving at once, and adds no wait when they come one at a time: a commit goes at once when a
 // lane is free.
 
-/// The optimistic commits waiting to be sent, and the lanes sending them.
-final class CommitQueue: Sendable {
-    /// Sends a batch: one result per commit, in order (whether it was written; an error of its own).
-    typealias Send = @Sendable ([OptimisticCommit]) async -> [Result<Bool, any Error>]
+/// Work items waiting to be sent in batches, and the lanes sending them: an item goes at once when a lane is free;
+/// those arriving while every lane is busy wait and go together in the next batch. Used for optimistic reads and
+/// commits.
+final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
+    /// Sends a batch: one result per item, in order.
+    typealias Send = @Sendable ([Item]) async -> [Result<Answer, any Error>]
 
     private struct Waiting: Sendable {
-        var commit: OptimisticCommit
-        var continuation: CheckedContinuation<Bool, any Error>
+        var item: Item
+        var keys: Set<String>
+        var continuation: CheckedContinuation<Answer, any Error>
     }
 
     private struct State: Sendable {
@@ -28,20 +31,25 @@ final class CommitQueue: Sendable {
 
     /// How many batches may be sent at once (each on a connection of its own).
     let lanes: Int
-    /// The most commits one batch carries.
+    /// The most items one batch carries.
     let largest: Int
+    /// What two items of one batch must not share (within one statement neither would see the other's write: the
+    /// second waits for the next batch).
+    private let keys: @Sendable (Item) -> Set<String>
     private let state = Mutex(State())
 
-    init(lanes: Int, largest: Int = 64) {
+    init(lanes: Int, largest: Int = 64, keys: @escaping @Sendable (Item) -> Set<String> = { _ in [] }) {
         self.lanes = max(1, lanes)
         self.largest = max(1, largest)
+        self.keys = keys
     }
 
-    /// Whether `commit` was written, once its batch is committed.
-    func commit(_ commit: OptimisticCommit, send: @escaping Send) async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
+    /// `item`'s answer, once its batch is sent.
+    func submit(_ item: Item, send: @escaping Send) async throws -> Answer {
+        let keys = self.keys(item)
+        return try await withCheckedThrowingContinuation { continuation in
             let leads = self.state.withLock { state in
-                state.waiting.append(Waiting(commit: commit, continuation: continuation))
+                state.waiting.append(Waiting(item: item, keys: keys, continuation: continuation))
                 guard state.busyLanes < self.lanes else { return false }
                 state.busyLanes += 1
                 return true
@@ -59,7 +67,7 @@ final class CommitQueue: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            let results = await send(batch.map(\.commit))
+            let results = await send(batch.map(\.item))
             for (index, waiting) in batch.enumerated() {
                 waiting.continuation.resume(
                     with: index < results.count ? results[index] : .failure(StoreUnavailable(reason: "batch cut short")))
@@ -67,16 +75,14 @@ final class CommitQueue: Sendable {
         }
     }
 
-    /// The oldest waiting commits, up to `largest`, no two sharing a booking or an event (within one statement
-    /// neither would see the other's write: the second waits for the next batch, where its guard decides).
+    /// The oldest waiting items, up to `largest`, no two sharing a key.
     private static func take(from waiting: inout [Waiting], largest: Int) -> [Waiting] {
         var taken: [Waiting] = []
         var kept: [Waiting] = []
         var keys: Set<String> = []
         for item in waiting {
-            let itemKeys = item.commit.keys
-            if taken.count < largest && keys.isDisjoint(with: itemKeys) {
-                keys.formUnion(itemKeys)
+            if taken.count < largest && keys.isDisjoint(with: item.keys) {
+                keys.formUnion(item.keys)
                 taken.append(item)
             } else {
                 kept.append(item)

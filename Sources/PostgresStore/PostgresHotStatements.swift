@@ -186,7 +186,7 @@ extension PostgresAccess {
         async throws -> [PostgresRandomAccessRow]
     {
         var rows: [PostgresRandomAccessRow] = []
-        for try await row in try await self.connection.execute(Prepared<Statement>(binds: binds), logger: self.logger) {
+        for try await row in try await self.leased().execute(Prepared<Statement>(binds: binds), logger: self.logger) {
             rows.append(row.makeRandomAccess())
         }
         return rows

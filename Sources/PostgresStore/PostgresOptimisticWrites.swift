@@ -37,6 +37,12 @@ final class OptimisticReads: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Sends a read with those of other attempts (see `BatchedReads`).
+    let fetch: @Sendable (KeyedRead) async throws -> PostgresRandomAccessRow
+
+    init(fetch: @escaping @Sendable (KeyedRead) async throws -> PostgresRandomAccessRow) {
+        self.fetch = fetch
+    }
 
     func read(_ bookingID: String, version: String?) {
         self.state.withLock { state in
@@ -73,29 +79,42 @@ final class OptimisticReads: Sendable {
 /// Thrown inside an optimistic attempt when the body needs a locking transaction.
 struct NeedsLocks: Error {}
 
+/// One read of an optimistic attempt: whether an event was recorded before, and a booking with its row version.
+struct KeyedRead: Sendable {
+    var eventID: String?
+    var bookingID: String?
+}
+
 extension PostgresAccess {
     /// In an optimistic attempt, reads a booking by id without a lock, remembering its row version.
     func optimisticBooking(_ id: BookingID, reads: OptimisticReads) async throws -> Booking? {
-        let row = try await self.execute(SelectBookingWithVersion.self, Self.binds(id.rawValue)).first
-        reads.read(id.rawValue, version: try row?.get("row_version", as: String.self))
-        return try row.map { try Rows.booking($0, json: self.json) }
+        let row = try await reads.fetch(KeyedRead(eventID: nil, bookingID: id.rawValue))
+        let version = try row.get("row_version", as: String?.self)
+        reads.read(id.rawValue, version: version)
+        return version == nil ? nil : try Rows.booking(row, json: self.json)
     }
 
-    /// In an optimistic attempt, whether the event is new and, if so, the booking it names, in one round trip.
+    /// In an optimistic attempt, whether the event is new and, if so, the booking it names, in one read.
     func optimisticRecord(
         id: String, type: String, receivedAt: Date, naming bookingID: BookingID?, reads: OptimisticReads
     ) async throws -> RecordedProviderEvent {
-        var binds = Self.binds(id)
-        binds.append(bookingID?.rawValue)
-        guard let row = try await self.execute(SelectEventAndBookingWithVersion.self, binds).first else {
-            throw StoreError.corruptRow(table: "provider_events", id: id)
-        }
+        let row = try await reads.fetch(KeyedRead(eventID: id, bookingID: bookingID?.rawValue))
         guard try !row.get("recorded_before", as: Bool.self) else { return .duplicate }
         try reads.record(OptimisticReads.Event(id: id, type: type, receivedAt: Millis.from(receivedAt)))
         guard let bookingID else { return .recorded(booking: nil) }
         let version = try row.get("row_version", as: String?.self)
         reads.read(bookingID.rawValue, version: version)
         return .recorded(booking: version == nil ? nil : try Rows.booking(row, json: self.json))
+    }
+
+    /// Reads sent together: one row per read, in order.
+    func read(_ batch: [KeyedRead]) async throws -> [PostgresRandomAccessRow] {
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(ColumnArray(type: .text, values: batch.map { .text($0.eventID) }))
+        binds.append(ColumnArray(type: .text, values: batch.map { .text($0.bookingID) }))
+        let rows = try await self.execute(BatchedReads.self, binds)
+        guard rows.count == batch.count else { throw StoreError.corruptRow(table: "bookings", id: "batched read") }
+        return rows
     }
 }
 
@@ -139,20 +158,14 @@ struct OptimisticCommit: Sendable {
     }
 }
 
-/// A booking by id with its row version, without a lock.
-enum SelectBookingWithVersion: HotStatement {
-    static let name = "rdv_booking_with_version"
-    static let sql =
-        "SELECT xmin::text AS row_version, \(Rows.bookingColumns.joined(separator: ", ")) "
-        + "FROM bookings WHERE id = $1"
-}
-
-/// Whether an event was recorded before, and the booking it names with its row version, without a lock.
-enum SelectEventAndBookingWithVersion: HotStatement {
-    static let name = "rdv_event_and_booking_with_version"
+/// Reads of optimistic attempts, without a lock: per read (`$1` an event id or NULL, `$2` a booking id or NULL),
+/// whether the event was recorded before, and the booking with its row version.
+enum BatchedReads: HotStatement {
+    static let name = "rdv_batched_reads"
     static let sql = """
-        SELECT EXISTS (SELECT 1 FROM provider_events WHERE id = $1) AS recorded_before, b.xmin::text AS row_version, \
-        \(Rows.bookingColumns.map { "b.\($0)" }.joined(separator: ", "))
-        FROM (VALUES (1)) AS one LEFT JOIN bookings b ON b.id = $2
+        SELECT r.n, r.event_id IS NOT NULL AND EXISTS (SELECT 1 FROM provider_events e WHERE e.id = r.event_id) \
+        AS recorded_before, b.xmin::text AS row_version, \(Rows.bookingColumns.map { "b.\($0)" }.joined(separator: ", "))
+        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(event_id, booking_id, n)
+        LEFT JOIN bookings b ON b.id = r.booking_id ORDER BY r.n
         """
 }
