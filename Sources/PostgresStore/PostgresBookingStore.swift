@@ -24,6 +24,7 @@ public final class PostgresBookingStore: BookingStore {
     /// Repeated JSON columns, decoded and encoded once for this store.
     let json = ColumnJSONCache()
     /// Optimistic reads and commits waiting to be sent together (group commit: see `PostgresCommitBatches.swift`).
+    /// `commits.totals` says how many commits went in how many batches.
     let reads: BatchQueue<KeyedRead, PostgresRandomAccessRow>
     let commits: BatchQueue<OptimisticCommit, Bool>
 
@@ -34,8 +35,8 @@ public final class PostgresBookingStore: BookingStore {
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
         self.settings = settings
         self.logger = logger
-        self.reads = BatchQueue(lanes: settings.commitLanes)
-        self.commits = BatchQueue(lanes: settings.commitLanes, keys: \.keys)
+        self.reads = BatchQueue(lanes: settings.batchLanes)
+        self.commits = BatchQueue(lanes: settings.batchLanes, keys: \.keys)
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.notifier = Notifier(client: client, logger: logger)
@@ -267,7 +268,7 @@ public final class PostgresBookingStore: BookingStore {
 
     /// Sends a batch of optimistic commits as one statement. When it fails as a whole (one commit's writes broke a
     /// constraint, or it lost a deadlock), each commit is sent on its own, so each gets its own answer.
-    @Sendable private func send(_ batch: [OptimisticCommit]) async -> [Result<Bool, any Error>] {
+    @Sendable func send(_ batch: [OptimisticCommit]) async -> [Result<Bool, any Error>] {
         do {
             let applied = try await self.withConnection { connection in
                 try await PostgresAccess(connection: connection, logger: self.logger, writable: true, json: self.json)
@@ -420,5 +421,13 @@ final class Notifier: Sendable {
                 }
             }
         }
+    }
+}
+
+extension PostgresBookingStore {
+    /// How many optimistic commits (payments) were sent, in how many batches, since the store opened.
+    public var optimisticCommitTotals: (batches: Int, commits: Int) {
+        let totals = self.commits.totals
+        return (totals.batches, totals.items)
     }
 }

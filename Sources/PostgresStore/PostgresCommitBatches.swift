@@ -27,6 +27,13 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
     private struct State: Sendable {
         var waiting: [Waiting] = []
         var busyLanes = 0
+        var totals = Totals()
+    }
+
+    /// How many batches were sent, carrying how many items in all.
+    struct Totals: Sendable, Equatable {
+        var batches = 0
+        var items = 0
     }
 
     /// How many batches may be sent at once (each on a connection of its own).
@@ -43,6 +50,11 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
         self.largest = max(1, largest)
         self.keys = keys
     }
+
+    var totals: Totals { self.state.withLock { $0.totals } }
+
+    /// How many items wait for a lane.
+    var waitingCount: Int { self.state.withLock { $0.waiting.count } }
 
     /// `item`'s answer, once its batch is sent.
     func submit(_ item: Item, send: @escaping Send) async throws -> Answer {
@@ -63,14 +75,20 @@ final class BatchQueue<Item: Sendable, Answer: Sendable>: Sendable {
         while true {
             let batch = self.state.withLock { state in
                 let batch = Self.take(from: &state.waiting, largest: self.largest)
-                if batch.isEmpty { state.busyLanes -= 1 }
+                if batch.isEmpty {
+                    state.busyLanes -= 1
+                } else {
+                    state.totals.batches += 1
+                    state.totals.items += batch.count
+                }
                 return batch
             }
             guard !batch.isEmpty else { return }
             let results = await send(batch.map(\.item))
             for (index, waiting) in batch.enumerated() {
                 waiting.continuation.resume(
-                    with: index < results.count ? results[index] : .failure(StoreUnavailable(reason: "batch cut short")))
+                    with: index < results.count ? results[index] : .failure(StoreUnavailable(reason: "batch cut short"))
+                )
             }
         }
     }
@@ -101,7 +119,9 @@ extension PostgresAccess {
         var applied = Array(repeating: false, count: commits.count)
         for row in rows {
             let index = Int(try row.get("n", as: Int64.self)) - 1
-            guard commits.indices.contains(index) else { throw StoreError.corruptRow(table: "bookings", id: "\(index)") }
+            guard commits.indices.contains(index) else {
+                throw StoreError.corruptRow(table: "bookings", id: "\(index)")
+            }
             guard try row.get("applied", as: Bool.self) else { continue }
             guard try row.get("updated", as: Int64.self) == Int64(commits[index].updates.count) else {
                 throw StoreError.corruptRow(table: "bookings", id: commits[index].updates.first?.bookingID ?? "")

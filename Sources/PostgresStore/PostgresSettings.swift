@@ -21,9 +21,9 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
     public var database: String
     public var tls: TLSMode
     public var poolSize: Int
-    /// How many batches of payment commits may be sent at once (group commit: those arriving meanwhile wait and go
-    /// together). Two keep a two-core database busy; more suit a larger one.
-    public var commitLanes: Int
+    /// How many batches of payment reads, and of payment commits, may be sent at once (group commit: those arriving
+    /// meanwhile wait and go together). Two keep a two-core database busy; more suit a larger one.
+    public var batchLanes: Int
     public var operationTimeout: Duration
 
     /// Whether `text` names a PostgreSQL database (rather than a SQLite file).
@@ -56,7 +56,7 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
         self.database = database.removingPercentEncoding ?? database
         self.tls = .prefer
         self.poolSize = 20
-        self.commitLanes = 2
+        self.batchLanes = 2
         self.operationTimeout = .seconds(10)
         for item in url.queryItems ?? [] {
             let value = item.value ?? ""
@@ -71,11 +71,11 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
                     throw PostgresSettingsError(url: text, problem: "pool must be a number from 1 to 500")
                 }
                 self.poolSize = size
-            case "commit_lanes":
+            case "lanes":
                 guard let lanes = Int(value), (1...64).contains(lanes) else {
-                    throw PostgresSettingsError(url: text, problem: "commit_lanes must be a number from 1 to 64")
+                    throw PostgresSettingsError(url: text, problem: "lanes must be a number from 1 to 64")
                 }
-                self.commitLanes = lanes
+                self.batchLanes = lanes
             case "host": continue
             case "timeout":
                 guard let seconds = Int(value), (1...300).contains(seconds) else {
