@@ -1,5 +1,6 @@
 import Booking
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 import Workflow
@@ -102,6 +103,44 @@ import Workflow
             practice.request(at: Instants.tuesdayTen.addingTimeInterval(6 * 3600), email: "max@example.com"))
         #expect(other.client.timeZone == nil)
         #expect(try await practice.workflow.timeZones(of: other.booking) == ("Europe/Paris", "Europe/Paris"))
+    }
+
+    /// A store that counts its write transactions.
+    final class WriteCountingStore: BookingStore {
+        let base: any BookingStore
+        let writes = Mutex(0)
+
+        init(base: any BookingStore) { self.base = base }
+
+        func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T)
+            async throws -> T
+        {
+            self.writes.withLock { $0 += 1 }
+            return try await self.base.write(body)
+        }
+
+        func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws
+            -> T
+        {
+            try await self.base.read(body)
+        }
+    }
+
+    @Test func aTakenSlotIsRefusedFromAReadWithoutAWriteTransaction() async throws {
+        let practice = try await TestPractice()
+        let store = WriteCountingStore(base: practice.store)
+        let workflow = BookingWorkflow.testing(store: store, clock: practice.clock)
+        let first = try await workflow.clients.book(practice.request(), idempotencyKey: "key-1")
+        #expect(store.writes.withLock { $0 } == 1)
+        // A rival for the same slot is refused without queuing for the calendar's lock...
+        await #expect(throws: BookingError.slotTaken) {
+            try await workflow.clients.book(practice.request(email: "max@example.com"))
+        }
+        #expect(store.writes.withLock { $0 } == 1)
+        // ...while the first client's repeated request (its slot now taken by its own booking) gets its booking.
+        let replay = try await workflow.clients.book(practice.request(), idempotencyKey: "key-1")
+        #expect(replay.replayed)
+        #expect(replay.booking.id == first.booking.id)
     }
 
     @Test func aTakenSlotIsRefusedAndSoIsItsBuffer() async throws {
