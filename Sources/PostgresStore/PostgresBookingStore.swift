@@ -425,6 +425,10 @@ final class Notifier: Sendable {
 }
 
 extension PostgresBookingStore {
+    /// A write transaction here holds its locks across round trips: a client booking likely to be refused is checked
+    /// in a read first (see `BookingStore.checksInAReadFirst`).
+    public var checksInAReadFirst: Bool { true }
+
     /// How many optimistic commits (payments) were sent, in how many batches, since the store opened.
     public var optimisticCommitTotals: (batches: Int, commits: Int) {
         let totals = self.commits.totals

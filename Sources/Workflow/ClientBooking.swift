@@ -112,12 +112,14 @@ public struct ClientBooking: UseCase {
             throw BookingError.invalidField(field: "Idempotency-Key", reason: "must be 1 to 255 characters")
         }
         let now = self.clock.now()
-        // A refusal — most often a slot already taken, under a rush for one slot — is answered from a read, without
-        // queuing behind the calendar's lock only to learn it there. A repeated request whose key made a booking
+        // On a store whose writers queue behind locks (PostgreSQL), a refusal — most often a slot already taken, under
+        // a rush for one slot — is answered from a read, without queuing behind the calendar's lock to learn it. A repeated request whose key made a booking
         // goes on to be answered with that booking. What passes is checked again, under the lock, by the write.
-        try await self.store.read { reader in
-            if let idempotencyKey, try await reader.idempotencyRecord(key: idempotencyKey) != nil { return }
-            _ = try await self.admit(request, email: email, now: now, in: reader)
+        if self.store.checksInAReadFirst {
+            try await self.store.read { reader in
+                if let idempotencyKey, try await reader.idempotencyRecord(key: idempotencyKey) != nil { return }
+                _ = try await self.admit(request, email: email, now: now, in: reader)
+            }
         }
         return try await self.store.write { tx in
             if let idempotencyKey, let record = try await tx.idempotencyRecord(key: idempotencyKey) {

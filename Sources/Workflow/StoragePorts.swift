@@ -24,9 +24,16 @@ public protocol BookingStore: Sendable {
     /// Runs `body` with read access, concurrently with writers. Each read sees committed data only; separate reads
     /// of one `body` may see writes committed between them (use `write` where that matters).
     func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T
+
+    /// Whether a write that may well be refused (a client booking, during a rush for one slot) is first checked in a
+    /// read: worth it where a write transaction queues behind locks held across round trips (PostgreSQL), not where
+    /// writers run one at a time in this process and the read costs as much as the refusal (SQLite).
+    var checksInAReadFirst: Bool { get }
 }
 
 extension BookingStore {
+    public var checksInAReadFirst: Bool { false }
+
     /// A store that takes no optimistic path runs the body as an ordinary write (SQLite: its writers run one at a
     /// time, so a check cannot be overtaken, and a transaction costs no round trips).
     public func writeOptimistically<T: Sendable>(

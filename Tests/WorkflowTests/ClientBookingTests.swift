@@ -105,10 +105,12 @@ import Workflow
         #expect(try await practice.workflow.timeZones(of: other.booking) == ("Europe/Paris", "Europe/Paris"))
     }
 
-    /// A store that counts its write transactions.
+    /// A store that counts its write transactions, and asks for refusals to be checked in a read first (as
+    /// PostgreSQL's does).
     final class WriteCountingStore: BookingStore {
         let base: any BookingStore
         let writes = Mutex(0)
+        var checksInAReadFirst: Bool { true }
 
         init(base: any BookingStore) { self.base = base }
 
@@ -126,7 +128,7 @@ import Workflow
         }
     }
 
-    @Test func aTakenSlotIsRefusedFromAReadWithoutAWriteTransaction() async throws {
+    @Test func aTakenSlotIsRefusedFromAReadWithoutAWriteTransactionWhereWritersQueueBehindLocks() async throws {
         let practice = try await TestPractice()
         let store = WriteCountingStore(base: practice.store)
         let workflow = BookingWorkflow.testing(store: store, clock: practice.clock)
