@@ -231,10 +231,25 @@ public final class PostgresBookingStore: BookingStore {
 
     /// One optimistic run of `body` (see `PostgresOptimisticWrites.swift`): its value, or nil when something it read
     /// changed before its writes were committed (nothing was written); `NeedsLocks` when it asked for more.
-    /// It holds no connection: its reads and its commit wait in queues and go with those of other attempts.
     private func optimisticAttempt<T: Sendable>(
         _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T
     ) async throws -> T? {
+        let (value, commit, topics) = try await self.prepareOptimistically(body)
+        // A caller that gave up (its task was cancelled) gets nothing committed behind its back.
+        try Task.checkCancellation()
+        if !commit.isEmpty {
+            guard try await self.commits.submit(commit, send: self.send) else { return nil }
+        }
+        self.notifier.tell(topics.all)
+        return value
+    }
+
+    /// Runs `body` optimistically up to its commit: its value, its writes with what guards them (not yet sent), and
+    /// the outbox topics it queued work for. It holds no connection: its reads wait in a queue and go with those of
+    /// other attempts.
+    func prepareOptimistically<T: Sendable>(
+        _ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T
+    ) async throws -> (value: T, commit: OptimisticCommit, topics: QueuedTopics) {
         let topics = QueuedTopics()
         let reads = OptimisticReads { [self] read in try await self.reads.submit(read, send: self.sendReads) }
         let buffered = BufferedWrites()
@@ -243,14 +258,7 @@ public final class PostgresBookingStore: BookingStore {
             buffered: buffered, optimistic: reads)
         let value = try await body(access)
         if reads.needsLocks { throw NeedsLocks() }
-        let commit = OptimisticCommit(reads: reads, writes: buffered.take())
-        // A caller already answered 503 (it waited past the timeout) gets nothing committed behind its back.
-        try Task.checkCancellation()
-        if !commit.isEmpty {
-            guard try await self.commits.submit(commit, send: self.send) else { return nil }
-        }
-        self.notifier.tell(topics.all)
-        return value
+        return (value, OptimisticCommit(reads: reads, writes: buffered.take()), topics)
     }
 
     /// Sends a batch of optimistic reads as one statement.

@@ -3,13 +3,14 @@ import PostgresNIO
 import Synchronization
 import Workflow
 
-// Group commit for optimistic writes (payments), and batched reads for them. The commits that arrive while others are being sent wait, then go
-// together as ONE statement — one transaction, one flush of the write-ahead log, one run of the executor and of the
-// schema's checks — whose rows are bound as per-column arrays. Each commit in it keeps its own guards: it is
-// written whole, or (a booking it read changed, its event was recorded meanwhile) not at all, whatever the others
-// do. As SQLite's group commit does for one process, this shares the database's fixed cost per transaction among
-// all the payments arriving at once, and adds no wait when they come one at a time: a commit goes at once when a
-// lane is free.
+// Group commit for optimistic writes (payments), and batched reads for them. The commits that arrive while others
+// are being sent wait, then go together as ONE statement — one transaction, one flush of the write-ahead log, one
+// run of the executor and of the schema's checks — whose rows are bound as per-column arrays. Each commit in it
+// keeps its own guards: it is written whole, or (a booking it read changed, its event was recorded meanwhile) not at
+// all, whatever the others do. As SQLite's group commit does for one process, this shares the database's fixed cost
+// per transaction among all the payments arriving at once, and adds no wait when they come one at a time: a commit
+// goes at once when a lane is free. The optimistic reads go the same way (`BatchedReads`), so an attempt holds no
+// connection while it waits.
 
 /// Work items waiting to be sent in batches, and the lanes sending them: an item goes at once when a lane is free;
 /// those arriving while every lane is busy wait and go together in the next batch. Used for optimistic reads and
@@ -194,7 +195,10 @@ enum BatchedCommit: HotStatement {
 
     /// The statement's parameters for `commits`, in its order.
     static func binds(_ commits: [OptimisticCommit]) -> PostgresBindings {
-        var binds = PostgresBindings(capacity: 10 + Rows.bookingColumns.count + 2 * 10)
+        // Three event arrays, three guard arrays, the locks, then each table's commit numbers and columns.
+        var binds = PostgresBindings(
+            capacity: 7 + (1 + Rows.bookingColumns.count) + (1 + InsertHistory.types.count)
+                + (1 + InsertOutbox.types.count))
         func append(_ types: [ColumnType], _ rows: [[ColumnValue]]) {
             for (column, type) in types.enumerated() {
                 binds.append(ColumnArray(type: type, values: rows.map { $0[column] }))

@@ -53,7 +53,7 @@ enum InsertHistory: HotStatement {
     static let name = "rdv_insert_history"
     static let columns =
         "booking_id, at, actor, from_state, to_state, event, reason, provider_event_id, reason_shown_to_client"
-    /// The columns' types, for values that reach them through a subquery (where a NULL would otherwise be text).
+    /// The columns' types, in `columns` order (the batched commit binds each column as an array of its type).
     static let types: [ColumnType] = [.text, .bigint, .text, .text, .text, .text, .text, .text, .boolean]
     static let sql = "INSERT INTO booking_history (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 }
@@ -62,7 +62,7 @@ enum InsertOutbox: HotStatement {
     static let name = "rdv_insert_outbox"
     static let columns =
         "id, booking_id, topic, effect_json, created_at, available_at, attempts, last_error, delivered_at"
-    /// The columns' types, for values that reach them through a subquery (where a NULL would otherwise be text).
+    /// The columns' types, in `columns` order (the batched commit binds each column as an array of its type).
     static let types: [ColumnType] = [.text, .text, .text, .text, .bigint, .bigint, .bigint, .text, .bigint]
     static let sql = "INSERT INTO outbox (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 }

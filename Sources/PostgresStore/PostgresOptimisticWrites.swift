@@ -4,11 +4,11 @@ import PostgresNIO
 import Synchronization
 import Workflow
 
-// The optimistic write (`BookingStore.writeOptimistically`): a payment's transaction in two round trips instead of
-// four. The body's reads run on their own, without a transaction or a lock, and remember what they saw (the event
+// The optimistic write (`BookingStore.writeOptimistically`): a payment's transaction as two statements, each shared
+// with the other payments of the moment, instead of four statements of its own. The body's reads run on their own, without a transaction or a lock, and remember what they saw (the event
 // id not yet recorded, each booking's row version: PostgreSQL's `xmin`, which every update of a row changes). Its
 // writes are buffered, then committed in one statement — with those of other payments committed at the same time
-// (see `CommitQueue`) — that first locks each booking read and checks that it is still the version read, records
+// (see `PostgresCommitBatches.swift`) — that first locks each booking read and checks that it is still the version read, records
 // the event id, and writes the booking, its history lines and its outbox rows only if both held. If either did not
 // (another transaction changed the booking, or recorded the same event, in between), nothing of that attempt is
 // written and the body runs again, seeing the newer data.
@@ -118,7 +118,7 @@ extension PostgresAccess {
     }
 }
 
-/// An optimistic attempt's writes with what they are guarded by, ready to be committed (see `CommitQueue`).
+/// An optimistic attempt's writes with what they are guarded by, ready to be committed (see `BatchedCommit`).
 struct OptimisticCommit: Sendable {
     var event: OptimisticReads.Event?
     var guards: [OptimisticReads.Guard]

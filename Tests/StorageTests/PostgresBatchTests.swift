@@ -135,10 +135,10 @@ import Workflow
     /// Marks a booking as a transition does (its note, a history line, an outbox row), after every writer has read
     /// its booking, so that all commit at once; `breaking` writes a value the schema refuses.
     static func mark(
-        _ id: BookingID, in tx: any BookingStoreTransaction, barrier: Barrier, breaking: Bool = false
+        _ id: BookingID, in tx: any BookingStoreTransaction, barrier: Barrier? = nil, breaking: Bool = false
     ) async throws {
         guard var booking = try await tx.booking(id) else { throw BookingError.notFound(what: "booking") }
-        await barrier.arrive()
+        await barrier?.arrive()
         booking.clientNote = "marked"
         if breaking { booking.bufferMinutes = -1 }
         try await tx.update(booking)
@@ -205,5 +205,75 @@ import Workflow
             #expect(booking?.clientNote == (id == broken ? nil : "marked"))
             #expect(history.count == (id == broken ? 0 : 1))
         }
+    }
+
+    /// What each booking holds after a batch: its note and its history lines' reasons.
+    static func stored(_ ids: [BookingID], in store: PostgresBookingStore) async throws -> [(String?, [String?])] {
+        var stored: [(String?, [String?])] = []
+        for id in ids {
+            stored.append(
+                try await store.read { reader in
+                    (try await reader.booking(id)?.clientNote, try await reader.history(of: id).map(\.reason))
+                })
+        }
+        return stored
+    }
+
+    @Test func oneStatementWritesEachCommitWholeOrNotAtAll() async throws {
+        let (store, ids) = try await self.store(withBookings: 3)
+        // Three attempts read their bookings; then another transaction changes the second booking.
+        var commits: [OptimisticCommit] = []
+        for id in ids {
+            commits.append(try await store.prepareOptimistically { tx in try await Self.mark(id, in: tx) }.commit)
+        }
+        try await store.write { [id = ids[1]] tx in
+            guard var booking = try await tx.booking(id) else { throw BookingError.notFound(what: "booking") }
+            booking.clientNote = "theirs"
+            try await tx.update(booking)
+        }
+        // Sent as one batch, the first and third are written; the second, whose booking changed, is not at all.
+        let results = await store.send(commits).map { try? $0.get() }
+        #expect(results == [true, false, true])
+        let stored = try await Self.stored(ids, in: store)
+        #expect(stored[0].0 == "marked" && stored[0].1 == [ids[0].rawValue])
+        #expect(stored[1].0 == "theirs" && stored[1].1.isEmpty)
+        #expect(stored[2].0 == "marked" && stored[2].1 == [ids[2].rawValue])
+    }
+
+    @Test func aBatchTheSchemaRefusesIsSentAgainCommitByCommit() async throws {
+        let (store, ids) = try await self.store(withBookings: 3)
+        var commits: [OptimisticCommit] = []
+        for id in ids {
+            commits.append(
+                try await store.prepareOptimistically { tx in
+                    try await Self.mark(id, in: tx, breaking: id == ids[1])
+                }.commit)
+        }
+        // The second commit breaks a CHECK constraint, which fails the batch's statement as a whole: each commit is
+        // then sent on its own, so the first and third are written and only the second fails.
+        let results = await store.send(commits)
+        #expect((try? results[0].get()) == true)
+        #expect((try? results[1].get()) == nil)
+        #expect((try? results[2].get()) == true)
+        let stored = try await Self.stored(ids, in: store)
+        #expect(stored.map(\.0) == ["marked", nil, "marked"])
+        #expect(stored.map(\.1.count) == [1, 0, 1])
+    }
+}
+
+/// The columns a booking is bound as, and the types the batched commit declares for them, agree.
+@Suite struct PostgresColumnTests {
+    @Test func aBookingsValuesHaveTheDeclaredColumnTypes() throws {
+        let booking = Booking.sample(client: Client.sample().id)
+        let values = try Rows.bookingValues(booking, json: ColumnJSONCache())
+        #expect(values.count == Rows.bookingColumns.count)
+        let types: [ColumnType] = values.map { value in
+            switch value {
+            case .text: .text
+            case .int: .bigint
+            case .bool: .boolean
+            }
+        }
+        #expect(types == Rows.bookingTypes)
     }
 }
