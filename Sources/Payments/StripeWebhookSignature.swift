@@ -80,8 +80,7 @@ public enum StripeWebhookSignature {
         guard let timestamp else { throw .malformedHeader }
         guard sawV1 else { throw .noV1Signature }
 
-        var signed = Data("\(timestamp).".utf8)
-        signed.append(contentsOf: payload)
+        let signed = Self.signedBytes(payload: payload, timestamp: timestamp)
         let matches = secrets.contains { secret in
             let key = SymmetricKey(data: Data(secret.utf8))
             return signatures.contains { signature in
@@ -104,13 +103,24 @@ public enum StripeWebhookSignature {
 
     /// The lower-case hex v1 signature of `payload` at unix time `timestamp`.
     public static func signature(payload: some Collection<UInt8>, secret: String, timestamp: Int64) -> String {
-        var signed = Data("\(timestamp).".utf8)
-        signed.append(contentsOf: payload)
+        let signed = Self.signedBytes(payload: payload, timestamp: timestamp)
         let code = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Data(secret.utf8)))
         return code.map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
+    }
+
+    /// `"<t>.<raw body>"`, the bytes a signature covers.
+    /// NB: copied in one piece when the payload is contiguous (an array, a buffer): this function is generic across a
+    /// module boundary, and a byte-by-byte append through the generic collection took ten times the HMAC itself.
+    private static func signedBytes(payload: some Collection<UInt8>, timestamp: Int64) -> Data {
+        var signed = Data("\(timestamp).".utf8)
+        signed.reserveCapacity(signed.count + payload.count)
+        if payload.withContiguousStorageIfAvailable({ signed.append($0) }) == nil {
+            signed.append(contentsOf: Array(payload))
+        }
+        return signed
     }
 
     private static func lowercaseHexBytes(_ text: String) -> Data? {

@@ -242,7 +242,9 @@ extension ProviderEvent {
     public static func decodeStripe(_ body: some Collection<UInt8>) throws(StripeEventDecodingError) -> ProviderEvent {
         let event: StripeEventObject
         do {
-            event = try JSONDecoder().decode(StripeEventObject.self, from: Data(body))
+            // NB: copied in one piece when contiguous (see `StripeWebhookSignature.signedBytes`).
+            let data = body.withContiguousStorageIfAvailable { Data($0) } ?? Data(Array(body))
+            event = try JSONDecoder().decode(StripeEventObject.self, from: data)
         } catch {
             throw .notAnEvent("\(error)")
         }

@@ -154,11 +154,22 @@ extension PostgresSettings {
         try await self.administer(database: name, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)", logger: logger)
     }
 
+    /// Asks the server for a checkpoint (a superuser's or `pg_checkpoint`'s right). Benchmarks ask before they
+    /// measure, so that the checkpoint their setup's writes call for does not land inside one run and not another.
+    public func checkpoint(logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
+        try await self.administer("CHECKPOINT", logger: logger)
+    }
+
     /// Runs one statement about the database `name` on a client of its own.
     private func administer(database name: String, _ statement: String, logger: Logger) async throws {
         guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
             throw PostgresSettingsError(url: "\(self)", problem: "a database name is letters, digits and _ only")
         }
+        try await self.administer(statement, logger: logger)
+    }
+
+    /// Runs one statement on a client of its own.
+    private func administer(_ statement: String, logger: Logger) async throws {
         let client = PostgresClient(configuration: self.clientConfiguration, backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }

@@ -88,6 +88,17 @@ struct BenchmarkService {
         throw ValidationError("the benchmark service did not start on port \(port)")
     }
 
+    /// On PostgreSQL, a checkpoint before a measured phase: the setup's writes call for one, and it would otherwise
+    /// land inside one run and not another (a checkpoint makes the next write of every page log the whole page).
+    func checkpoint() async {
+        guard let postgres = self.postgres else { return }
+        do {
+            try await postgres.settings.checkpoint()
+        } catch {
+            print("no checkpoint before measuring (\(String(reflecting: error))): a checkpoint may fall inside a run")
+        }
+    }
+
     func stop() async throws {
         await self.group.triggerGracefulShutdown()
         try await self.task.value
@@ -211,6 +222,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
                 headers: [("Content-Type", "application/json"), ("Stripe-Signature", headers[index])],
                 body: payloads[index])
         }
+        await service.checkpoint()
         let warmups = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.warmup, concurrency: self.concurrency
         ) { [events = self.events] in webhook(events + $0) }
@@ -297,7 +309,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             "raw \(service.storeName) commits (one row per transaction\(service.postgres == nil ? ", synchronous=FULL" : ""), one at a time): "
                 + "\(perSecond(self.events, rawWall)) commits/s")
         print("all \(paid) bookings paid exactly once")
-        try self.database.printPgbenchBaseline(clients: self.concurrency)
+        try await self.database.printPgbenchBaseline(clients: self.concurrency)
     }
 }
 
@@ -338,6 +350,7 @@ struct BookingsBenchmark: AsyncParsableCommand {
         let url = service.baseURL + "/api/bookings"
         let allStarts = starts
         let outcome = OutcomeCounter()
+        await service.checkpoint()
         let (latencies, wall) = try await runConcurrently(
             count: self.clients * self.attempts, concurrency: self.clients
         ) { index in
@@ -369,7 +382,7 @@ struct BookingsBenchmark: AsyncParsableCommand {
         guard doubled == 0, bookings.count == self.slots, counts[201] == self.slots else {
             throw ValidationError("double booking or lost booking detected")
         }
-        try self.database.printPgbenchBaseline(clients: self.clients)
+        try await self.database.printPgbenchBaseline(clients: self.clients)
     }
 }
 
@@ -377,64 +390,4 @@ struct BookingsBenchmark: AsyncParsableCommand {
 actor OutcomeCounter {
     private(set) var counts: [Int: Int] = [:]
     func record(_ status: Int) { self.counts[status, default: 0] += 1 }
-}
-
-/// `--database postgres://...`: run a benchmark on PostgreSQL (a fresh database on that server) instead of SQLite,
-/// and print PostgreSQL's own `pgbench` TPC-B figure, measured in the same run on the same server, beside it.
-struct BenchDatabase: ParsableArguments {
-    @Option(help: "A PostgreSQL server (postgres://user@host:port/database) to run on instead of SQLite.")
-    var database: String?
-
-    func validate() throws {
-        if let database {
-            do { _ = try PostgresSettings(url: database) } catch { throw ValidationError("--database: \(error)") }
-        }
-    }
-
-    /// Runs `pgbench` (TPC-B, `clients` connections, 300 transactions each) on a scratch database and prints its
-    /// rate.
-    func printPgbenchBaseline(clients: Int) throws {
-        guard let database, let server = try? PostgresSettings(url: database) else { return }
-        let candidates = ["/usr/lib/postgresql/15/bin/pgbench", "/usr/bin/pgbench", "/usr/local/bin/pgbench"]
-        guard let pgbench = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            print("pgbench baseline: pgbench not found (apt-get install postgresql-client)")
-            return
-        }
-        let name = "rendezvous_pgbench_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        var environment = ProcessInfo.processInfo.environment
-        if let password = server.password { environment["PGPASSWORD"] = password }
-        func run(_ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: pgbench)
-            process.arguments = ["-h", server.host, "-p", "\(server.port)", "-U", server.username] + arguments
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
-        let createdb = Process()
-        createdb.executableURL = URL(fileURLWithPath: (pgbench as NSString).deletingLastPathComponent + "/createdb")
-        createdb.arguments = ["-h", server.host, "-p", "\(server.port)", "-U", server.username, name]
-        createdb.environment = environment
-        try createdb.run()
-        createdb.waitUntilExit()
-        defer {
-            let dropdb = Process()
-            dropdb.executableURL = URL(fileURLWithPath: (pgbench as NSString).deletingLastPathComponent + "/dropdb")
-            dropdb.arguments = ["-h", server.host, "-p", "\(server.port)", "-U", server.username, "--force", name]
-            dropdb.environment = environment
-            try? dropdb.run()
-            dropdb.waitUntilExit()
-        }
-        _ = try run(["-i", "-q", "-s", "1", name])
-        // NB: a number of transactions, not `-T` seconds: pgbench ends a timed run with SIGALRM, which a child of
-        // this process may have blocked (the runtime's threads block signals, and the mask is inherited).
-        let said = try run(["-c", "\(clients)", "-j", "2", "-t", "300", "-n", name])
-        let tps = said.split(separator: "\n").first { $0.hasPrefix("tps = ") }.map(String.init) ?? said
-        print("pgbench baseline (TPC-B, \(clients) clients × 300 transactions, same server, same run): \(tps)")
-    }
 }
