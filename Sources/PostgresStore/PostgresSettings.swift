@@ -22,7 +22,8 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
     public var tls: TLSMode
     public var poolSize: Int
     /// How many batches of payment reads, and of payment commits, may be sent at once (group commit: those arriving
-    /// meanwhile wait and go together). Two keep a two-core database busy; more suit a larger one.
+    /// meanwhile wait and go together). Three keep a two-core database and this process busy together (measured
+    /// against two and four: see the README's Benchmarks); more suit a larger database.
     public var batchLanes: Int
     public var operationTimeout: Duration
 
@@ -56,7 +57,7 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
         self.database = database.removingPercentEncoding ?? database
         self.tls = .prefer
         self.poolSize = 20
-        self.batchLanes = 2
+        self.batchLanes = 3
         self.operationTimeout = .seconds(10)
         for item in url.queryItems ?? [] {
             let value = item.value ?? ""

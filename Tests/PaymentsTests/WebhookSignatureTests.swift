@@ -118,4 +118,20 @@ import Testing
             payload: payload, header: header, secrets: [valid.secret],
             now: Date(timeIntervalSince1970: TimeInterval(valid.now + 10)))
     }
+
+    /// The bytes signed are copied in one piece when the payload is contiguous, element by element otherwise: both
+    /// give Stripe's signature.
+    @Test func aPayloadWithoutContiguousStorageVerifiesAsTheSameBytes() throws {
+        let valid = self.vector("valid")
+        let bytes = Array(valid.payload.utf8)
+        let scattered = bytes.lazy.map { $0 }
+        #expect(scattered.withContiguousStorageIfAvailable { _ in true } == nil)
+        let now = Date(timeIntervalSince1970: TimeInterval(valid.now))
+        #expect(StripeWebhookSignature.header(payload: scattered, secret: valid.secret, timestamp: now) == valid.header)
+        try StripeWebhookSignature.verify(payload: scattered, header: valid.header, secrets: [valid.secret], now: now)
+        #expect(throws: WebhookSignatureError.noMatchingSignature) {
+            try StripeWebhookSignature.verify(
+                payload: bytes.dropLast().lazy.map { $0 }, header: valid.header, secrets: [valid.secret], now: now)
+        }
+    }
 }
