@@ -55,15 +55,15 @@ public enum StripeWebhookSignature {
         payload: some Collection<UInt8>, header: String?, secrets: [String], tolerance: TimeInterval = defaultTolerance,
         now: Date
     ) throws(WebhookSignatureError) {
-        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else { throw .missingHeader }
+        guard let header, !Self.trimmed(header[...]).isEmpty else { throw .missingHeader }
         var timestamp: Int64?
         var signatures: [Data] = []
         var sawV1 = false
         for item in header.split(separator: ",") {
             let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard pair.count == 2 else { throw .malformedHeader }
-            let key = pair[0].trimmingCharacters(in: .whitespaces)
-            let value = pair[1].trimmingCharacters(in: .whitespaces)
+            let key = Self.trimmed(pair[0])
+            let value = Self.trimmed(pair[1])
             switch key {
             case "t":
                 // NB: bounded before any arithmetic, so no header can overflow the age below.
@@ -123,7 +123,16 @@ public enum StripeWebhookSignature {
         return signed
     }
 
-    private static func lowercaseHexBytes(_ text: String) -> Data? {
+    /// `text` without the blanks around it (spaces, tabs and the other Unicode spaces).
+    /// NB: on Substring, not Foundation's `trimmingCharacters`, which goes through NSString (it showed in profiles).
+    private static func trimmed(_ text: Substring) -> Substring {
+        func blank(_ character: Character) -> Bool { character.isWhitespace && !character.isNewline }
+        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) })
+        else { return text[text.endIndex...] }
+        return text[first...last]
+    }
+
+    private static func lowercaseHexBytes(_ text: Substring) -> Data? {
         let digits = Array(text.utf8)
         guard !digits.isEmpty, digits.count % 2 == 0 else { return nil }
         var bytes = Data(capacity: digits.count / 2)
