@@ -112,8 +112,8 @@ public enum StripeWebhookSignature {
     }
 
     /// `"<t>.<raw body>"`, the bytes a signature covers.
-    /// NB: copied in one piece when the payload is contiguous (an array, a buffer): this function is generic across a
-    /// module boundary, and a byte-by-byte append through the generic collection took ten times the HMAC itself.
+    /// NB: copied through the payload's contiguous storage when it has one (an array, a buffer), element by element
+    /// otherwise.
     private static func signedBytes(payload: some Collection<UInt8>, timestamp: Int64) -> Data {
         var signed = Data("\(timestamp).".utf8)
         signed.reserveCapacity(signed.count + payload.count)

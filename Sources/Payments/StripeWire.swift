@@ -242,7 +242,7 @@ extension ProviderEvent {
     public static func decodeStripe(_ body: some Collection<UInt8>) throws(StripeEventDecodingError) -> ProviderEvent {
         let event: StripeEventObject
         do {
-            // NB: copied in one piece when contiguous (see `StripeWebhookSignature.signedBytes`).
+            // NB: copied through the body's contiguous storage when it has one, element by element otherwise.
             let data = body.withContiguousStorageIfAvailable { Data($0) } ?? Data(Array(body))
             event = try JSONDecoder().decode(StripeEventObject.self, from: data)
         } catch {

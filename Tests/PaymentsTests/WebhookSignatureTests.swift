@@ -119,6 +119,19 @@ import Testing
             now: Date(timeIntervalSince1970: TimeInterval(valid.now + 10)))
     }
 
+    /// Blanks around the header and its parts (spaces, tabs, other Unicode spaces) are not part of them, as Stripe's
+    /// SDKs read it; a header of blanks alone is missing.
+    @Test func blanksAroundTheHeaderAndItsPartsAreIgnored() throws {
+        let valid = self.vector("valid")
+        let parts = valid.header.split(separator: ",")
+        let padded = " \t\(parts[0]) ,\u{00A0}v1 = \(parts[1].dropFirst(3))\u{2003} "
+        try self.verify(valid, header: .some(padded))
+        #expect(throws: WebhookSignatureError.missingHeader) { try self.verify(valid, header: .some(" \t\u{00A0} ")) }
+        // A blank inside a signature is not trimmed away: that signature cannot match.
+        let split = "\(parts[0]),v1=\(parts[1].dropFirst(3).prefix(10)) \(parts[1].dropFirst(13))"
+        #expect(throws: WebhookSignatureError.noMatchingSignature) { try self.verify(valid, header: .some(split)) }
+    }
+
     /// The bytes signed are copied in one piece when the payload is contiguous, element by element otherwise: both
     /// give Stripe's signature.
     @Test func aPayloadWithoutContiguousStorageVerifiesAsTheSameBytes() throws {

@@ -84,6 +84,9 @@ import Workflow
         ("postgres://app@localhost/", "names no database"),
         ("postgres://app:secret@localhost/rendezvous?sslmode=maybe", "sslmode must be"),
         ("postgres://app:secret@localhost/rendezvous?pool=0", "pool must be"),
+        ("postgres://app:secret@localhost/rendezvous?lanes=0", "lanes must be"),
+        ("postgres://app:secret@localhost/rendezvous?lanes=65", "lanes must be"),
+        ("postgres://app:secret@localhost/rendezvous?lanes=two", "lanes must be"),
         ("postgres://app:secret@/rendezvous?host=var/run/postgresql", "directory of the server's Unix socket"),
     ])
     func aPostgresURLThatCannotBeUsedIsRefusedSayingWhy(url: String, problem: String) {
@@ -102,6 +105,13 @@ import Workflow
                 as? MigrateCommand)
         #expect(command.database.isPostgres)
         #expect(command.database.shown == "postgres://app@db.internal:6432/rendezvous")
+    }
+
+    /// Three lanes of payment batches unless the URL says otherwise (see `PostgresSettings.batchLanes`).
+    @Test func aPostgresURLMayNameItsBatchLanes() throws {
+        #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous").batchLanes == 3)
+        #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous?lanes=1").batchLanes == 1)
+        #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous?pool=30&lanes=8").batchLanes == 8)
     }
 
     @Test(arguments: [
