@@ -392,46 +392,6 @@ public struct PostgresFailure: Error, CustomStringConvertible {
     public var description: String { "PostgreSQL refused: \(self.message) (SQLSTATE \(self.sqlState))" }
 }
 
-/// Tells every instance (`NOTIFY rendezvous_outbox, '<topic>'`) that outbox work was committed: one notification a
-/// topic for all the transactions that committed since the last, sent off the transactions' path. A notification
-/// lost (the database went away) costs one polling interval.
-final class Notifier: Sendable {
-    private let client: PostgresClient
-    private let logger: Logger
-    private let pending = Mutex<Set<OutboxTopic>>([])
-    private let signal: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
-
-    init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-        (self.signal, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-    }
-
-    func tell(_ topics: Set<OutboxTopic>) {
-        guard !topics.isEmpty else { return }
-        self.pending.withLock { $0.formUnion(topics) }
-        self.wake.yield()
-    }
-
-    func run() async {
-        for await _ in self.signal {
-            let topics = self.pending.withLock { pending in
-                defer { pending.removeAll() }
-                return pending
-            }
-            for topic in topics.sorted(by: { $0.rawValue < $1.rawValue }) {
-                do {
-                    try await self.client.query(
-                        "SELECT pg_notify(\(PostgresAccess.outboxChannel), \(topic.rawValue))", logger: self.logger)
-                } catch {
-                    self.logger.debug("a wake-up notification was not sent", metadata: ["error": "\(error)"])
-                }
-            }
-        }
-    }
-}
-
 extension PostgresBookingStore {
     /// A write transaction here holds its locks across round trips: a client booking likely to be refused is checked
     /// in a read first (see `BookingStore.checksInAReadFirst`).

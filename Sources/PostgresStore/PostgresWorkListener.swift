@@ -5,8 +5,8 @@ import PostgresNIO
 import ServiceLifecycle
 import Workflow
 
-/// Listens on PostgreSQL for outbox work queued by any instance (`NOTIFY rendezvous_outbox, '<topic>'`, sent by
-/// the transaction that queued it, when it commits) and rings this instance's `WorkBell`. On its own connection,
+/// Listens on PostgreSQL for outbox work queued by any instance (`NOTIFY rendezvous_outbox, '<topic>'`, sent once
+/// the transaction that queued it commits: see `Notifier`) and rings this instance's `WorkBell`. On its own connection,
 /// outside the pool; when that connection is lost it reconnects, and rings every topic (notifications sent while
 /// it was away are gone; polling would find that work anyway).
 public struct PostgresWorkListener: ServiceLifecycle.Service {

@@ -277,3 +277,46 @@ import Workflow
         #expect(types == Rows.bookingTypes)
     }
 }
+
+/// The wake-up notifications sent after commits that queued outbox work: at once after a quiet spell, then at most one
+/// round per spacing, carrying every topic queued meanwhile.
+@Suite struct NotifierTests {
+    final class Sent: Sendable {
+        let topics = Mutex<[OutboxTopic]>([])
+        var count: Int { self.topics.withLock { $0.count } }
+
+        /// Waits until `count` notifications were sent (a failure after ten seconds).
+        func waitFor(_ count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while self.count < count {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("\(self.count) of \(count) notifications sent")
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+
+    @Test func aBurstOfCommitsSendsOneRoundPerSpacingAndLosesNoTopic() async throws {
+        let sent = Sent()
+        let notifier = Notifier(spacing: .seconds(2), logger: .init(label: "test")) { topic in
+            sent.topics.withLock { $0.append(topic) }
+        }
+        let running = Task { await notifier.run() }
+        defer { running.cancel() }
+
+        // The first commit after a quiet spell is told at once.
+        notifier.tell([.email])
+        try await sent.waitFor(1)
+        // Twenty more commits within the spacing, one of them queuing provider work: nothing yet...
+        for index in 0..<20 { notifier.tell(index == 7 ? [.email, .provider] : [.email]) }
+        notifier.tell([])
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(sent.count == 1)
+        // ... then one round for all of them, each topic once.
+        try await sent.waitFor(3)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(sent.topics.withLock { $0 } == [.email, .email, .provider])
+    }
+}
