@@ -136,6 +136,16 @@ import Workflow
         #expect(summary.percentile(50) == .milliseconds(2))
         #expect(summary.percentile(99) == .milliseconds(100))
     }
+
+    /// A small race (it throws when a slot is sold twice, a booking is lost or an answer is neither 201 nor 409).
+    @Test func theBookingsBenchmarkRacesWarmsUpAndChecksEverySlotIsSoldOnce() async throws {
+        let command = try #require(
+            try Rendezvous.parseAsRoot([
+                "bench", "bookings", "--clients", "8", "--slots", "3", "--attempts", "3", "--warmup", "6", "--port",
+                "18283",
+            ]) as? BookingsBenchmark)
+        try await command.run()
+    }
 }
 
 /// `serve`'s settings: defaults, and a message naming the key for each bad value.
