@@ -12,7 +12,10 @@ extension PostgresAccess {
 
     func insert(_ booking: Booking) async throws {
         guard self.writable else { throw StoreError.readOnly }
-        _ = try await self.run(InsertBooking.self, try Rows.bookingBinds(booking, json: self.json))
+        if let optimistic = self.optimistic { try optimistic.refuse() }
+        // Sent with its history line and outbox rows (see `flush`): a new booking's writes are one round trip,
+        // taken while its staff member's calendar is locked.
+        self.buffered?.add(.insert(bookingID: booking.id.rawValue, try Rows.bookingValues(booking, json: self.json)))
     }
 
     func update(_ booking: Booking) async throws {

@@ -258,7 +258,7 @@ public final class PostgresBookingStore: BookingStore {
             buffered: buffered, optimistic: reads)
         let value = try await body(access)
         if reads.needsLocks { throw NeedsLocks() }
-        return (value, OptimisticCommit(reads: reads, writes: buffered.take()), topics)
+        return (value, try OptimisticCommit(reads: reads, writes: buffered.take()), topics)
     }
 
     /// Sends a batch of optimistic reads as one statement.

@@ -130,20 +130,23 @@ enum LapsedHolds: HotStatement {
         """
 }
 
-/// A transition's writes in one statement: the booking's update, its history line and `Outbox.count` outbox rows
-/// (one round trip instead of several; the shape of a payment, a decision, an expiry).
+/// A transition's writes in one statement: the booking's update (or, for a new booking, its insert), its history
+/// line and one to three outbox rows (one round trip instead of several; the shape of a payment, a decision, an
+/// expiry, a new booking).
 protocol TransitionWrites: HotStatement {}
 
 extension TransitionWrites {
-    /// The statement for `outboxRows` outbox rows.
+    /// The statement for `outboxRows` outbox rows, updating the booking or `inserting` it.
     /// NB: each conformer stores it (`static let sql`): postgres-nio reads a statement's text on every execution.
-    static func transitionSQL(outboxRows: Int) -> String {
+    /// The history line and outbox rows of a booking inserted by the same statement pass their foreign keys: those
+    /// are checked at the statement's end.
+    static func transitionSQL(outboxRows: Int, inserting: Bool = false) -> String {
         var next = Rows.bookingColumns.count
         func parameters(_ count: Int) -> String {
             defer { next += count }
             return (next + 1...next + count).map { "$\($0)" }.joined(separator: ", ")
         }
-        var parts = ["u AS (\(UpdateBooking.sql))"]
+        var parts = [inserting ? "u AS (\(InsertBooking.sql) RETURNING 1)" : "u AS (\(UpdateBooking.sql))"]
         parts.append(
             "h AS (INSERT INTO booking_history (\(InsertHistory.columns)) VALUES (\(parameters(9))) RETURNING 1)")
         // NB: the outbox rows in one INSERT, in the order queued: separate data-modifying CTEs run in no set order,
@@ -170,6 +173,21 @@ enum TransitionWithThreeOutboxRows: TransitionWrites {
     static let sql = transitionSQL(outboxRows: 3)
 }
 
+enum CreationWithOneOutboxRow: TransitionWrites {
+    static let name = "rdv_creation_1"
+    static let sql = transitionSQL(outboxRows: 1, inserting: true)
+}
+
+enum CreationWithTwoOutboxRows: TransitionWrites {
+    static let name = "rdv_creation_2"
+    static let sql = transitionSQL(outboxRows: 2, inserting: true)
+}
+
+enum CreationWithThreeOutboxRows: TransitionWrites {
+    static let name = "rdv_creation_3"
+    static let sql = transitionSQL(outboxRows: 3, inserting: true)
+}
+
 extension PostgresAccess {
     /// Runs a hot statement (prepared on this connection the first time); returns its rows. Buffered writes go
     /// first.
@@ -193,13 +211,14 @@ extension PostgresAccess {
     }
 }
 
-/// The blind writes of a transaction not yet sent: a transition's update, history line and outbox rows, sent
-/// together before the transaction's next statement or its commit.
+/// The blind writes of a transaction not yet sent: a transition's update (or a new booking's insert), history line
+/// and outbox rows, sent together before the transaction's next statement or its commit.
 final class BufferedWrites: Sendable {
     /// A write's values, in its statement's order.
     typealias Values = [ColumnValue]
 
     enum Write: Sendable {
+        case insert(bookingID: String, Values)
         case update(bookingID: String, Values)
         case history(Values)
         case outbox(Values)
@@ -218,18 +237,19 @@ final class BufferedWrites: Sendable {
 }
 
 extension PostgresAccess {
-    /// Sends the buffered writes: one statement for a transition's usual shape (an update, a history line, one to
-    /// three outbox rows), one statement each otherwise.
+    /// Sends the buffered writes: one statement for a transition's usual shape (an update or an insert, a history
+    /// line, one to three outbox rows), one statement each otherwise.
     func flush() async throws {
         guard let buffered = self.buffered?.take(), !buffered.isEmpty else { return }
-        var update: (id: String, values: BufferedWrites.Values)?
+        var update: (id: String, values: BufferedWrites.Values, inserting: Bool)?
         var rest: [BufferedWrites.Values] = []
         var histories = 0
         var outboxRows = 0
         for write in buffered {
             switch write {
-            case .update(let id, let values) where update == nil: update = (id, values)
-            case .update: return try await self.sendOneByOne(buffered)
+            case .update(let id, let values) where update == nil: update = (id, values, false)
+            case .insert(let id, let values) where update == nil: update = (id, values, true)
+            case .update, .insert: return try await self.sendOneByOne(buffered)
             case .history(let values):
                 histories += 1
                 rest.insert(values, at: histories - 1)
@@ -245,10 +265,13 @@ extension PostgresAccess {
         binds.append(update.values)
         for values in rest { binds.append(values) }
         let rows: [PostgresRandomAccessRow] =
-            switch outboxRows {
-            case 1: try await self.execute(TransitionWithOneOutboxRow.self, binds)
-            case 2: try await self.execute(TransitionWithTwoOutboxRows.self, binds)
-            default: try await self.execute(TransitionWithThreeOutboxRows.self, binds)
+            switch (outboxRows, update.inserting) {
+            case (1, false): try await self.execute(TransitionWithOneOutboxRow.self, binds)
+            case (2, false): try await self.execute(TransitionWithTwoOutboxRows.self, binds)
+            case (_, false): try await self.execute(TransitionWithThreeOutboxRows.self, binds)
+            case (1, true): try await self.execute(CreationWithOneOutboxRow.self, binds)
+            case (2, true): try await self.execute(CreationWithTwoOutboxRows.self, binds)
+            case (_, true): try await self.execute(CreationWithThreeOutboxRows.self, binds)
             }
         guard try rows.first?.get("updated", as: Int64.self) == 1 else {
             throw StoreError.corruptRow(table: "bookings", id: update.id)
@@ -259,6 +282,9 @@ extension PostgresAccess {
         for write in writes {
             var binds = PostgresBindings()
             switch write {
+            case .insert(_, let values):
+                binds.append(values)
+                _ = try await self.execute(InsertBooking.self, binds)
             case .update(let id, let values):
                 binds.append(values)
                 guard try await self.execute(UpdateBooking.self, binds).count == 1 else {

@@ -128,11 +128,13 @@ struct OptimisticCommit: Sendable {
     var histories: [[ColumnValue]] = []
     var outbox: [[ColumnValue]] = []
 
-    init(reads: OptimisticReads, writes: [BufferedWrites.Write]) {
+    /// Throws `NeedsLocks` for a write the batched commit does not make (an insert: which `insert` refuses first).
+    init(reads: OptimisticReads, writes: [BufferedWrites.Write]) throws {
         self.event = reads.event
         self.guards = reads.guards
         for write in writes {
             switch write {
+            case .insert: throw NeedsLocks()
             case .update(let id, let values):
                 if let index = self.updates.firstIndex(where: { $0.bookingID == id }) {
                     self.updates[index].values = values
