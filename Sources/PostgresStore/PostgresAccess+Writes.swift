@@ -15,20 +15,20 @@ extension PostgresAccess {
         if let optimistic = self.optimistic { try optimistic.refuse() }
         // Sent with its history line and outbox rows (see `flush`): a new booking's writes are one round trip,
         // taken while its staff member's calendar is locked.
-        self.buffered?.add(.insert(bookingID: booking.id.rawValue, try Rows.bookingValues(booking, json: self.json)))
+        try await self.buffer(.insert(bookingID: booking.id.rawValue, try Rows.bookingValues(booking, json: self.json)))
     }
 
     func update(_ booking: Booking) async throws {
         guard self.writable else { throw StoreError.readOnly }
         // Sent with the transition's other writes (see `flush`).
         let json = self.json
-        self.buffered?.add(
+        try await self.buffer(
             .update(bookingID: booking.id.rawValue, try Rows.bookingValues(booking, json: json)))
     }
 
     func append(_ entry: HistoryEntry) async throws {
         guard self.writable else { throw StoreError.readOnly }
-        self.buffered?.add(
+        try await self.buffer(
             .history([
                 .text(entry.bookingID.rawValue), .int(Millis.from(entry.at)), .text(entry.actor.description),
                 .text(entry.from?.rawValue), .text(entry.to.rawValue), .text(entry.event), .text(entry.reason),
@@ -72,7 +72,7 @@ extension PostgresAccess {
     func enqueue(_ message: OutboxMessage) async throws {
         guard self.writable else { throw StoreError.readOnly }
         let effect = try self.json.text(message.effect)
-        self.buffered?.add(
+        try await self.buffer(
             .outbox([
                 .text(message.id), .text(message.bookingID.rawValue), .text(message.effect.topic.rawValue),
                 .text(effect), .int(Millis.from(message.createdAt)), .int(Millis.from(message.availableAt)),

@@ -237,6 +237,13 @@ final class BufferedWrites: Sendable {
 }
 
 extension PostgresAccess {
+    /// Buffers `write` until the transaction's next statement or its commit (see `flush`); an access without a buffer
+    /// sends it at once, so no write is ever dropped.
+    func buffer(_ write: BufferedWrites.Write) async throws {
+        guard let buffered = self.buffered else { return try await self.sendOneByOne([write]) }
+        buffered.add(write)
+    }
+
     /// Sends the buffered writes: one statement for a transition's usual shape (an update or an insert, a history
     /// line, one to three outbox rows), one statement each otherwise.
     func flush() async throws {

@@ -5,13 +5,14 @@ import Synchronization
 import Workflow
 
 // The optimistic write (`BookingStore.writeOptimistically`): a payment's transaction as two statements, each shared
-// with the other payments of the moment, instead of four statements of its own. The body's reads run on their own, without a transaction or a lock, and remember what they saw (the event
-// id not yet recorded, each booking's row version: PostgreSQL's `xmin`, which every update of a row changes). Its
-// writes are buffered, then committed in one statement — with those of other payments committed at the same time
-// (see `PostgresCommitBatches.swift`) — that first locks each booking read and checks that it is still the version read, records
-// the event id, and writes the booking, its history lines and its outbox rows only if both held. If either did not
-// (another transaction changed the booking, or recorded the same event, in between), nothing of that attempt is
-// written and the body runs again, seeing the newer data.
+// with the other payments of the moment, instead of four statements of its own. The body's reads run on their own,
+// without a transaction or a lock, and remember what they saw (the event id not yet recorded, each booking's row
+// version: PostgreSQL's `xmin`, which every update of a row changes). Its writes are buffered, then committed in one
+// statement — with those of other payments committed at the same time (see `PostgresCommitBatches.swift`) — that
+// first locks each booking read and checks that it is still the version read, records the event id, and writes the
+// booking, its history lines and its outbox rows only if both held. If either did not (another transaction changed
+// the booking, or recorded the same event, in between), nothing of that attempt is written and the body runs again,
+// seeing the newer data.
 // Anything else the body asks for (busy times, a lock, an insert) ends the optimistic attempt: the body then runs
 // as an ordinary locking `write`.
 

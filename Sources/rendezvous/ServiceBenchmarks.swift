@@ -330,7 +330,7 @@ struct BookingsBenchmark: AsyncParsableCommand {
 
     @Option(
         help:
-            "Requests sent first and not measured, racing for slots of their own a week later: they open the service's connections and warm them."
+            "Requests sent first and not measured, racing for slots of their own after the raced ones: they open the service's connections and warm them."
     )
     var warmup = 256
 
@@ -338,6 +338,13 @@ struct BookingsBenchmark: AsyncParsableCommand {
     var port = 18_182
 
     @OptionGroup var database: BenchDatabase
+
+    func validate() throws {
+        guard self.clients >= 1, self.slots >= 1, self.attempts >= 1 else {
+            throw ValidationError("--clients, --slots and --attempts must be at least 1")
+        }
+        guard self.warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
+    }
 
     func run() async throws {
         let service = try await BenchmarkService.start(port: self.port, database: self.database.database)
@@ -356,9 +363,8 @@ struct BookingsBenchmark: AsyncParsableCommand {
             }
             return starts
         }
-        let today = zone.localDate(of: Date())
-        let measured = slots(from: today.adding(days: 2))
-        let warming = slots(from: today.adding(days: 2 + 7 * (1 + self.slots / 20)))
+        let measured = slots(from: zone.localDate(of: Date()).adding(days: 2))
+        let warming = slots(from: zone.localDate(of: measured.last!).adding(days: 1))
         // Each request encoded before the clock starts, sent by a keep-alive client (as the webhooks benchmark's).
         let race: @Sendable ([Date], String, Int) -> LoadRequest = { starts, label, index in
             let start = starts[index % starts.count]

@@ -139,12 +139,14 @@ import Workflow
 
     /// A small race (it throws when a slot is sold twice, a booking is lost or an answer is neither 201 nor 409).
     @Test func theBookingsBenchmarkRacesWarmsUpAndChecksEverySlotIsSoldOnce() async throws {
+        let port = try await SMTPSink.freePort()
         let command = try #require(
             try Rendezvous.parseAsRoot([
                 "bench", "bookings", "--clients", "8", "--slots", "3", "--attempts", "3", "--warmup", "6", "--port",
-                "18283",
+                "\(port)",
             ]) as? BookingsBenchmark)
         try await command.run()
+        #expect(throws: (any Error).self) { try Rendezvous.parseAsRoot(["bench", "bookings", "--slots", "0"]) }
     }
 }
 

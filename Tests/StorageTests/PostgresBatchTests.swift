@@ -261,6 +261,80 @@ import Workflow
     }
 }
 
+/// A new booking's writes: its insert, history line and outbox rows sent together at the transaction's end.
+@Suite struct PostgresBufferedInsertTests {
+    /// A store on a new database with the sample practice and one client.
+    func store() async throws -> (PostgresBookingStore, Client) {
+        let store = try #require(try await StoreKind.postgres.makeStore() as? PostgresBookingStore)
+        try await BookingWorkflow.testing(store: store).practice.installIfEmpty(.sample())
+        let client = Client.sample()
+        try await store.write { tx in try await tx.insert(client) }
+        return (store, client)
+    }
+
+    /// Creates `booking` as the workflow does: the insert, a history line and an outbox row.
+    static func create(_ booking: Booking, in tx: any BookingStoreTransaction) async throws {
+        try await tx.insert(booking)
+        try await tx.append(
+            HistoryEntry(
+                bookingID: booking.id, at: Instants.mondayMorning, actor: .system, from: nil, to: booking.state,
+                event: "created"))
+        try await tx.enqueue(
+            OutboxMessage(
+                id: "out_\(booking.id)", bookingID: booking.id, effect: .emailClient(.bookingReceived),
+                createdAt: Instants.mondayMorning))
+    }
+
+    static func stored(_ id: BookingID, in store: PostgresBookingStore) async throws
+        -> (booking: Booking?, history: [HistoryEntry], outbox: [OutboxMessage])
+    {
+        try await store.read { reader in
+            (try await reader.booking(id), try await reader.history(of: id), try await reader.outbox(of: id))
+        }
+    }
+
+    @Test func aNewBookingIsWrittenWithItsHistoryAndOutboxOrNotAtAll() async throws {
+        let (store, client) = try await self.store()
+        let first = Booking.sample(id: "bk_first", client: client.id)
+        try await store.write { tx in try await Self.create(first, in: tx) }
+        let written = try await Self.stored(first.id, in: store)
+        #expect(written.booking?.id == first.id)
+        #expect(written.history.map(\.event) == ["created"])
+        #expect(written.outbox.map(\.id) == ["out_\(first.id)"])
+
+        // Half an hour later, held too: the exclusion constraint refuses it when the writes are sent, as a taken
+        // slot, and none of its writes stays.
+        let overlapping = Booking.sample(
+            id: "bk_second", client: client.id, start: Instants.tuesdayTen.addingTimeInterval(1800))
+        await #expect(throws: BookingError.slotTaken) {
+            try await store.write { tx in try await Self.create(overlapping, in: tx) }
+        }
+        let refused = try await Self.stored(overlapping.id, in: store)
+        #expect(refused.booking == nil && refused.history.isEmpty && refused.outbox.isEmpty)
+    }
+
+    @Test func anOptimisticWriteThatInsertsABookingIsWrittenByALockingTransaction() async throws {
+        let (store, client) = try await self.store()
+        let booking = Booking.sample(id: "bk_optimistic", client: client.id)
+        try await store.writeOptimistically { tx in try await Self.create(booking, in: tx) }
+        let written = try await Self.stored(booking.id, in: store)
+        #expect(written.booking?.id == booking.id && written.history.count == 1 && written.outbox.count == 1)
+        #expect(store.optimisticCommitTotals.commits == 0, "the batched commit never carries an insert")
+    }
+
+    @Test func writesOnAnAccessWithoutABufferAreSentAtOnce() async throws {
+        let (store, client) = try await self.store()
+        let booking = Booking.sample(id: "bk_unbuffered", client: client.id)
+        try await store.withConnection { connection in
+            try await Self.create(
+                booking,
+                in: PostgresAccess(connection: connection, logger: store.logger, writable: true, json: store.json))
+        }
+        let written = try await Self.stored(booking.id, in: store)
+        #expect(written.booking?.id == booking.id && written.history.count == 1 && written.outbox.count == 1)
+    }
+}
+
 /// The columns a booking is bound as, and the types the batched commit declares for them, agree.
 @Suite struct PostgresColumnTests {
     @Test func aBookingsValuesHaveTheDeclaredColumnTypes() throws {
