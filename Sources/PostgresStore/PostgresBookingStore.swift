@@ -155,22 +155,24 @@ public final class PostgresBookingStore: BookingStore {
 
     // MARK: Connections and transactions
 
-    /// One pooled connection for `work`, or `StoreUnavailable` when there is no answer within the timeout.
+    /// One pooled connection for `work`, or `StoreUnavailable` when there is no answer within `timeout` (the
+    /// settings' `operationTimeout` unless given).
     ///
     /// NB: the work runs in a task of its own, raced against the timeout, because a query on a connection whose
     /// network went silent does not end when its task is cancelled. On timeout the work is cancelled: one still
     /// waiting for a connection gives up; one mid-query ends when the connection does, rolled back unless its
     /// COMMIT was already sent.
-    func withConnection<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
-        -> T
-    {
-        let timeout = self.settings.operationTimeout
+    func withConnection<T: Sendable>(
+        timeout: Duration? = nil, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let timeout = timeout ?? self.settings.operationTimeout
         let client = self.client
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let race = Race(continuation)
             // NB: a timer on an event loop, not a sleeping task: cheap to set and to cancel, on every call.
             let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(
-                in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
+                in: .nanoseconds(
+                    Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
             ) {
                 if race.answer(.failure(StoreUnavailable(reason: "no answer from PostgreSQL within \(timeout)"))) {
                     race.cancelWorker()
@@ -318,8 +320,14 @@ public final class PostgresBookingStore: BookingStore {
     // MARK: Migrations
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock.
+    ///
+    /// The server is first asked for an answer within the usual timeout (an unreachable database fails the start
+    /// as quickly as any call); the migrations then have `migrationTimeout`, waiting for the lock included.
     func migrate() async throws {
         try await self.withConnection { connection in
+            try await connection.query("SELECT 1", logger: self.logger)
+        }
+        try await self.withConnection(timeout: self.settings.migrationTimeout) { connection in
             try await connection.query(
                 "SELECT pg_advisory_lock(\(PostgresSchema.migrationLockKey))", logger: self.logger)
             do {

@@ -26,6 +26,11 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
     /// against two and four: see the README's Benchmarks); more suit a larger database.
     public var batchLanes: Int
     public var operationTimeout: Duration
+    /// How long an instance starting may take over its migrations, waiting behind another instance's included
+    /// (5 minutes): a migration of a large table, or a busy server, takes longer than a call should, and an instance
+    /// that gave up would only start again behind the same lock. Reaching the server is still bounded by
+    /// `operationTimeout`.
+    public var migrationTimeout: Duration
 
     /// Whether `text` names a PostgreSQL database (rather than a SQLite file).
     public static func isPostgresURL(_ text: String) -> Bool {
@@ -59,6 +64,7 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
         self.poolSize = 20
         self.batchLanes = 3
         self.operationTimeout = .seconds(10)
+        self.migrationTimeout = .seconds(300)
         for item in url.queryItems ?? [] {
             let value = item.value ?? ""
             switch item.name {

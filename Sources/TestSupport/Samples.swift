@@ -125,6 +125,10 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         }
         var settings = try PostgresSettings(url: url)
         settings.poolSize = 4
+        // A call's bound is the product's answer to a database gone silent; here one server carries a hundred test
+        // databases created and migrated at once, and a slow moment is not what these tests are about. Tests of
+        // the timeouts set their own.
+        settings.operationTimeout = .seconds(30)
         return settings
     }
 
