@@ -325,7 +325,7 @@ public final class PostgresBookingStore: BookingStore {
     /// as quickly as any call); the migrations then have `migrationTimeout`, waiting for the lock included.
     func migrate() async throws {
         try await self.withConnection { connection in
-            try await connection.query("SELECT 1", logger: self.logger)
+            _ = try await connection.query("SELECT 1", logger: self.logger)
         }
         try await self.withConnection(timeout: self.settings.migrationTimeout) { connection in
             try await connection.query(
