@@ -44,12 +44,13 @@ import Workflow
         let (first, shared) = try await Self.migratedDatabase()
         defer { first.shutdown() }
         var settings = shared
-        settings.operationTimeout = .seconds(1)
-        let holder = try await Self.holdMigrationLock(on: first, for: .seconds(3))
+        settings.operationTimeout = .seconds(4)
+        // NB: generous figures: the test server is busy with every other test at once.
+        let holder = try await Self.holdMigrationLock(on: first, for: .seconds(10))
         let started = ContinuousClock.now
         let second = try await PostgresBookingStore(settings: settings)
         defer { second.shutdown() }
-        #expect(ContinuousClock.now - started >= .seconds(2))
+        #expect(ContinuousClock.now - started >= .seconds(9))
         #expect(await second.isReady())
         try await holder.value
     }
@@ -58,8 +59,8 @@ import Workflow
         let (first, shared) = try await Self.migratedDatabase()
         defer { first.shutdown() }
         var settings = shared
-        settings.migrationTimeout = .seconds(1)
-        let holder = try await Self.holdMigrationLock(on: first, for: .seconds(3))
+        settings.migrationTimeout = .seconds(2)
+        let holder = try await Self.holdMigrationLock(on: first, for: .seconds(10))
         await #expect(throws: StoreUnavailable.self) { _ = try await PostgresBookingStore(settings: settings) }
         try await holder.value
     }
