@@ -6,7 +6,8 @@ import PostgresNIO
 /// `postgres://user:password@host:5432/database?sslmode=require&pool=20`.
 ///
 /// `sslmode` is `disable`, `prefer` (the default: TLS when the server offers it) or `require`; `pool` is the most
-/// connections this instance opens (20 by default); `timeout` the seconds a call may wait for an answer (10).
+/// connections this instance opens (20 by default); `timeout` the seconds a call may wait for an answer (10);
+/// `migration_timeout` the seconds an instance starting may take over its migrations (300).
 /// As with libpq, a host that is a directory (`?host=/var/run/postgresql`, or the host part percent-encoded) means
 /// the server's Unix socket in that directory: a server on the same machine, without TCP's cost on either side.
 public struct PostgresSettings: Sendable, CustomStringConvertible {
@@ -27,7 +28,7 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
     public var batchLanes: Int
     public var operationTimeout: Duration
     /// How long an instance starting may take over its migrations, waiting behind another instance's included
-    /// (5 minutes): a migration of a large table, or a busy server, takes longer than a call should, and an instance
+    /// (5 minutes; `?migration_timeout=` in seconds): a migration of a large table, or a busy server, takes longer than a call should, and an instance
     /// that gave up would only start again behind the same lock. Reaching the server is still bounded by
     /// `operationTimeout`.
     public var migrationTimeout: Duration
@@ -89,9 +90,16 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
                     throw PostgresSettingsError(url: text, problem: "timeout must be a number of seconds, 1 to 300")
                 }
                 self.operationTimeout = .seconds(seconds)
+            case "migration_timeout":
+                guard let seconds = Int(value), (1...86_400).contains(seconds) else {
+                    throw PostgresSettingsError(
+                        url: text, problem: "migration_timeout must be a number of seconds, 1 to 86400")
+                }
+                self.migrationTimeout = .seconds(seconds)
             default:
                 throw PostgresSettingsError(
-                    url: text, problem: "unknown setting \(item.name) (sslmode, pool, timeout, host)")
+                    url: text,
+                    problem: "unknown setting \(item.name) (sslmode, pool, lanes, timeout, migration_timeout, host)")
             }
         }
     }

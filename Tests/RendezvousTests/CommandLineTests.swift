@@ -87,6 +87,9 @@ import Workflow
         ("postgres://app:secret@localhost/rendezvous?lanes=0", "lanes must be"),
         ("postgres://app:secret@localhost/rendezvous?lanes=65", "lanes must be"),
         ("postgres://app:secret@localhost/rendezvous?lanes=two", "lanes must be"),
+        ("postgres://app:secret@localhost/rendezvous?migration_timeout=0", "migration_timeout must be"),
+        ("postgres://app:secret@localhost/rendezvous?migration_timeout=a%20while", "migration_timeout must be"),
+        ("postgres://app:secret@localhost/rendezvous?migrations=60", "unknown setting migrations"),
         ("postgres://app:secret@/rendezvous?host=var/run/postgresql", "directory of the server's Unix socket"),
     ])
     func aPostgresURLThatCannotBeUsedIsRefusedSayingWhy(url: String, problem: String) {
@@ -112,6 +115,16 @@ import Workflow
         #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous").batchLanes == 3)
         #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous?lanes=1").batchLanes == 1)
         #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous?pool=30&lanes=8").batchLanes == 8)
+    }
+
+    /// Five minutes for migrations unless the URL says otherwise; a call's own timeout is apart.
+    @Test func aPostgresURLMayNameItsMigrationTimeout() throws {
+        let defaults = try PostgresSettings(url: "postgres://app@localhost/rendezvous")
+        #expect(defaults.migrationTimeout == .seconds(300))
+        #expect(defaults.operationTimeout == .seconds(10))
+        let long = try PostgresSettings(url: "postgres://app@localhost/rendezvous?timeout=5&migration_timeout=3600")
+        #expect(long.migrationTimeout == .seconds(3600))
+        #expect(long.operationTimeout == .seconds(5))
     }
 
     @Test(arguments: [
