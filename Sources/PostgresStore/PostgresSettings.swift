@@ -151,9 +151,20 @@ public struct PostgresSettingsError: Error, CustomStringConvertible {
     public var problem: String
 
     public var description: String {
-        // NB: never repeat the password.
-        let shown = (try? PostgresSettings(url: self.url))?.description ?? "the database URL"
-        return "\(shown) cannot be used: \(self.problem)"
+        "\(Self.shown(self.url)) cannot be used: \(self.problem)"
+    }
+
+    /// The URL as written, its password masked; or "the database URL" when it does not parse as a URL at all.
+    /// NB: never repeat the password.
+    static func shown(_ url: String) -> String {
+        if let settings = try? PostgresSettings(url: url) { return settings.description }
+        guard var components = URLComponents(string: url), components.scheme != nil else { return "the database URL" }
+        if components.password != nil { components.password = "***" }
+        // libpq also reads a password from the query, which this parser refuses as an unknown setting.
+        components.queryItems = components.queryItems?.map { item in
+            item.name.lowercased() == "password" ? URLQueryItem(name: item.name, value: "***") : item
+        }
+        return components.string ?? "the database URL"
     }
 }
 

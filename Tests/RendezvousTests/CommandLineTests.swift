@@ -90,6 +90,7 @@ import Workflow
         ("postgres://app:secret@localhost/rendezvous?migration_timeout=0", "migration_timeout must be"),
         ("postgres://app:secret@localhost/rendezvous?migration_timeout=a%20while", "migration_timeout must be"),
         ("postgres://app:secret@localhost/rendezvous?migrations=60", "unknown setting migrations"),
+        ("postgres://app@localhost/rendezvous?sslmode=disable&password=secret", "unknown setting password"),
         ("postgres://app:secret@/rendezvous?host=var/run/postgresql", "directory of the server's Unix socket"),
     ])
     func aPostgresURLThatCannotBeUsedIsRefusedSayingWhy(url: String, problem: String) {
@@ -97,8 +98,9 @@ import Workflow
             _ = try Rendezvous.parseAsRoot(["migrate", "--database", url])
         } throws: { error in
             let message = Rendezvous.message(for: error)
-            // The message names the problem and never repeats the password.
-            return message.contains(problem) && !message.contains("secret")
+            // The message names the problem and the URL, and never repeats the password.
+            return message.contains(problem) && message.contains(url.replacingOccurrences(of: "secret", with: "***"))
+                && !message.contains("secret")
         }
     }
 
