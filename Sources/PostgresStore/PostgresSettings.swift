@@ -26,11 +26,12 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
     /// meanwhile wait and go together). Three keep a two-core database and this process busy together (measured
     /// against two and four: see the README's Benchmarks); more suit a larger database.
     public var batchLanes: Int
+    /// How long a call may wait for the database before it fails as `StoreUnavailable` (10 s; `?timeout=`).
     public var operationTimeout: Duration
     /// How long an instance starting may take over its migrations, waiting behind another instance's included
-    /// (5 minutes; `?migration_timeout=` in seconds): a migration of a large table, or a busy server, takes longer than a call should, and an instance
-    /// that gave up would only start again behind the same lock. Reaching the server is still bounded by
-    /// `operationTimeout`.
+    /// (5 minutes; `?migration_timeout=`): a migration of a large table, or a busy server, takes longer than a call
+    /// should, and an instance that gave up would only start again behind the same lock. Reaching the server is
+    /// still bounded by `operationTimeout`.
     public var migrationTimeout: Duration
 
     /// Whether `text` names a PostgreSQL database (rather than a SQLite file).

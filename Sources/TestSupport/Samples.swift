@@ -111,11 +111,16 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
             return try SQLiteBookingStore(
                 path: TemporaryDirectory.make().appendingPathComponent("rendezvous.sqlite").path)
         case .postgres:
-            let server = try Self.postgresServer()
-            let name = "rendezvous_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-            try await server.createDatabase(name)
-            return try await PostgresBookingStore(settings: server.database(name))
+            return try await PostgresBookingStore(settings: Self.freshPostgresDatabase())
         }
+    }
+
+    /// A new, empty database on the test server (not migrated), and the settings that reach it.
+    public static func freshPostgresDatabase() async throws -> PostgresSettings {
+        let server = try Self.postgresServer()
+        let name = "rendezvous_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+        try await server.createDatabase(name)
+        return server.database(name)
     }
 
     /// The test server's settings, or an error that says how to start one.

@@ -22,15 +22,13 @@ import Workflow
         _ = try await workflow.accounts.createAdmin(email: "owner@example.com", passwordHash: "$2b$12$hash")
         let sqlite = try #require(practice.store as? SQLiteBookingStore)
 
-        let server = try StoreKind.postgresServer()
-        let name = "rendezvous_move_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        try await server.createDatabase(name)
-        let url = "postgres://\(server.username)@\(server.host):\(server.port)/\(name)?sslmode=disable"
+        let target = try await StoreKind.freshPostgresDatabase()
+        let url = "postgres://\(target.username)@\(target.host):\(target.port)/\(target.database)?sslmode=disable"
         let command = try #require(
             try Rendezvous.parseAsRoot(["migrate", "--from", sqlite.path, "--to", url]) as? MigrateCommand)
         try await command.run()
 
-        let moved = try await PostgresBookingStore(settings: server.database(name))
+        let moved = try await PostgresBookingStore(settings: target)
         func everything(_ store: any BookingStore) async throws -> [String] {
             try await store.read { reader in
                 var lines: [String] = []

@@ -12,10 +12,7 @@ import Workflow
 @Suite struct PostgresStoreTests {
     /// A new, empty database on the test server.
     func freshDatabase() async throws -> PostgresSettings {
-        let server = try StoreKind.postgresServer()
-        let name = "rendezvous_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        try await server.createDatabase(name)
-        return server.database(name)
+        try await StoreKind.freshPostgresDatabase()
     }
 
     @Test func instancesStartingTogetherMigrateOnce() async throws {
