@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// One request of a load run, encoded before the clock starts.
 struct LoadRequest: Sendable {
@@ -11,9 +12,21 @@ struct LoadRequest: Sendable {
     var body: [UInt8]
 }
 
-/// A load generator in the spirit of `wrk`: each worker holds one keep-alive HTTP/1.1 connection over SwiftNIO and
-/// sends its share of the requests one after another. It costs far less CPU per request than a pooled general client,
-/// so on a small machine the figures measure the service rather than the load generator beside it.
+/// How a load run sends its requests.
+enum LoadPace: Sendable {
+    /// Each connection sends its next request as soon as the previous one is answered (a closed loop): the load
+    /// offered follows the service's latency, and a latency is measured from the request's sending.
+    case asAnswered
+    /// Request `i` is due `i / perSecond` seconds after the start, whatever the answers (an open loop, as `wrk2`): a
+    /// request sent late, every connection being busy, counts the wait in its latency, measured from when it was due.
+    /// A service that does not keep up shows it in the latencies and in the rate achieved, not by slowing the load.
+    case steady(perSecond: Double)
+}
+
+/// A load generator in the spirit of `wrk`: each connection is one keep-alive HTTP/1.1 connection over SwiftNIO, and
+/// sends the next request of the run after the previous one is answered (at its pace: see `LoadPace`). It costs far
+/// less CPU per request than a pooled general client, so on a small machine the figures measure the service rather
+/// than the load generator beside it.
 enum LoadClient {
     struct Outcome: Sendable {
         var latencies: [Duration]
@@ -21,17 +34,43 @@ enum LoadClient {
         var statuses: [Int: Int]
     }
 
+    /// Hands out the requests of a run, in order, to whichever connection is free.
+    private final class Queue: Sendable {
+        private let next = Mutex(0)
+        let count: Int
+        init(count: Int) { self.count = count }
+
+        func take() -> Int? {
+            self.next.withLock { next in
+                guard next < self.count else { return nil }
+                defer { next += 1 }
+                return next
+            }
+        }
+    }
+
+    private typealias Connection = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+
     static func run(
-        host: String, port: Int, count: Int, concurrency: Int, request: @escaping @Sendable (Int) -> LoadRequest
+        host: String, port: Int, count: Int, concurrency: Int, pace: LoadPace = .asAnswered,
+        request: @escaping @Sendable (Int) -> LoadRequest
     ) async throws -> Outcome {
+        // Every connection is opened before the clock starts: a steady pace's first requests are due at once.
+        let connections = try await withThrowingTaskGroup(of: Connection.self) { group in
+            for _ in 0..<min(concurrency, count) {
+                group.addTask { try await Self.connect(host: host, port: port) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let queue = Queue(count: count)
         let clock = ContinuousClock()
         let start = clock.now
         let results = try await withThrowingTaskGroup(of: ([Duration], [Int: Int]).self) { group in
-            for worker in 0..<concurrency {
+            for connection in connections {
                 group.addTask {
-                    try await Self.worker(
-                        host: host, port: port, indices: Array(stride(from: worker, to: count, by: concurrency)),
-                        request: request, clock: clock)
+                    try await Self.send(
+                        on: connection, host: host, port: port, queue: queue, pace: pace, request: request,
+                        clock: clock, start: start)
                 }
             }
             var latencies: [Duration] = []
@@ -45,31 +84,40 @@ enum LoadClient {
         return Outcome(latencies: results.0, wall: clock.now - start, statuses: results.1)
     }
 
-    private static func worker(
-        host: String, port: Int, indices: [Int], request: @Sendable (Int) -> LoadRequest, clock: ContinuousClock
-    ) async throws -> ([Duration], [Int: Int]) {
-        guard !indices.isEmpty else { return ([], [:]) }
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    private static func connect(host: String, port: Int) async throws -> Connection {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                        wrappingChannelSynchronously: channel)
+                    return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
+    }
+
+    /// One connection's part of a run: requests taken from `queue` until none is left.
+    private static func send(
+        on connection: Connection, host: String, port: Int, queue: Queue, pace: LoadPace,
+        request: @Sendable (Int) -> LoadRequest, clock: ContinuousClock, start: ContinuousClock.Instant
+    ) async throws -> ([Duration], [Int: Int]) {
+        try await connection.executeThenClose { inbound, outbound in
             var responses = inbound.makeAsyncIterator()
             var latencies: [Duration] = []
             var statuses: [Int: Int] = [:]
-            latencies.reserveCapacity(indices.count)
-            for index in indices {
+            while let index = queue.take() {
                 let item = request(index)
                 var head = HTTPRequestHead(version: .http1_1, method: item.method, uri: item.path)
                 head.headers.add(name: "Host", value: "\(host):\(port)")
                 head.headers.add(name: "Content-Length", value: String(item.body.count))
                 for (name, value) in item.headers { head.headers.add(name: name, value: value) }
-                let begin = clock.now
+                let begin: ContinuousClock.Instant
+                switch pace {
+                case .asAnswered:
+                    begin = clock.now
+                case .steady(let perSecond):
+                    begin = start + .seconds(Double(index) / perSecond)
+                    if begin > clock.now { try await Task.sleep(until: begin, clock: clock) }
+                }
                 try await outbound.write(
                     contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: item.body))), .end(nil)])
                 var status: Int?

@@ -172,17 +172,35 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     @Option(help: "Events delivered first and not measured: they open the service's connections and warm them.")
     var warmup = 500
 
+    @Option(
+        help:
+            "Events per second offered in the steady run (an open loop: each event is due at its time, answered or not; its latency counts from then)."
+    )
+    var rate = 2000
+
+    @Option(help: "Connections of the steady run (enough to carry the rate at the service's latency).")
+    var connections = 64
+
     @OptionGroup var database: BenchDatabase
 
     @Option(help: "Loopback port for the service.")
     var port = 18_181
 
+    func validate() throws {
+        guard self.events >= 10, self.concurrency >= 1, self.warmup >= 0, self.rate >= 1, self.connections >= 1 else {
+            throw ValidationError(
+                "--events must be at least 10, --concurrency, --rate and --connections at least 1, --warmup 0 or more")
+        }
+    }
+
     func run() async throws {
         let service = try await BenchmarkService.start(port: self.port, database: self.database.database)
-        // One booking awaiting payment per event, two hours apart, made by hand (no payment window pressure).
+        // One booking awaiting payment per event, two hours apart, made by hand (no payment window pressure): the
+        // measured events first, then the warm-up's, then the steady run's.
         let base = Date().addingTimeInterval(86_400).timeIntervalSince1970.rounded(.down)
+        let overHTTP = 2 * self.events + self.warmup
         var bookings: [Booking] = []
-        for index in 0..<self.events + self.warmup {
+        for index in 0..<overHTTP {
             let receipt = try await service.workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: .new(name: "Client \(index)", email: "client\(index)@bench.example", phone: nil),
@@ -228,10 +246,17 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         ) { [events = self.events] in webhook(events + $0) }
         let firsts = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.concurrency, request: webhook)
+        // The same work offered at a steady rate, as a provider's deliveries arrive: does the service keep up, and how
+        // long does an event wait for its answer then?
+        await service.checkpoint()
+        let steady = try await LoadClient.run(
+            host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.connections,
+            pace: .steady(perSecond: Double(self.rate))
+        ) { [first = self.events + self.warmup] in webhook(first + $0) }
         let duplicates = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events / 10, concurrency: self.concurrency
         ) { webhook($0 * 10) }
-        for outcome in [warmups, firsts, duplicates] where Set(outcome.statuses.keys) != [200] {
+        for outcome in [warmups, firsts, steady, duplicates] where Set(outcome.statuses.keys) != [200] {
             throw ValidationError("webhooks answered \(outcome.statuses)")
         }
 
@@ -245,7 +270,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
                 AdminBookingRequest(
                     client: .existing(bookings[index % self.events].clientID),
                     serviceIDs: [ServiceID(rawValue: "svc_bench")],
-                    start: Date(timeIntervalSince1970: base + Double(self.events + self.warmup + index) * 7200),
+                    start: Date(timeIntervalSince1970: base + Double(overHTTP + index) * 7200),
                     notifyClient: false),
                 by: AdminID(rawValue: "adm_bench"))
             direct.append(receipt.booking)
@@ -288,10 +313,14 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         ).count
         try await service.stop()
         print("store: \(service.storeName)")
-        let expected = (1 + passes) * self.events + self.warmup
+        let expected = overHTTP + passes * self.events
         guard paid == expected else { throw ValidationError("\(paid) of \(expected) bookings were paid") }
         print(
             "webhooks over HTTP (\(self.concurrency) clients, after \(self.warmup) unmeasured): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
+        )
+        print(
+            "webhooks over HTTP at a steady \(self.rate) events/s offered (\(self.connections) connections, open loop, latency from when each was due): "
+                + "\(perSecond(self.events, steady.wall)) events/s achieved; \(LatencySummary(samples: steady.latencies))"
         )
         print(
             "duplicate deliveries: \(perSecond(duplicates.latencies.count, duplicates.wall)) events/s (acknowledged, nothing applied twice)"

@@ -163,6 +163,42 @@ import Workflow
         try await command.run()
         #expect(throws: (any Error).self) { try Rendezvous.parseAsRoot(["bench", "bookings", "--slots", "0"]) }
     }
+
+    @Test func theWebhooksBenchmarkPaysEveryBookingOnceAtBothPaces() async throws {
+        let port = try await SMTPSink.freePort()
+        let command = try #require(
+            try Rendezvous.parseAsRoot([
+                "bench", "webhooks", "--events", "20", "--warmup", "5", "--concurrency", "4", "--rate", "200",
+                "--connections", "4", "--port", "\(port)",
+            ]) as? WebhooksBenchmark)
+        // It throws unless every request was answered 200 and every booking was paid exactly once.
+        try await command.run()
+        #expect(throws: (any Error).self) { try Rendezvous.parseAsRoot(["bench", "webhooks", "--rate", "0"]) }
+    }
+
+    @Test func aSteadyPaceSendsEachRequestWhenItIsDueAndTimesItFromThen() async throws {
+        let port = try await SMTPSink.freePort()
+        let service = try await BenchmarkService.start(port: port)
+        do {
+            let health: @Sendable (Int) -> LoadRequest = { _ in
+                LoadRequest(method: .GET, path: "/health", headers: [], body: [])
+            }
+            // 40 requests at 100 a second over 8 connections: the last is due 390 ms after the start.
+            let steady = try await LoadClient.run(
+                host: "127.0.0.1", port: port, count: 40, concurrency: 8, pace: .steady(perSecond: 100),
+                request: health)
+            #expect(steady.statuses == [200: 40])
+            #expect(steady.latencies.count == 40)
+            #expect(steady.wall >= .milliseconds(390))
+            let asAnswered = try await LoadClient.run(
+                host: "127.0.0.1", port: port, count: 40, concurrency: 8, request: health)
+            #expect(asAnswered.statuses == [200: 40])
+        } catch {
+            try await service.stop()
+            throw error
+        }
+        try await service.stop()
+    }
 }
 
 /// `serve`'s settings: defaults, and a message naming the key for each bad value.
