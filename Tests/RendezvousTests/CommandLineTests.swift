@@ -190,6 +190,13 @@ import Workflow
             #expect(steady.statuses == [200: 40])
             #expect(steady.latencies.count == 40)
             #expect(steady.wall >= .milliseconds(390))
+            // 200 requests due within 2 ms on one connection: it falls behind, and the wait counts. The last to be
+            // sent waited for nearly the whole run (timed from its sending, it would take a millisecond or so).
+            let behind = try await LoadClient.run(
+                host: "127.0.0.1", port: port, count: 200, concurrency: 1, pace: .steady(perSecond: 100_000),
+                request: health)
+            #expect(behind.statuses == [200: 200])
+            #expect(try #require(behind.latencies.max()) >= behind.wall / 2)
             let asAnswered = try await LoadClient.run(
                 host: "127.0.0.1", port: port, count: 40, concurrency: 8, request: health)
             #expect(asAnswered.statuses == [200: 40])
