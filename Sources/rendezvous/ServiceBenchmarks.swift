@@ -244,8 +244,10 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         let warmups = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.warmup, concurrency: self.concurrency
         ) { [events = self.events] in webhook(events + $0) }
+        let batchesBefore = (service.store as? PostgresBookingStore)?.optimisticCommitTotals
         let firsts = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.concurrency, request: webhook)
+        let batchesAfter = (service.store as? PostgresBookingStore)?.optimisticCommitTotals
         // The same work offered at a steady rate, as a provider's deliveries arrive: does the service keep up, and how
         // long does an event wait for its answer then?
         await service.checkpoint()
@@ -318,6 +320,12 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         print(
             "webhooks over HTTP (\(self.concurrency) clients, after \(self.warmup) unmeasured): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
         )
+        if let before = batchesBefore, let after = batchesAfter, after.batches > before.batches {
+            let (batches, commits) = (after.batches - before.batches, after.commits - before.commits)
+            print(
+                "  their commits went in \(batches) batches (\(String(format: "%.1f", Double(commits) / Double(batches))) payments each on average)"
+            )
+        }
         print(
             "webhooks over HTTP at a steady \(self.rate) events/s offered (\(self.connections) connections, open loop, latency from when each was due): "
                 + "\(perSecond(self.events, steady.wall)) events/s achieved; \(LatencySummary(samples: steady.latencies))"
