@@ -51,6 +51,8 @@ enum LoadClient {
 
     private typealias Connection = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
 
+    /// Sends requests `0..<count` (each made by `request`) over `concurrency` connections at `pace`: their latencies,
+    /// the run's wall time, and how many answers had each status.
     static func run(
         host: String, port: Int, count: Int, concurrency: Int, pace: LoadPace = .asAnswered,
         request: @escaping @Sendable (Int) -> LoadRequest

@@ -163,7 +163,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             "Signed checkout.session.completed events over HTTP: verified, deduplicated, applied, committed (synchronous=FULL)."
     )
 
-    @Option(help: "Distinct events (each pays one booking).")
+    @Option(help: "Distinct events in each measured run, the closed and the steady (each pays one booking).")
     var events = 3000
 
     @Option(help: "Concurrent HTTP clients (senders, as a provider delivers in parallel).")
