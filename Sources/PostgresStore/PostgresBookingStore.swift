@@ -32,7 +32,14 @@ public final class PostgresBookingStore: BookingStore {
     public static let maximumAttempts = 20
 
     /// Connects (the pool opens connections as they are needed) and migrates the database.
-    public init(settings: PostgresSettings, logger: Logger = Logger(label: "rendezvous.postgres")) async throws {
+    public convenience init(settings: PostgresSettings, logger: Logger = Logger(label: "rendezvous.postgres"))
+        async throws
+    {
+        try await self.init(settings: settings, logger: logger, migrations: PostgresSchema.migrations)
+    }
+
+    /// Connects and applies those of `migrations` not yet applied (the tests of a migration stop before it).
+    init(settings: PostgresSettings, logger: Logger, migrations: [PostgresMigration]) async throws {
         self.settings = settings
         self.logger = logger
         self.reads = BatchQueue(lanes: settings.batchLanes)
@@ -50,7 +57,7 @@ public final class PostgresBookingStore: BookingStore {
         // moment's pause lets the task start (a lease before it merely logs a warning and waits).
         try? await Task.sleep(for: .milliseconds(20))
         do {
-            try await self.migrate()
+            try await self.migrate(migrations)
         } catch let error as PSQLError {
             self.running.cancel()
             throw Self.translate(error)
@@ -323,7 +330,7 @@ public final class PostgresBookingStore: BookingStore {
     ///
     /// The server is first asked for an answer within the usual timeout (an unreachable database fails the start
     /// as quickly as any call); the migrations then have `migrationTimeout`, waiting for the lock included.
-    func migrate() async throws {
+    func migrate(_ migrations: [PostgresMigration]) async throws {
         try await self.withConnection { connection in
             _ = try await connection.query("SELECT 1", logger: self.logger)
         }
@@ -342,7 +349,7 @@ public final class PostgresBookingStore: BookingStore {
                 ).decode(String.self) {
                     applied.insert(name)
                 }
-                for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+                for migration in migrations where !applied.contains(migration.name) {
                     try await connection.query("BEGIN", logger: self.logger)
                     do {
                         for statement in migration.statements {

@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 import Logging
 import PostgresNIO
@@ -62,4 +63,42 @@ import Workflow
         let start = try await Self.startBehindAMigration(held: .seconds(10)) { $0.migrationTimeout = .seconds(2) }
         #expect(throws: StoreUnavailable.self) { _ = try start.store.get() }
     }
+
+    /// The migration that moved the overlap check to `slot_claims` claims the slots of the bookings already there
+    /// that take their time, and only those.
+    @Test func slotClaimsCoverTheBookingsWrittenBeforeThem() async throws {
+        let settings = try await StoreKind.freshPostgresDatabase()
+        let before = PostgresSchema.migrations.prefix { $0.name != "2026-12-07-slot-claims" }
+        #expect(before.count == PostgresSchema.migrations.count - 1)
+        let older = try await PostgresBookingStore(settings: settings, logger: self.logger, migrations: Array(before))
+        try await BookingWorkflow.testing(store: older).practice.installIfEmpty(.sample())
+        let client = Client.sample()
+        var settled = Booking.sample(id: "bk_settled", client: client.id)
+        _ = try settled.lifecycle.apply(.markedPaidOffline)
+        settled.holdUntil = nil
+        var canceled = Booking.sample(id: "bk_canceled", client: client.id, start: Instants.tuesdayTen + 7200)
+        _ = try canceled.lifecycle.apply(.canceled)
+        canceled.holdUntil = nil
+        try await older.write { [settled, canceled] tx in
+            try await tx.insert(client)
+            try await tx.insert(settled)
+            try await tx.insert(canceled)
+        }
+        older.shutdown()
+
+        let (settledStart, canceledStart) = (settled.start, canceled.start)
+        let store = try await PostgresBookingStore(settings: settings)
+        defer { store.shutdown() }
+        #expect(try await store.appliedMigrations() == PostgresBookingStore.migrationNames)
+        await #expect(throws: BookingError.slotTaken) {
+            try await store.write {
+                try await $0.insert(Booking.sample(id: "bk_over_settled", client: client.id, start: settledStart))
+            }
+        }
+        try await store.write {
+            try await $0.insert(Booking.sample(id: "bk_over_canceled", client: client.id, start: canceledStart))
+        }
+    }
+
+    var logger: Logger { Logger(label: "rendezvous.tests") }
 }

@@ -91,6 +91,52 @@ import Workflow
         }
     }
 
+    /// The schema's claim on a slot follows its booking: kept through the payment that settles a hold, moved with
+    /// the booking to its new time, given up when the booking stops taking time.
+    @Test func aBookingsClaimOnItsSlotFollowsItsPaymentAndItsMove() async throws {
+        let store = try await PostgresBookingStore(settings: try await self.freshDatabase())
+        try await BookingWorkflow.testing(store: store).practice.installIfEmpty(.sample(staff: [.camille, .noor]))
+        let client = Client.sample()
+        let held = Booking.sample(id: "bk_held", client: client.id)
+        try await store.write { tx in
+            try await tx.insert(client)
+            try await tx.insert(held)
+        }
+        let overlapping = Booking.sample(
+            id: "bk_overlapping", client: client.id, start: Instants.tuesdayTen.addingTimeInterval(1800))
+        await #expect(throws: BookingError.slotTaken) {
+            try await store.write { try await $0.insert(overlapping) }
+        }
+        var paid = held
+        _ = try paid.lifecycle.apply(.markedPaidOffline)
+        paid.holdUntil = nil
+        try await store.write { [paid] in try await $0.update(paid) }
+        await #expect(throws: BookingError.slotTaken) {
+            try await store.write { try await $0.insert(overlapping) }
+        }
+        // Moved two hours later, then to another staff member: each time its old place is free and its new one taken.
+        var moved = paid
+        moved.start = paid.start.addingTimeInterval(7200)
+        moved.end = paid.end.addingTimeInterval(7200)
+        try await store.write { [moved] in try await $0.update(moved) }
+        try await store.write { try await $0.insert(overlapping) }
+        let atTheNewTime = Booking.sample(id: "bk_new_time", client: client.id, start: moved.start)
+        await #expect(throws: BookingError.slotTaken) {
+            try await store.write { try await $0.insert(atTheNewTime) }
+        }
+        moved.staffID = StaffMember.noor.id
+        try await store.write { [moved] in try await $0.update(moved) }
+        try await store.write { try await $0.insert(atTheNewTime) }
+        // A lapsed hold that no longer holds its slot gives it up.
+        var expired = overlapping
+        _ = try expired.lifecycle.apply(.paymentWindowLapsed)
+        expired.holdUntil = nil
+        try await store.write { [expired] in try await $0.update(expired) }
+        try await store.write {
+            try await $0.insert(Booking.sample(id: "bk_after_expiry", client: client.id, start: overlapping.start))
+        }
+    }
+
     /// The same database through the test server's Unix socket (its directory asked of the server itself).
     func overSocket(_ overTCP: PostgresSettings) async throws -> PostgresSettings {
         let logger = Logger(label: "test")
