@@ -318,8 +318,9 @@ enum PostgresSchema {
                 """,
                 """
                 CREATE FUNCTION booking_takes_its_slot(state TEXT, hold_until BIGINT) RETURNS BOOLEAN
-                LANGUAGE sql IMMUTABLE PARALLEL SAFE
-                RETURN state IN (\(settledStates)) OR (state IN (\(holdingStates)) AND hold_until IS NOT NULL)
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                    SELECT state IN (\(settledStates)) OR (state IN (\(holdingStates)) AND hold_until IS NOT NULL)
+                $$
                 """,
                 """
                 CREATE FUNCTION bookings_claim_their_slots() RETURNS trigger LANGUAGE plpgsql AS $$
