@@ -302,7 +302,8 @@ enum PostgresSchema {
         // The overlap check moves to a table of its own: one row a booking while it takes its slot, kept by a
         // trigger on `bookings`, so the guarantee still lives in the schema whichever code writes. A payment moves
         // its booking from holding its slot to having it for good: it changes nothing there, so it no longer
-        // searches and rewrites the GiST index (about a third of a payment's update). A booking that starts or stops
+        // searches and rewrites the GiST index (in SQL alone, a payment's row update went from 90 to 73 µs; 58 µs
+        // with no overlap check at all, the rest being the trigger's `WHEN`). A booking that starts or stops
         // taking its slot, or moves to another time or staff member, puts in or takes out its claim in the same
         // statement, and an overlapping claim fails that statement with the same `exclusion_violation` (23P01).
         PostgresMigration(

@@ -60,18 +60,24 @@ import Workflow
         #expect(stored.count == 1)
     }
 
-    @Test func theSchemaRefusesOverlappingBookingsOfOneStaffMember() async throws {
+    /// A fresh store with two staff members (Camille and Noor), holding `client` and `booking` (Camille's).
+    func storeHolding(_ booking: Booking, of client: Client) async throws -> PostgresBookingStore {
         let store = try await PostgresBookingStore(settings: try await self.freshDatabase())
         try await BookingWorkflow.testing(store: store).practice.installIfEmpty(.sample(staff: [.camille, .noor]))
+        try await store.write { tx in
+            try await tx.insert(client)
+            try await tx.insert(booking)
+        }
+        return store
+    }
+
+    @Test func theSchemaRefusesOverlappingBookingsOfOneStaffMember() async throws {
         let client = Client.sample()
         var first = Booking.sample(id: "bk_first", client: client.id)
         _ = try first.lifecycle.apply(.markedPaidOffline)
         first.holdUntil = nil
         let settled = first
-        try await store.write { tx in
-            try await tx.insert(client)
-            try await tx.insert(settled)
-        }
+        let store = try await self.storeHolding(settled, of: client)
         // The same time, half an hour later: the check in the workflow is skipped on purpose, and the schema
         // still refuses — as a taken slot, not as an internal error.
         let overlapping = Booking.sample(
@@ -94,14 +100,9 @@ import Workflow
     /// The schema's claim on a slot follows its booking: kept through the payment that settles a hold, moved with
     /// the booking to its new time, given up when the booking stops taking time.
     @Test func aBookingsClaimOnItsSlotFollowsItsPaymentAndItsMove() async throws {
-        let store = try await PostgresBookingStore(settings: try await self.freshDatabase())
-        try await BookingWorkflow.testing(store: store).practice.installIfEmpty(.sample(staff: [.camille, .noor]))
         let client = Client.sample()
         let held = Booking.sample(id: "bk_held", client: client.id)
-        try await store.write { tx in
-            try await tx.insert(client)
-            try await tx.insert(held)
-        }
+        let store = try await self.storeHolding(held, of: client)
         let overlapping = Booking.sample(
             id: "bk_overlapping", client: client.id, start: Instants.tuesdayTen.addingTimeInterval(1800))
         await #expect(throws: BookingError.slotTaken) {
