@@ -150,6 +150,24 @@ func runConcurrently(
     return (latencies, clock.now - start)
 }
 
+/// `count` results of `make`, in index order, made by `concurrency` workers (a benchmark's setup).
+func makeConcurrently<T: Sendable>(
+    count: Int, concurrency: Int = 8, _ make: @escaping @Sendable (Int) async throws -> T
+) async throws -> [T] {
+    try await withThrowingTaskGroup(of: [(Int, T)].self) { group in
+        for worker in 0..<concurrency {
+            group.addTask {
+                var made: [(Int, T)] = []
+                for index in stride(from: worker, to: count, by: concurrency) {
+                    made.append((index, try await make(index)))
+                }
+                return made
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+}
+
 func perSecond(_ count: Int, _ wall: Duration) -> String {
     let (seconds, atto) = wall.components
     return String(format: "%.0f", Double(count) / (Double(seconds) + Double(atto) / 1e18))
@@ -199,15 +217,14 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         // measured events first, then the warm-up's, then the steady run's.
         let base = Date().addingTimeInterval(86_400).timeIntervalSince1970.rounded(.down)
         let overHTTP = 2 * self.events + self.warmup
-        var bookings: [Booking] = []
-        for index in 0..<overHTTP {
-            let receipt = try await service.workflow.admin.createByHand(
+        let bookings = try await makeConcurrently(count: overHTTP) { [workflow = service.workflow] index in
+            try await workflow.admin.createByHand(
                 AdminBookingRequest(
                     client: .new(name: "Client \(index)", email: "client\(index)@bench.example", phone: nil),
                     serviceIDs: [ServiceID(rawValue: "svc_bench")],
                     start: Date(timeIntervalSince1970: base + Double(index) * 7200), notifyClient: false),
-                by: AdminID(rawValue: "adm_bench"))
-            bookings.append(receipt.booking)
+                by: AdminID(rawValue: "adm_bench")
+            ).booking
         }
         let now = Date()
         let payloads: [[UInt8]] = bookings.enumerated().map { index, booking in
@@ -266,18 +283,17 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         // made for this pass; on PostgreSQL, then again through locking writes only (the baseline of its optimistic
         // payment write), on bookings made for that pass.
         let passes = service.postgres == nil ? 1 : 2
-        var direct: [Booking] = []
-        for index in 0..<self.events * passes {
-            let receipt = try await service.workflow.admin.createByHand(
+        let directBookings = try await makeConcurrently(count: self.events * passes) {
+            [workflow = service.workflow, events = self.events] index in
+            try await workflow.admin.createByHand(
                 AdminBookingRequest(
-                    client: .existing(bookings[index % self.events].clientID),
+                    client: .existing(bookings[index % events].clientID),
                     serviceIDs: [ServiceID(rawValue: "svc_bench")],
                     start: Date(timeIntervalSince1970: base + Double(overHTTP + index) * 7200),
                     notifyClient: false),
-                by: AdminID(rawValue: "adm_bench"))
-            direct.append(receipt.booking)
+                by: AdminID(rawValue: "adm_bench")
+            ).booking
         }
-        let directBookings = direct
         let apply: @Sendable (BookingWorkflow, Int) async throws -> Void = { workflow, index in
             let booking = directBookings[index]
             _ = try await workflow.payments.applyPaymentEvent(
