@@ -1,0 +1,174 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Booking
+import Foundation
+import Logging
+import NIOCore
+import Payments
+import PostgresStore
+import ServiceLifecycle
+import Storage
+import Web
+import Workflow
+
+/// A service on a loopback port, on a SQLite file in a temporary folder or on a fresh PostgreSQL database (created on
+/// the server `--database` names, dropped at the end), for the HTTP benchmarks.
+struct BenchmarkService {
+    let baseURL: String
+    let workflow: BookingWorkflow
+    let store: any BookingStore
+    /// The fresh PostgreSQL database, when the benchmark runs on one.
+    let postgres: (settings: PostgresSettings, database: String)?
+    let secret = "whsec_benchmark_secret"
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    /// Which store the figures are for.
+    var storeName: String { self.postgres == nil ? "SQLite" : "PostgreSQL" }
+
+    static func start(port: Int, database: String? = nil) async throws -> BenchmarkService {
+        let store: any BookingStore
+        var postgres: (settings: PostgresSettings, database: String)?
+        if let database {
+            let server = try PostgresSettings(url: database)
+            let name = "rendezvous_bench_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+            try await server.createDatabase(name)
+            var settings = server.database(name)
+            settings.poolSize = 40
+            store = try await PostgresBookingStore(settings: settings)
+            postgres = (server, name)
+        } else {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "rendezvous-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            store = try SQLiteBookingStore(path: folder.appendingPathComponent("bench.sqlite").path)
+        }
+        let baseURL = "http://127.0.0.1:\(port)"
+        // Nothing measured here calls the provider.
+        let workflow = BookingWorkflow(store: store, provider: NoPaymentProvider(), links: PublicLinks(base: baseURL))
+        var rules = BookingRules.standard
+        rules.maxBookingsPerClientPerDay = nil
+        rules.maxBookingsPerClientPerWeek = nil
+        rules.minimumLeadTimeMinutes = 0
+        try await workflow.practice.installIfEmpty(
+            PracticeSetup(
+                services: [
+                    Service(
+                        id: ServiceID(rawValue: "svc_bench"), name: "Bench session", category: .chat, kind: .initial,
+                        durationMinutes: 45,
+                        price: Money(minorUnits: 4500, currency: .eur))
+                ],
+                staff: [
+                    .init(
+                        member: StaffMember(id: StaffID(rawValue: "stf_bench"), name: "Bench"),
+                        schedule: .standard(
+                            staffID: StaffID(rawValue: "stf_bench"), timeZone: "UTC",
+                            serviceIDs: [ServiceID(rawValue: "svc_bench")]))
+                ], rules: rules))
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        // No background services: nothing measured here waits on them.
+        let app = try buildApplication(
+            workflow: workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_benchmark_secret"]),
+            loginThrottle: LoginThrottle(), host: "127.0.0.1", port: port, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        let service = BenchmarkService(
+            baseURL: baseURL, workflow: workflow, store: store, postgres: postgres, group: group, task: task)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let response = try? await HTTPClient.shared.execute(
+                HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(1)),
+                response.status == .ok
+            {
+                return service
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ValidationError("the benchmark service did not start on port \(port)")
+    }
+
+    /// On PostgreSQL, a checkpoint before a measured phase: the setup's writes call for one, and it would otherwise
+    /// land inside one run and not another (a checkpoint makes the next write of every page log the whole page).
+    func checkpoint() async {
+        guard let postgres = self.postgres else { return }
+        do {
+            try await postgres.settings.checkpoint()
+        } catch {
+            print("no checkpoint before measuring (\(String(reflecting: error))): a checkpoint may fall inside a run")
+        }
+    }
+
+    func stop() async throws {
+        await self.group.triggerGracefulShutdown()
+        try await self.task.value
+        if let postgres = self.postgres {
+            (self.store as? PostgresBookingStore)?.shutdown()
+            try await postgres.settings.dropDatabase(postgres.database)
+        }
+    }
+}
+
+/// A store whose every write is a locking one: `writeOptimistically` falls back to the protocol's default, `write`
+/// (the webhooks benchmark's baseline for PostgreSQL's optimistic payment write).
+struct LockingWritesOnly: BookingStore {
+    let base: any BookingStore
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreTransaction) async throws -> T) async throws
+        -> T
+    {
+        try await self.base.write(body)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any BookingStoreReader) async throws -> T) async throws -> T {
+        try await self.base.read(body)
+    }
+}
+
+/// Runs `count` jobs with `concurrency` workers; returns each job's latency and the wall time.
+func runConcurrently(
+    count: Int, concurrency: Int, _ job: @escaping @Sendable (Int) async throws -> Void
+) async throws -> (latencies: [Duration], wall: Duration) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+        for worker in 0..<concurrency {
+            group.addTask {
+                var mine: [Duration] = []
+                var index = worker
+                while index < count {
+                    let begin = clock.now
+                    try await job(index)
+                    mine.append(clock.now - begin)
+                    index += concurrency
+                }
+                return mine
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }
+    }
+    return (latencies, clock.now - start)
+}
+
+/// `count` results of `make`, in index order, made by `concurrency` workers (a benchmark's setup).
+func makeConcurrently<T: Sendable>(
+    count: Int, concurrency: Int = 8, _ make: @escaping @Sendable (Int) async throws -> T
+) async throws -> [T] {
+    try await withThrowingTaskGroup(of: [(Int, T)].self) { group in
+        for worker in 0..<concurrency {
+            group.addTask {
+                var made: [(Int, T)] = []
+                for index in stride(from: worker, to: count, by: concurrency) {
+                    made.append((index, try await make(index)))
+                }
+                return made
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+}
+
+func perSecond(_ count: Int, _ wall: Duration) -> String {
+    let (seconds, atto) = wall.components
+    return String(format: "%.0f", Double(count) / (Double(seconds) + Double(atto) / 1e18))
+}
