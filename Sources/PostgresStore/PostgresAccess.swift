@@ -82,8 +82,7 @@ struct PostgresAccess: BookingStoreTransaction {
         guard self.writable else { return }
         if let optimistic = self.optimistic { try optimistic.refuse() }
         try await self.flush()
-        try await self.leased().query(
-            "SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))", logger: self.logger)
+        _ = try await self.execute(LockName.self, Self.binds(name))
     }
 
     // MARK: Bookings
@@ -105,7 +104,9 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func bookings(of clientID: ClientID) async throws -> [Booking] {
-        try await self.bookings(where: "WHERE client_id = $1 ORDER BY created_at, id", Self.binds(clientID.rawValue))
+        try await self.run(SelectBookingsOfClient.self, Self.binds(clientID.rawValue)).map {
+            try Rows.booking($0, json: self.json)
+        }
     }
 
     func bookings(matching filter: BookingFilter) async throws -> [Booking] {
@@ -251,7 +252,7 @@ struct PostgresAccess: BookingStoreTransaction {
     // MARK: The practice
 
     func services() async throws -> [Service] {
-        try await self.rows("SELECT * FROM services ORDER BY position, id").map(Rows.service)
+        try await self.run(SelectServices.self, PostgresBindings()).map(Rows.service)
     }
 
     func staff() async throws -> [StaffMember] {
@@ -259,7 +260,7 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func schedules() async throws -> [StaffSchedule] {
-        try await self.rows("SELECT schedule_json FROM staff ORDER BY position, id").map { row in
+        try await self.run(SelectSchedules.self, PostgresBindings()).map { row in
             try ColumnJSON.decode(StaffSchedule.self, from: try row.get("schedule_json"))
         }
     }
@@ -267,7 +268,7 @@ struct PostgresAccess: BookingStoreTransaction {
     static let rulesKey = "booking_rules"
 
     func rules() async throws -> BookingRules {
-        guard let row = try await self.first("SELECT value_json FROM settings WHERE key = \(Self.rulesKey)") else {
+        guard let row = try await self.run(SelectSetting.self, Self.binds(Self.rulesKey)).first else {
             return .standard
         }
         return try ColumnJSON.decode(BookingRules.self, from: try row.get("value_json"))
@@ -275,7 +276,7 @@ struct PostgresAccess: BookingStoreTransaction {
 
     func setting(_ key: String) async throws -> String? {
         try await self.lockName("setting:\(key)")
-        return try await self.first("SELECT value_json FROM settings WHERE key = \(key)").map { row in
+        return try await self.run(SelectSetting.self, Self.binds(key)).first.map { row in
             try ColumnJSON.decode(String.self, from: try row.get("value_json"))
         }
     }
@@ -303,11 +304,12 @@ struct PostgresAccess: BookingStoreTransaction {
         // NB: a client not yet there cannot be locked; the name lock makes two first bookings of one new email
         // queue (the second then finds the client the first created).
         try await self.lockName("client:\(email.normalized)")
-        return try await self.first(
-            """
-            SELECT * FROM clients WHERE email_normalized = \(email.normalized) \(unescaped: self.writable ? "FOR UPDATE" : "")
-            """
-        ).map(Rows.client)
+        let binds = Self.binds(email.normalized)
+        let rows =
+            self.writable
+            ? try await self.run(SelectClientByEmailForUpdate.self, binds)
+            : try await self.run(SelectClientByEmail.self, binds)
+        return try rows.first.map(Rows.client)
     }
 
     func clients(_ ids: Set<ClientID>) async throws -> [ClientID: Client] {

@@ -100,5 +100,41 @@ import Workflow
         }
     }
 
+    /// The practice's reads are prepared once per connection; a migration that adds a column to their tables must
+    /// not break them on the connections that prepared them before (a prepared `SELECT *` would: "cached plan must
+    /// not change result type"), as when another instance migrates while this one serves.
+    @Test func preparedReadsOutliveAMigrationThatAddsColumns() async throws {
+        var settings = try await StoreKind.freshPostgresDatabase()
+        settings.poolSize = 1  // one connection: the one that prepared the reads runs them again
+        let store = try await PostgresBookingStore(settings: settings, logger: self.logger)
+        defer { store.shutdown() }
+        try await BookingWorkflow.testing(store: store).practice.installIfEmpty(.sample())
+        let client = Client.sample()
+        try await store.write { try await $0.insert(client) }
+        func readAll() async throws -> (Client?, [Service], [StaffSchedule], [Booking], BookingRules) {
+            try await store.read { reader in
+                (
+                    try await reader.client(email: client.email), try await reader.services(),
+                    try await reader.schedules(), try await reader.bookings(of: client.id), try await reader.rules()
+                )
+            }
+        }
+        let before = try await readAll()
+        try await store.migrate(
+            PostgresSchema.migrations + [
+                PostgresMigration(
+                    name: "test-columns-added",
+                    statements: ["clients", "services", "staff", "bookings", "settings"].map {
+                        "ALTER TABLE \($0) ADD COLUMN added_later TEXT"
+                    })
+            ])
+        let after = try await readAll()
+        #expect(after.0 == before.0 && after.0 == client)
+        #expect(after.1 == before.1 && !after.1.isEmpty)
+        #expect(after.2 == before.2 && !after.2.isEmpty)
+        #expect(after.3 == before.3)
+        #expect(after.4 == before.4)
+    }
+
     var logger: Logger { Logger(label: "rendezvous.tests") }
 }
