@@ -166,14 +166,19 @@ extension PostgresAccess {
     // MARK: Accounts
 
     func insert(_ client: Client) async throws {
-        try await self.change(
-            """
-            INSERT INTO clients (id, name, email, email_normalized, phone, time_zone, is_banned, private_notes,
-                language, created_at)
-            VALUES (\(client.id.rawValue), \(client.name), \(client.email.value), \(client.email.normalized),
-                \(client.phone), \(client.timeZone), \(client.isBanned), \(client.privateNotes),
-                \(client.language?.rawValue), \(Millis.from(client.createdAt)))
-            """)
+        guard self.writable else { throw StoreError.readOnly }
+        var binds = PostgresBindings(capacity: 10)
+        binds.append(client.id.rawValue)
+        binds.append(client.name)
+        binds.append(client.email.value)
+        binds.append(client.email.normalized)
+        binds.append(client.phone)
+        binds.append(client.timeZone)
+        binds.append(client.isBanned)
+        binds.append(client.privateNotes)
+        binds.append(client.language?.rawValue)
+        binds.append(Millis.from(client.createdAt))
+        _ = try await self.run(InsertClient.self, binds)
     }
 
     func update(_ client: Client) async throws {

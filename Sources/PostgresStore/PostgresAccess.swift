@@ -89,18 +89,15 @@ struct PostgresAccess: BookingStoreTransaction {
 
     func booking(_ id: BookingID) async throws -> Booking? {
         if let optimistic = self.optimistic { return try await self.optimisticBooking(id, reads: optimistic) }
-        guard self.writable else {
-            return try await self.bookings(where: "WHERE id = $1", Self.binds(id.rawValue)).first
-        }
-        return try await self.run(SelectBookingForUpdate.self, Self.binds(id.rawValue)).first.map {
-            try Rows.booking($0, json: self.json)
-        }
+        return try await self.run(SelectBooking.self, locking: SelectBookingForUpdate.self, Self.binds(id.rawValue))
+            .first.map { try Rows.booking($0, json: self.json) }
     }
 
     func booking(accessToken: AccessToken) async throws -> Booking? {
-        try await self.bookings(
-            where: "WHERE access_token = $1", Self.binds(accessToken.rawValue), lock: "FOR UPDATE"
-        ).first
+        try await self.run(
+            SelectBookingByAccessToken.self, locking: SelectBookingByAccessTokenForUpdate.self,
+            Self.binds(accessToken.rawValue)
+        ).first.map { try Rows.booking($0, json: self.json) }
     }
 
     func bookings(of clientID: ClientID) async throws -> [Booking] {
@@ -196,7 +193,7 @@ struct PostgresAccess: BookingStoreTransaction {
 
     func idempotencyRecord(key: String) async throws -> IdempotencyRecord? {
         try await self.lockName("idempotency:\(key)")
-        return try await self.first("SELECT * FROM idempotency_keys WHERE key = \(key)").map { row in
+        return try await self.run(SelectIdempotencyRecord.self, Self.binds(key)).first.map { row in
             IdempotencyRecord(
                 key: try row.get("key"), fingerprint: try row.get("fingerprint"),
                 bookingID: BookingID(rawValue: try row.get("booking_id")),
@@ -295,21 +292,17 @@ struct PostgresAccess: BookingStoreTransaction {
     // MARK: Accounts
 
     func client(_ id: ClientID) async throws -> Client? {
-        try await self.first(
-            "SELECT * FROM clients WHERE id = \(id.rawValue) \(unescaped: self.writable ? "FOR UPDATE" : "")"
-        ).map(Rows.client)
+        try await self.run(SelectClient.self, locking: SelectClientForUpdate.self, Self.binds(id.rawValue)).first.map(
+            Rows.client)
     }
 
     func client(email: EmailAddress) async throws -> Client? {
         // NB: a client not yet there cannot be locked; the name lock makes two first bookings of one new email
         // queue (the second then finds the client the first created).
         try await self.lockName("client:\(email.normalized)")
-        let binds = Self.binds(email.normalized)
-        let rows =
-            self.writable
-            ? try await self.run(SelectClientByEmailForUpdate.self, binds)
-            : try await self.run(SelectClientByEmail.self, binds)
-        return try rows.first.map(Rows.client)
+        return try await self.run(
+            SelectClientByEmail.self, locking: SelectClientByEmailForUpdate.self, Self.binds(email.normalized)
+        ).first.map(Rows.client)
     }
 
     func clients(_ ids: Set<ClientID>) async throws -> [ClientID: Client] {
@@ -348,9 +341,7 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func clientSession(tokenHash: String, at now: Date) async throws -> ClientSession? {
-        try await self.first(
-            "SELECT * FROM client_sessions WHERE token_hash = \(tokenHash) AND expires_at > \(Millis.from(now))"
-        ).map { row in
+        try await self.run(SelectClientSession.self, Self.binds(tokenHash, Millis.from(now))).first.map { row in
             ClientSession(
                 tokenHash: try row.get("token_hash"), clientID: ClientID(rawValue: try row.get("client_id")),
                 createdAt: Millis.date(try row.get("created_at")), expiresAt: Millis.date(try row.get("expires_at")))
@@ -374,9 +365,7 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func adminSession(tokenHash: String, at now: Date) async throws -> AdminSession? {
-        try await self.first(
-            "SELECT * FROM admin_sessions WHERE token_hash = \(tokenHash) AND expires_at > \(Millis.from(now))"
-        ).map { row in
+        try await self.run(SelectAdminSession.self, Self.binds(tokenHash, Millis.from(now))).first.map { row in
             AdminSession(
                 tokenHash: try row.get("token_hash"), adminID: AdminID(rawValue: try row.get("admin_id")),
                 expiresAt: Millis.date(try row.get("expires_at")))

@@ -199,6 +199,13 @@ extension PostgresAccess {
         return try await self.execute(statement, binds)
     }
 
+    /// Runs `plain`, or its twin `locking` (the same read `FOR UPDATE`) in a write transaction.
+    func run<Plain: HotStatement, Locking: HotStatement>(
+        _ plain: Plain.Type, locking: Locking.Type, _ binds: PostgresBindings
+    ) async throws -> [PostgresRandomAccessRow] {
+        self.writable ? try await self.run(locking, binds) : try await self.run(plain, binds)
+    }
+
     /// Runs a hot statement as it is, buffered writes or not.
     func execute<Statement: HotStatement>(_ statement: Statement.Type, _ binds: PostgresBindings)
         async throws -> [PostgresRandomAccessRow]

@@ -100,9 +100,9 @@ import Workflow
         }
     }
 
-    /// The practice's reads are prepared once per connection; a migration that adds a column to their tables must
-    /// not break them on the connections that prepared them before (a prepared `SELECT *` would: "cached plan must
-    /// not change result type"), as when another instance migrates while this one serves.
+    /// The reads requests make are prepared once per connection; a migration that adds a column to their tables
+    /// must not break them on the connections that prepared them before (a prepared `SELECT *` would: "cached plan
+    /// must not change result type"), as when another instance migrates while this one serves.
     @Test func preparedReadsOutliveAMigrationThatAddsColumns() async throws {
         var settings = try await StoreKind.freshPostgresDatabase()
         settings.poolSize = 1  // one connection: the one that prepared the reads runs them again
@@ -110,30 +110,67 @@ import Workflow
         defer { store.shutdown() }
         try await BookingWorkflow.testing(store: store).practice.installIfEmpty(.sample())
         let client = Client.sample()
-        try await store.write { try await $0.insert(client) }
-        func readAll() async throws -> (Client?, [Service], [StaffSchedule], [Booking], BookingRules) {
-            try await store.read { reader in
-                (
-                    try await reader.client(email: client.email), try await reader.services(),
-                    try await reader.schedules(), try await reader.bookings(of: client.id), try await reader.rules()
-                )
-            }
+        let booking = Booking.sample(client: client.id)
+        let admin = AdminAccount(
+            id: AdminID(rawValue: "adm_1"), email: try EmailAddress("admin@example.com"), passwordHash: "x",
+            createdAt: Instants.mondayMorning)
+        let later = Instants.mondayMorning.addingTimeInterval(86_400)
+        try await store.write { tx in
+            try await tx.insert(client)
+            try await tx.insert(booking)
+            try await tx.insert(admin)
+            try await tx.insert(AdminSession(tokenHash: "admin-hash", adminID: admin.id, expiresAt: later))
+            try await tx.insert(
+                ClientSession(
+                    tokenHash: "client-hash", clientID: client.id, createdAt: Instants.mondayMorning, expiresAt: later))
+            try await tx.remember(
+                IdempotencyRecord(
+                    key: "key-1", fingerprint: "f", bookingID: booking.id, createdAt: Instants.mondayMorning))
         }
-        let before = try await readAll()
+        /// Every prepared read: plain in a read, `FOR UPDATE` in a write transaction.
+        struct Reads: Equatable {
+            var clientByEmail, clientByID: Client?
+            var services: [Service]
+            var schedules: [StaffSchedule]
+            var rules: BookingRules
+            var bookings: [Booking]
+            var bookingByID, bookingByToken: Booking?
+            var clientSession: ClientSession?
+            var adminSession: AdminSession?
+            var idempotency: IdempotencyRecord?
+        }
+        @Sendable func readAll(_ reader: any BookingStoreReader) async throws -> Reads {
+            let now = Instants.mondayMorning
+            return Reads(
+                clientByEmail: try await reader.client(email: client.email),
+                clientByID: try await reader.client(client.id), services: try await reader.services(),
+                schedules: try await reader.schedules(), rules: try await reader.rules(),
+                bookings: try await reader.bookings(of: client.id), bookingByID: try await reader.booking(booking.id),
+                bookingByToken: try await reader.booking(accessToken: booking.accessToken),
+                clientSession: try await reader.clientSession(tokenHash: "client-hash", at: now),
+                adminSession: try await reader.adminSession(tokenHash: "admin-hash", at: now),
+                idempotency: try await reader.idempotencyRecord(key: "key-1"))
+        }
+        let before = try await store.read(readAll)
+        #expect(before.clientByEmail == client && before.clientByID == client)
+        #expect(!before.services.isEmpty && !before.schedules.isEmpty && before.bookings.count == 1)
+        #expect(before.bookingByID != nil && before.bookingByToken == before.bookingByID)
+        #expect(before.clientSession != nil && before.adminSession != nil && before.idempotency != nil)
+        #expect(try await store.write(readAll) == before)
         try await store.migrate(
             PostgresSchema.migrations + [
                 PostgresMigration(
                     name: "test-columns-added",
-                    statements: ["clients", "services", "staff", "bookings", "settings"].map {
-                        "ALTER TABLE \($0) ADD COLUMN added_later TEXT"
-                    })
+                    statements: [
+                        "clients", "services", "staff", "bookings", "settings", "client_sessions", "admin_sessions",
+                        "idempotency_keys",
+                    ].map { "ALTER TABLE \($0) ADD COLUMN added_later TEXT" })
             ])
-        let after = try await readAll()
-        #expect(after.0 == before.0 && after.0 == client)
-        #expect(after.1 == before.1 && !after.1.isEmpty)
-        #expect(after.2 == before.2 && !after.2.isEmpty)
-        #expect(after.3 == before.3)
-        #expect(after.4 == before.4)
+        #expect(try await store.read(readAll) == before)
+        #expect(try await store.write(readAll) == before)
+        let another = Client.sample(id: "cl_after", email: "after@example.com")
+        try await store.write { try await $0.insert(another) }
+        #expect(try await store.read { try await $0.client(another.id) } == another)
     }
 
     var logger: Logger { Logger(label: "rendezvous.tests") }
