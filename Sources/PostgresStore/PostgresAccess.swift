@@ -187,8 +187,7 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func history(of bookingID: BookingID) async throws -> [HistoryEntry] {
-        try await self.rows("SELECT * FROM booking_history WHERE booking_id = \(bookingID.rawValue) ORDER BY id").map(
-            Rows.history)
+        try await self.run(SelectHistory.self, Self.binds(bookingID.rawValue)).map(Rows.history)
     }
 
     func idempotencyRecord(key: String) async throws -> IdempotencyRecord? {
@@ -253,7 +252,7 @@ struct PostgresAccess: BookingStoreTransaction {
     }
 
     func staff() async throws -> [StaffMember] {
-        try await self.rows("SELECT * FROM staff ORDER BY position, id").map(Rows.staffMember)
+        try await self.run(SelectStaff.self, PostgresBindings()).map(Rows.staffMember)
     }
 
     func schedules() async throws -> [StaffSchedule] {

@@ -1,7 +1,7 @@
 import PostgresNIO
 
 // The reads requests make at every turn — the practice's setup, a client, a booking by its id or its link's token,
-// the client's bookings, a signed-in session, an idempotency key — and a new client's insert, prepared once per
+// the client's bookings, a booking's history, a signed-in session, an idempotency key — and a new client's insert, prepared once per
 // connection like the write path's statements (`HotStatement`): sent as plain queries, each was parsed and planned
 // again at every call, which cost PostgreSQL more than running it. A statement that locks in a write transaction
 // has a twin `…ForUpdate`.
@@ -14,6 +14,11 @@ enum SelectServices: HotStatement {
         SELECT id, name, category, kind, duration_minutes, price_minor, currency, is_active FROM services \
         ORDER BY position, id
         """
+}
+
+enum SelectStaff: HotStatement {
+    static let name = "rdv_staff"
+    static let sql = "SELECT id, name, email, phone FROM staff ORDER BY position, id"
 }
 
 enum SelectSchedules: HotStatement {
@@ -75,6 +80,14 @@ enum SelectBookingByAccessToken: HotStatement {
 enum SelectBookingByAccessTokenForUpdate: HotStatement {
     static let name = "rdv_booking_by_access_token_for_update"
     static let sql = "\(SelectBookingByAccessToken.sql) FOR UPDATE"
+}
+
+enum SelectHistory: HotStatement {
+    static let name = "rdv_history"
+    static let sql = """
+        SELECT id, booking_id, at, actor, from_state, to_state, event, reason, provider_event_id, \
+        reason_shown_to_client FROM booking_history WHERE booking_id = $1 ORDER BY id
+        """
 }
 
 enum InsertClient: HotStatement {

@@ -118,6 +118,10 @@ import Workflow
         try await store.write { tx in
             try await tx.insert(client)
             try await tx.insert(booking)
+            try await tx.append(
+                HistoryEntry(
+                    bookingID: booking.id, at: Instants.mondayMorning, actor: .system, from: nil, to: booking.state,
+                    event: "created"))
             try await tx.insert(admin)
             try await tx.insert(AdminSession(tokenHash: "admin-hash", adminID: admin.id, expiresAt: later))
             try await tx.insert(
@@ -131,9 +135,11 @@ import Workflow
         struct Reads: Equatable {
             var clientByEmail, clientByID: Client?
             var services: [Service]
+            var staff: [StaffMember]
             var schedules: [StaffSchedule]
             var rules: BookingRules
             var bookings: [Booking]
+            var history: [HistoryEntry]
             var bookingByID, bookingByToken: Booking?
             var clientSession: ClientSession?
             var adminSession: AdminSession?
@@ -144,8 +150,10 @@ import Workflow
             return Reads(
                 clientByEmail: try await reader.client(email: client.email),
                 clientByID: try await reader.client(client.id), services: try await reader.services(),
+                staff: try await reader.staff(),
                 schedules: try await reader.schedules(), rules: try await reader.rules(),
-                bookings: try await reader.bookings(of: client.id), bookingByID: try await reader.booking(booking.id),
+                bookings: try await reader.bookings(of: client.id), history: try await reader.history(of: booking.id),
+                bookingByID: try await reader.booking(booking.id),
                 bookingByToken: try await reader.booking(accessToken: booking.accessToken),
                 clientSession: try await reader.clientSession(tokenHash: "client-hash", at: now),
                 adminSession: try await reader.adminSession(tokenHash: "admin-hash", at: now),
@@ -153,7 +161,8 @@ import Workflow
         }
         let before = try await store.read(readAll)
         #expect(before.clientByEmail == client && before.clientByID == client)
-        #expect(!before.services.isEmpty && !before.schedules.isEmpty && before.bookings.count == 1)
+        #expect(!before.services.isEmpty && !before.staff.isEmpty && !before.schedules.isEmpty)
+        #expect(before.bookings.count == 1 && before.history.count == 1)
         #expect(before.bookingByID != nil && before.bookingByToken == before.bookingByID)
         #expect(before.clientSession != nil && before.adminSession != nil && before.idempotency != nil)
         #expect(try await store.write(readAll) == before)
@@ -162,8 +171,8 @@ import Workflow
                 PostgresMigration(
                     name: "test-columns-added",
                     statements: [
-                        "clients", "services", "staff", "bookings", "settings", "client_sessions", "admin_sessions",
-                        "idempotency_keys",
+                        "clients", "services", "staff", "bookings", "booking_history", "settings", "client_sessions",
+                        "admin_sessions", "idempotency_keys",
                     ].map { "ALTER TABLE \($0) ADD COLUMN added_later TEXT" })
             ])
         #expect(try await store.read(readAll) == before)
