@@ -125,32 +125,8 @@ struct LockingWritesOnly: BookingStore {
     }
 }
 
-/// Runs `count` jobs with `concurrency` workers; returns each job's latency and the wall time.
-func runConcurrently(
-    count: Int, concurrency: Int, _ job: @escaping @Sendable (Int) async throws -> Void
-) async throws -> (latencies: [Duration], wall: Duration) {
-    let clock = ContinuousClock()
-    let start = clock.now
-    let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
-        for worker in 0..<concurrency {
-            group.addTask {
-                var mine: [Duration] = []
-                var index = worker
-                while index < count {
-                    let begin = clock.now
-                    try await job(index)
-                    mine.append(clock.now - begin)
-                    index += concurrency
-                }
-                return mine
-            }
-        }
-        return try await group.reduce(into: []) { $0 += $1 }
-    }
-    return (latencies, clock.now - start)
-}
-
-/// `count` results of `make`, in index order, made by `concurrency` workers (a benchmark's setup).
+/// `count` results of `make`, in index order, made by `concurrency` workers (worker `w` makes `w`, `w + concurrency`,
+/// and so on).
 func makeConcurrently<T: Sendable>(
     count: Int, concurrency: Int = 8, _ make: @escaping @Sendable (Int) async throws -> T
 ) async throws -> [T] {
@@ -166,6 +142,20 @@ func makeConcurrently<T: Sendable>(
         }
         return try await group.reduce(into: []) { $0 += $1 }.sorted { $0.0 < $1.0 }.map(\.1)
     }
+}
+
+/// Runs `count` jobs with `concurrency` workers; returns each job's latency and the wall time.
+func runConcurrently(
+    count: Int, concurrency: Int, _ job: @escaping @Sendable (Int) async throws -> Void
+) async throws -> (latencies: [Duration], wall: Duration) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let latencies = try await makeConcurrently(count: count, concurrency: concurrency) { index in
+        let begin = clock.now
+        try await job(index)
+        return clock.now - begin
+    }
+    return (latencies, clock.now - start)
 }
 
 func perSecond(_ count: Int, _ wall: Duration) -> String {
