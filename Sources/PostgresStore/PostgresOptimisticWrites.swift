@@ -163,12 +163,19 @@ struct OptimisticCommit: Sendable {
 
 /// Reads of optimistic attempts, without a lock: per read (`$1` an event id or NULL, `$2` a booking id or NULL),
 /// whether the event was recorded before, and the booking with its row version.
+///
+/// NB: one plan serves every execution (see the `batch-keys` migration), so each lookup is a LATERAL subquery with
+/// `LIMIT 1`: a lookup by primary key for each key, whatever the tables' sizes were when the plan was made (a plain
+/// join or `EXISTS` may be planned as a scan of the whole table while it is small, then kept as it grows).
 enum BatchedReads: HotStatement {
     static let name = "rdv_batched_reads"
     static let sql = """
-        SELECT r.n, r.event_id IS NOT NULL AND EXISTS (SELECT 1 FROM provider_events e WHERE e.id = r.event_id) \
-        AS recorded_before, b.xmin::text AS row_version, \(Rows.bookingColumns.map { "b.\($0)" }.joined(separator: ", "))
-        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(event_id, booking_id, n)
-        LEFT JOIN bookings b ON b.id = r.booking_id ORDER BY r.n
+        SELECT r.n, e.found IS NOT NULL AS recorded_before, b.xmin::text AS row_version, \
+        \(Rows.bookingColumns.map { "b.\($0)" }.joined(separator: ", "))
+        FROM batch_keys($1::text[], $2::text[]) AS r
+        LEFT JOIN LATERAL (SELECT true AS found FROM provider_events WHERE id = r.event_id LIMIT 1) e ON true
+        LEFT JOIN LATERAL (SELECT xmin, \(Rows.bookingColumns.joined(separator: ", ")) FROM bookings \
+        WHERE id = r.booking_id LIMIT 1) b ON true
+        ORDER BY r.n
         """
 }

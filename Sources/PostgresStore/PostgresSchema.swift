@@ -357,5 +357,23 @@ enum PostgresSchema {
                 """,
                 "ALTER TABLE bookings DROP CONSTRAINT bookings_never_overlap",
             ]),
+        // The keys of a batch of payments' reads (`BatchedReads`), as rows estimated at a fixed count. With
+        // `unnest` of the parameters PostgreSQL estimates the rows from the arrays bound, so a plan made for the
+        // actual arrays always looked cheaper than the generic one and the read was planned again at every
+        // execution (0.27 ms of planning for 0.37 ms of running, a batch). A PL/pgSQL function is never inlined
+        // and gives the same estimate whatever is bound: the generic plan (an index lookup a key) is kept.
+        PostgresMigration(
+            name: "2026-12-07-batch-keys",
+            statements: [
+                """
+                CREATE FUNCTION batch_keys(event_ids TEXT[], booking_ids TEXT[])
+                RETURNS TABLE (event_id TEXT, booking_id TEXT, n BIGINT)
+                LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 8 AS $$
+                BEGIN
+                    RETURN QUERY SELECT k.event_id, k.booking_id, k.n
+                    FROM unnest(event_ids, booking_ids) WITH ORDINALITY AS k(event_id, booking_id, n);
+                END $$
+                """
+            ]),
     ]
 }

@@ -162,3 +162,25 @@ func perSecond(_ count: Int, _ wall: Duration) -> String {
     let (seconds, atto) = wall.components
     return String(format: "%.0f", Double(count) / (Double(seconds) + Double(atto) / 1e18))
 }
+
+/// On PostgreSQL, how the payments' commits were grouped between two points of a run.
+struct BatchCount {
+    private let store: PostgresBookingStore?
+    private var last: (batches: Int, commits: Int)
+
+    init(store: any BookingStore) {
+        self.store = store as? PostgresBookingStore
+        self.last = self.store?.optimisticCommitTotals ?? (0, 0)
+    }
+
+    /// "their commits went in N batches (M payments each on average)" since the last call (or the start); nil on
+    /// SQLite or when no batch went.
+    mutating func sinceLast() -> String? {
+        guard let now = self.store?.optimisticCommitTotals else { return nil }
+        defer { self.last = now }
+        let (batches, commits) = (now.batches - self.last.batches, now.commits - self.last.commits)
+        guard batches > 0 else { return nil }
+        let average = String(format: "%.1f", Double(commits) / Double(batches))
+        return "their commits went in \(batches) batches (\(average) payments each on average)"
+    }
+}

@@ -93,10 +93,10 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         let warmups = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.warmup, concurrency: self.concurrency
         ) { [events = self.events] in webhook(events + $0) }
-        let batchesBefore = (service.store as? PostgresBookingStore)?.optimisticCommitTotals
+        var batches = BatchCount(store: service.store)
         let firsts = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.concurrency, request: webhook)
-        let batchesAfter = (service.store as? PostgresBookingStore)?.optimisticCommitTotals
+        let firstsBatches = batches.sinceLast()
         // The same work offered at a steady rate, as a provider's deliveries arrive: does the service keep up, and how
         // long does an event wait for its answer then?
         await service.checkpoint()
@@ -104,6 +104,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.connections,
             pace: .steady(perSecond: Double(self.rate))
         ) { [first = self.events + self.warmup] in webhook(first + $0) }
+        let steadyBatches = batches.sinceLast()
         let duplicates = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events / 10, concurrency: self.concurrency
         ) { webhook($0 * 10) }
@@ -136,9 +137,11 @@ struct WebhooksBenchmark: AsyncParsableCommand {
                             amount: booking.price, checkoutSessionID: "cs_d\(index)", paymentIntentID: "pi_d\(index)")))
             )
         }
+        _ = batches.sinceLast()
         let (_, directWall) = try await runConcurrently(count: self.events, concurrency: self.concurrency) {
             [workflow = service.workflow] index in try await apply(workflow, index)
         }
+        let directBatches = batches.sinceLast()
         var lockingWall: Duration?
         if passes == 2 {
             let locking = BookingWorkflow(
@@ -168,16 +171,12 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         print(
             "webhooks over HTTP (\(self.concurrency) clients, after \(self.warmup) unmeasured): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
         )
-        if let before = batchesBefore, let after = batchesAfter, after.batches > before.batches {
-            let (batches, commits) = (after.batches - before.batches, after.commits - before.commits)
-            print(
-                "  their commits went in \(batches) batches (\(String(format: "%.1f", Double(commits) / Double(batches))) payments each on average)"
-            )
-        }
+        firstsBatches.map { print("  \($0)") }
         print(
             "webhooks over HTTP at a steady \(self.rate) events/s offered (\(self.connections) connections, open loop, latency from when each was due): "
                 + "\(perSecond(self.events, steady.wall)) events/s achieved; \(LatencySummary(samples: steady.latencies))"
         )
+        steadyBatches.map { print("  \($0)") }
         print(
             "duplicate deliveries: \(perSecond(duplicates.latencies.count, duplicates.wall)) events/s (acknowledged, nothing applied twice)"
         )
@@ -185,6 +184,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         print(
             "applied without HTTP (\(self.concurrency) concurrent callers): \(perSecond(self.events, directWall)) events/s"
         )
+        directBatches.map { print("  \($0)") }
         if let lockingWall {
             print(
                 "the same through locking writes only (BEGIN, read and lock, write, COMMIT): "

@@ -69,7 +69,7 @@ import Workflow
     @Test func slotClaimsCoverTheBookingsWrittenBeforeThem() async throws {
         let settings = try await StoreKind.freshPostgresDatabase()
         let before = PostgresSchema.migrations.prefix { $0.name != "2026-12-07-slot-claims" }
-        #expect(before.count == PostgresSchema.migrations.count - 1)
+        try #require(before.count < PostgresSchema.migrations.count)
         let older = try await PostgresBookingStore(settings: settings, logger: self.logger, migrations: Array(before))
         try await BookingWorkflow.testing(store: older).practice.installIfEmpty(.sample())
         let client = Client.sample()
