@@ -184,3 +184,12 @@ struct BatchCount {
         return "their commits went in \(batches) batches (\(average) payments each on average)"
     }
 }
+
+/// The CPU time this process has used so far, user and system (`getrusage`): per event, a measure of the service's
+/// own cost that a busy neighbour on the machine changes less than the rate.
+func processCPUTime() -> Duration {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
+    return duration(usage.ru_utime) + duration(usage.ru_stime)
+}

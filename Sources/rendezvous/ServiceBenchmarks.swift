@@ -98,8 +98,10 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             host: "127.0.0.1", port: self.port, count: self.warmup, concurrency: self.concurrency
         ) { [events = self.events] in webhook(events + $0) }
         var batches = BatchCount(store: service.store)
+        let cpuBefore = processCPUTime()
         let firsts = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.concurrency, request: webhook)
+        let firstsCPU = processCPUTime() - cpuBefore
         let firstsBatches = batches.sinceLast()
         // The same work offered at a steady rate, as a provider's deliveries arrive: does the service keep up, and how
         // long does an event wait for its answer then?
@@ -174,6 +176,9 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         guard paid == expected else { throw ValidationError("\(paid) of \(expected) bookings were paid") }
         print(
             "webhooks over HTTP (\(self.concurrency) clients, after \(self.warmup) unmeasured): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
+        )
+        print(
+            "  this process's CPU time: \(String(format: "%.0f", firstsCPU / .microseconds(1) / Double(self.events))) µs an event (the load client's included)"
         )
         firstsBatches.map { print("  \($0)") }
         print(
