@@ -143,7 +143,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
                             amount: booking.price, checkoutSessionID: "cs_d\(index)", paymentIntentID: "pi_d\(index)")))
             )
         }
-        _ = batches.sinceLast()
+        _ = batches.sinceLast()  // from here on: the direct pass's commits only
         let (_, directWall) = try await runConcurrently(count: self.events, concurrency: self.concurrency) {
             [workflow = service.workflow] index in try await apply(workflow, index)
         }

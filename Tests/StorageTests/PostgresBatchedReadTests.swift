@@ -48,7 +48,7 @@ import Workflow
             // a plan for any.
             var early: [[Answer]] = []
             for size in [1, 4, 2, 3, 4, 1, 3, 2, 4, 4] { early.append(try await read(Array(keys.prefix(size)))) }
-            // The tables grow a hundredfold under that plan; one event of it is the one asked about.
+            // Then provider_events grows from one row to 2,002 under that plan; one of them is an event asked about.
             try await connection.query(
                 """
                 INSERT INTO provider_events (id, type, received_at)
