@@ -96,7 +96,7 @@ import Workflow
 /// fail, saying so).
 @Suite struct PostgresGroupCommitTests {
     /// A store on a new database with the sample practice, one client and `count` bookings awaiting payment.
-    func store(withBookings count: Int) async throws -> (PostgresBookingStore, [BookingID]) {
+    static func store(withBookings count: Int) async throws -> (PostgresBookingStore, [BookingID]) {
         let store = try #require(try await StoreKind.postgres.makeStore() as? PostgresBookingStore)
         try await BookingWorkflow.testing(store: store).practice.installIfEmpty(.sample())
         let client = Client.sample()
@@ -153,7 +153,7 @@ import Workflow
     }
 
     @Test func concurrentPaymentsCommitTogetherEachWhole() async throws {
-        let (store, ids) = try await self.store(withBookings: 24)
+        let (store, ids) = try await Self.store(withBookings: 24)
         let barrier = Barrier(count: ids.count)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for id in ids {
@@ -177,7 +177,7 @@ import Workflow
     }
 
     @Test func aCommitTheSchemaRefusesFailsAloneAndTheOthersOfItsBatchAreWritten() async throws {
-        let (store, ids) = try await self.store(withBookings: 12)
+        let (store, ids) = try await Self.store(withBookings: 12)
         let broken = ids[7]
         let barrier = Barrier(count: ids.count)
         let outcomes = try await withThrowingTaskGroup(of: (BookingID, Bool).self) { group in
@@ -220,7 +220,7 @@ import Workflow
     }
 
     @Test func oneStatementWritesEachCommitWholeOrNotAtAll() async throws {
-        let (store, ids) = try await self.store(withBookings: 3)
+        let (store, ids) = try await Self.store(withBookings: 3)
         // Three attempts read their bookings; then another transaction changes the second booking.
         var commits: [OptimisticCommit] = []
         for id in ids {
@@ -241,7 +241,7 @@ import Workflow
     }
 
     @Test func aBatchTheSchemaRefusesIsSentAgainCommitByCommit() async throws {
-        let (store, ids) = try await self.store(withBookings: 3)
+        let (store, ids) = try await Self.store(withBookings: 3)
         var commits: [OptimisticCommit] = []
         for id in ids {
             commits.append(

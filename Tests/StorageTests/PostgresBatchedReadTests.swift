@@ -1,9 +1,6 @@
-import Booking
-import Foundation
 import PostgresNIO
 import TestSupport
 import Testing
-import Workflow
 
 @testable import PostgresStore
 
@@ -12,19 +9,10 @@ import Workflow
 /// These tests need the test server (Scripts/test starts one); without it they fail, saying so.
 @Suite struct PostgresBatchedReadTests {
     @Test func theBatchedReadKeepsOnePlanAndAnswersAsTheTablesGrow() async throws {
-        let store = try #require(try await StoreKind.postgres.makeStore() as? PostgresBookingStore)
+        let (store, _) = try await PostgresGroupCommitTests.store(withBookings: 3)  // bk_0, bk_1 and bk_2
         defer { store.shutdown() }
-        try await BookingWorkflow.testing(store: store).practice.installIfEmpty(.sample())
-        let client = Client.sample()
-        let bookings = (0..<3).map { index in
-            Booking.sample(
-                id: "bk_\(index)", client: client.id,
-                start: Instants.tuesdayTen.addingTimeInterval(Double(index) * 7200))
-        }
-        try await store.write { tx in
-            try await tx.insert(client)
-            for booking in bookings { try await tx.insert(booking) }
-            _ = try await tx.recordProviderEvent(id: "evt_0", type: "test", receivedAt: Instants.mondayMorning)
+        _ = try await store.write { tx in
+            try await tx.recordProviderEvent(id: "evt_0", type: "test", receivedAt: Instants.mondayMorning)
         }
         // Per key: whether its event was recorded before, and the booking's id when there is one.
         struct Answer: Equatable {
