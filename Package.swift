@@ -142,6 +142,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            // The webhooks benchmark's event: Webhooks/checkout.session.completed.json on one line, its ids to fill.
+            resources: [.copy("Resources/checkout.session.completed.json")],
             swiftSettings: strictSettings
         ),
         // Canned domain values and fixtures shared by the test targets.

@@ -181,9 +181,11 @@ public struct StripeClient: PaymentProvider {
         form.append("created[gte]", query.createdSince.map { Int64($0.timeIntervalSince1970.rounded(.down)) })
         form.append("starting_after", query.startingAfter)
         form.append("limit", Int64(query.limit))
-        let list: StripeList<StripeEventObject> = try await self.send(.GET, "/v1/events?\(form.encoded)")
+        let list = try await self.send(.GET, "/v1/events?\(form.encoded)") { body in
+            try StripeEventObject.readList(body.readableBytesView)
+        }
         var events: [ProviderEvent] = []
-        for event in list.data {
+        for event in list.events {
             do {
                 events.append(try event.providerEvent())
             } catch {
@@ -199,6 +201,16 @@ public struct StripeClient: PaymentProvider {
     /// Sends one request with retries, and decodes the answer or Stripe's error envelope.
     func send<Response: Decodable>(
         _ method: HTTPMethod, _ path: String, form: StripeForm? = nil, idempotencyKey: String? = nil
+    ) async throws -> Response {
+        try await self.send(method, path, form: form, idempotencyKey: idempotencyKey) { body in
+            try JSONDecoder().decode(Response.self, from: Data(body.readableBytesView))
+        }
+    }
+
+    /// Sends one request with retries, and reads the answer with `read` or decodes Stripe's error envelope.
+    func send<Response>(
+        _ method: HTTPMethod, _ path: String, form: StripeForm? = nil, idempotencyKey: String? = nil,
+        reading read: (ByteBuffer) throws -> Response
     ) async throws -> Response {
         var request = HTTPClientRequest(url: self.configuration.apiBase + path)
         request.method = method
@@ -222,8 +234,9 @@ public struct StripeClient: PaymentProvider {
                 let body = try await response.body.collect(upTo: 4 << 20)
                 shouldRetryHeader = response.headers.first(name: "Stripe-Should-Retry").map { $0 == "true" }
                 outcome = Self.decode(
-                    status: Int(response.status.code), requestID: response.headers.first(name: "Request-Id"), body: body
-                )
+                    status: Int(response.status.code), requestID: response.headers.first(name: "Request-Id"),
+                    body: body,
+                    reading: read)
             } catch let error as StripeError {
                 outcome = .failure(error)
             } catch {
@@ -261,17 +274,17 @@ public struct StripeClient: PaymentProvider {
         return capped * Double.random(in: 0.5...1.0)
     }
 
-    static func decode<Response: Decodable>(status: Int, requestID: String?, body: ByteBuffer) -> Result<
-        Response, StripeError
-    > {
-        let data = Data(body.readableBytesView)
+    static func decode<Response>(
+        status: Int, requestID: String?, body: ByteBuffer, reading read: (ByteBuffer) throws -> Response
+    ) -> Result<Response, StripeError> {
         if (200..<300).contains(status) {
             do {
-                return .success(try JSONDecoder().decode(Response.self, from: data))
+                return .success(try read(body))
             } catch {
                 return .failure(.unreadableResponse(status: status, requestID: requestID, detail: "\(error)"))
             }
         }
+        let data = Data(body.readableBytesView)
         if let envelope = try? JSONDecoder().decode(StripeErrorEnvelope.self, from: data) {
             return .failure(
                 .api(

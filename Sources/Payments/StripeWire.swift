@@ -80,33 +80,6 @@ public struct StripeRefundObject: Codable, Hashable, Sendable {
     }
 }
 
-/// `charge`, as far as `charge.refunded` needs it.
-public struct StripeChargeObject: Codable, Hashable, Sendable {
-    public var id: String
-    public var amount: Int64?
-    public var amountRefunded: Int64?
-    public var currency: String?
-    public var paymentIntent: StripeExpandable?
-    public var metadata: [String: String]?
-
-    enum CodingKeys: String, CodingKey {
-        case id, amount, currency, metadata
-        case amountRefunded = "amount_refunded"
-        case paymentIntent = "payment_intent"
-    }
-}
-
-/// `list`.
-public struct StripeList<Item: Decodable & Sendable>: Decodable, Sendable {
-    public var data: [Item]
-    public var hasMore: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case data
-        case hasMore = "has_more"
-    }
-}
-
 /// The error envelope: `{"error":{"type","code","message","param"}}`.
 public struct StripeErrorEnvelope: Codable, Hashable, Sendable {
     public struct Body: Codable, Hashable, Sendable {
@@ -134,59 +107,103 @@ public struct StripeErrorEnvelope: Codable, Hashable, Sendable {
     public init(error: Body) { self.error = error }
 }
 
-/// An `event`, with its object decoded for the types we handle.
-public struct StripeEventObject: Decodable, Sendable {
-    public var id: String
-    public var type: String
-    public var created: Int64
-    public var data: DataField
+/// An `event`, read as far as the types we handle need: its envelope, and the members of its object those types use.
+struct StripeEventObject: Sendable {
+    var id: String
+    var type: String
+    var created: Int64
+    /// `data.object`.
+    var object: EventPayload
 
-    public struct DataField: Decodable, Sendable {
-        /// Decoded only as far as the fields of the handled types.
-        public var object: EventPayload
+    /// The union of the members the handled event types carry. A member of another shape (an unrelated event type
+    /// may carry anything) is left out, as if absent.
+    struct EventPayload: Sendable {
+        var id: String?
+        var status: String?
+        var paymentStatus: String?
+        var amountTotal: Int64?
+        var amountRefunded: Int64?
+        var currency: String?
+        var clientReferenceId: String?
+        var metadata: [String: String]?
+        /// An id, or an expanded object's id.
+        var paymentIntent: String?
+
+        init(reading reader: inout JSONReader) throws {
+            try reader.readObject { reader, name in
+                switch name {
+                case "id": self.id = try reader.stringIfString()
+                case "status": self.status = try reader.stringIfString()
+                case "payment_status": self.paymentStatus = try reader.stringIfString()
+                case "amount_total": self.amountTotal = try reader.integerIfInteger()
+                case "amount_refunded": self.amountRefunded = try reader.integerIfInteger()
+                case "currency": self.currency = try reader.stringIfString()
+                case "client_reference_id": self.clientReferenceId = try reader.stringIfString()
+                case "metadata": self.metadata = try Self.readMetadata(&reader)
+                case "payment_intent": self.paymentIntent = try Self.readExpandable(&reader)
+                default: try reader.skipValue()
+                }
+            }
+        }
+
+        /// Stripe's metadata: strings by name, or `nil` when it is not an object of strings.
+        private static func readMetadata(_ reader: inout JSONReader) throws -> [String: String]? {
+            guard try reader.nextKind() == .object else {
+                try reader.skipValue()
+                return nil
+            }
+            var metadata: [String: String]? = [:]
+            try reader.readObject { reader, name in
+                let value = try reader.stringIfString()
+                if let value { metadata?[name] = value } else { metadata = nil }
+            }
+            return metadata
+        }
+
+        /// An id that may come as a string or, expanded, as an object with an `id`.
+        private static func readExpandable(_ reader: inout JSONReader) throws -> String? {
+            guard try reader.nextKind() == .object else { return try reader.stringIfString() }
+            var id: String?
+            try reader.readObject { reader, name in
+                if name == "id" { id = try reader.stringIfString() } else { try reader.skipValue() }
+            }
+            return id
+        }
     }
 
-    /// The union of the fields the handled event types carry.
-    public struct EventPayload: Decodable, Sendable {
-        public var id: String?
-        public var object: String?
-        public var status: String?
-        public var paymentStatus: String?
-        public var amountTotal: Int64?
-        public var amountRefunded: Int64?
-        public var currency: String?
-        public var clientReferenceId: String?
-        public var metadata: [String: String]?
-        public var paymentIntent: StripeExpandable?
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            self.id = try? c.decodeIfPresent(String.self, forKey: .id)
-            self.object = try? c.decodeIfPresent(String.self, forKey: .object)
-            self.status = try? c.decodeIfPresent(String.self, forKey: .status)
-            self.paymentStatus = try? c.decodeIfPresent(String.self, forKey: .paymentStatus)
-            self.amountTotal = try? c.decodeIfPresent(Int64.self, forKey: .amountTotal)
-            self.amountRefunded = try? c.decodeIfPresent(Int64.self, forKey: .amountRefunded)
-            self.currency = try? c.decodeIfPresent(String.self, forKey: .currency)
-            self.clientReferenceId = try? c.decodeIfPresent(String.self, forKey: .clientReferenceId)
-            // NB: metadata values are strings at Stripe, but an unrelated event type may carry anything there.
-            self.metadata = try? c.decodeIfPresent([String: String].self, forKey: .metadata)
-            self.paymentIntent = try? c.decodeIfPresent(StripeExpandable.self, forKey: .paymentIntent)
+    /// Reads an event: an object with a string `id` and `type`, an integer `created`, and `data.object` an object.
+    init(reading reader: inout JSONReader) throws {
+        var id: String?
+        var type: String?
+        var created: Int64?
+        var object: EventPayload?
+        try reader.readObject { reader, name in
+            switch name {
+            case "id": id = try reader.readString()
+            case "type": type = try reader.readString()
+            case "created":
+                guard let value = try reader.readInteger() else { throw StripeEventShapeError.notAnInteger("created") }
+                created = value
+            case "data":
+                try reader.readObject { reader, name in
+                    if name == "object" { object = try EventPayload(reading: &reader) } else { try reader.skipValue() }
+                }
+            default: try reader.skipValue()
+            }
         }
-
-        enum CodingKeys: String, CodingKey {
-            case id, object, status, currency, metadata
-            case paymentStatus = "payment_status"
-            case amountTotal = "amount_total"
-            case amountRefunded = "amount_refunded"
-            case clientReferenceId = "client_reference_id"
-            case paymentIntent = "payment_intent"
-        }
+        guard let id else { throw StripeEventShapeError.missing("id") }
+        guard let type else { throw StripeEventShapeError.missing("type") }
+        guard let created else { throw StripeEventShapeError.missing("created") }
+        guard let object else { throw StripeEventShapeError.missing("data.object") }
+        self.id = id
+        self.type = type
+        self.created = created
+        self.object = object
     }
 
     /// The neutral event. Handled types whose object lacks a needed field are a decoding error.
     public func providerEvent() throws(StripeEventDecodingError) -> ProviderEvent {
-        let object = self.data.object
+        let object = self.object
         let reference = object.clientReferenceId ?? object.metadata?["booking_id"]
         let created = Date(timeIntervalSince1970: TimeInterval(self.created))
         func field<T>(_ value: T?, _ name: String) throws(StripeEventDecodingError) -> T {
@@ -202,7 +219,7 @@ public struct StripeEventObject: Decodable, Sendable {
                     ProviderPayment(
                         amountMinorUnits: try field(object.amountTotal, "amount_total"),
                         currency: try field(object.currency, "currency").uppercased(), checkoutSessionID: session,
-                        paymentIntentID: object.paymentIntent?.id))
+                        paymentIntentID: object.paymentIntent))
             } else {
                 kind = .paymentPending(checkoutSessionID: session)
             }
@@ -212,7 +229,7 @@ public struct StripeEventObject: Decodable, Sendable {
             kind = .checkoutExpired(checkoutSessionID: try field(object.id, "data.object.id"))
         case "charge.refunded":
             kind = .refunded(
-                paymentIntentID: object.paymentIntent?.id,
+                paymentIntentID: object.paymentIntent,
                 totalRefundedMinorUnits: try field(object.amountRefunded, "amount_refunded"),
                 currency: try field(object.currency, "currency").uppercased())
         default:
@@ -237,17 +254,53 @@ public enum StripeEventDecodingError: Error, Hashable, Sendable, CustomStringCon
     }
 }
 
+/// An event whose JSON is well formed but not an event's shape.
+enum StripeEventShapeError: Error, CustomStringConvertible {
+    case missing(String)
+    case notAnInteger(String)
+
+    var description: String {
+        switch self {
+        case .missing(let member): "no \(member)"
+        case .notAnInteger(let member): "\(member) is not an integer"
+        }
+    }
+}
+
 extension ProviderEvent {
-    /// Decodes a Stripe event body (webhook payload or list item) into the neutral event.
+    /// Decodes a Stripe event body (a webhook's payload) into the neutral event.
     public static func decodeStripe(_ body: some Collection<UInt8>) throws(StripeEventDecodingError) -> ProviderEvent {
         let event: StripeEventObject
         do {
-            // NB: copied through the body's contiguous storage when it has one, element by element otherwise.
-            let data = body.withContiguousStorageIfAvailable { Data($0) } ?? Data(Array(body))
-            event = try JSONDecoder().decode(StripeEventObject.self, from: data)
+            event = try JSONReader.read(body) { reader in try StripeEventObject(reading: &reader) }
         } catch {
             throw .notAnEvent("\(error)")
         }
         return try event.providerEvent()
+    }
+}
+
+extension StripeEventObject {
+    /// A page of `GET /v1/events`: `{"object":"list","data":[event, …],"has_more":…}`.
+    static func readList(_ body: some Collection<UInt8>) throws -> (events: [StripeEventObject], hasMore: Bool) {
+        try JSONReader.read(body) { reader in
+            var events: [StripeEventObject]?
+            var hasMore: Bool?
+            try reader.readObject { reader, name in
+                switch name {
+                case "data":
+                    var page: [StripeEventObject] = []
+                    try reader.readArray { reader in page.append(try StripeEventObject(reading: &reader)) }
+                    events = page
+                case "has_more":
+                    guard let value = try reader.readLiteral() else { throw StripeEventShapeError.missing("has_more") }
+                    hasMore = value
+                default: try reader.skipValue()
+                }
+            }
+            guard let events else { throw StripeEventShapeError.missing("data") }
+            guard let hasMore else { throw StripeEventShapeError.missing("has_more") }
+            return (events, hasMore)
+        }
     }
 }
