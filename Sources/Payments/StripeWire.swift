@@ -172,18 +172,18 @@ struct StripeEventObject: Sendable {
     }
 
     /// Reads an event: an object with a string `id` and `type`, an integer `created`, and `data.object` an object.
-    init(reading reader: inout JSONReader) throws {
+    /// NB: an event of the wrong shape is the result, not a throw, so that a body that is not JSON at all says so
+    /// first: the reader goes on to its end before the caller looks at the shape.
+    static func read(_ reader: inout JSONReader) throws -> Result<StripeEventObject, StripeEventShapeError> {
         var id: String?
         var type: String?
-        var created: Int64?
+        var created: Int64??
         var object: EventPayload?
         try reader.readObject { reader, name in
             switch name {
             case "id": id = try reader.readString()
             case "type": type = try reader.readString()
-            case "created":
-                guard let value = try reader.readInteger() else { throw StripeEventShapeError.notAnInteger("created") }
-                created = value
+            case "created": created = .some(try reader.integerIfInteger())
             case "data":
                 try reader.readObject { reader, name in
                     if name == "object" { object = try EventPayload(reading: &reader) } else { try reader.skipValue() }
@@ -191,14 +191,12 @@ struct StripeEventObject: Sendable {
             default: try reader.skipValue()
             }
         }
-        guard let id else { throw StripeEventShapeError.missing("id") }
-        guard let type else { throw StripeEventShapeError.missing("type") }
-        guard let created else { throw StripeEventShapeError.missing("created") }
-        guard let object else { throw StripeEventShapeError.missing("data.object") }
-        self.id = id
-        self.type = type
-        self.created = created
-        self.object = object
+        guard let id else { return .failure(.missing("id")) }
+        guard let type else { return .failure(.missing("type")) }
+        guard let created else { return .failure(.missing("created")) }
+        guard let created else { return .failure(.notAnInteger("created")) }
+        guard let object else { return .failure(.missing("data.object")) }
+        return .success(StripeEventObject(id: id, type: type, created: created, object: object))
     }
 
     /// The neutral event. Handled types whose object lacks a needed field are a decoding error.
@@ -272,7 +270,7 @@ extension ProviderEvent {
     public static func decodeStripe(_ body: some Collection<UInt8>) throws(StripeEventDecodingError) -> ProviderEvent {
         let event: StripeEventObject
         do {
-            event = try JSONReader.read(body) { reader in try StripeEventObject(reading: &reader) }
+            event = try JSONReader.read(body) { reader in try StripeEventObject.read(&reader) }.get()
         } catch {
             throw .notAnEvent("\(error)")
         }
@@ -283,14 +281,14 @@ extension ProviderEvent {
 extension StripeEventObject {
     /// A page of `GET /v1/events`: `{"object":"list","data":[event, …],"has_more":…}`.
     static func readList(_ body: some Collection<UInt8>) throws -> (events: [StripeEventObject], hasMore: Bool) {
-        try JSONReader.read(body) { reader in
-            var events: [StripeEventObject]?
+        let (events, hasMore) = try JSONReader.read(body) { reader in
+            var events: [Result<StripeEventObject, StripeEventShapeError>]?
             var hasMore: Bool?
             try reader.readObject { reader, name in
                 switch name {
                 case "data":
-                    var page: [StripeEventObject] = []
-                    try reader.readArray { reader in page.append(try StripeEventObject(reading: &reader)) }
+                    var page: [Result<StripeEventObject, StripeEventShapeError>] = []
+                    try reader.readArray { reader in page.append(try StripeEventObject.read(&reader)) }
                     events = page
                 case "has_more":
                     guard let value = try reader.readLiteral() else { throw StripeEventShapeError.missing("has_more") }
@@ -302,5 +300,6 @@ extension StripeEventObject {
             guard let hasMore else { throw StripeEventShapeError.missing("has_more") }
             return (events, hasMore)
         }
+        return (try events.map { try $0.get() }, hasMore)
     }
 }

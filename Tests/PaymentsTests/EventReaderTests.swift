@@ -104,6 +104,21 @@ import Testing
         #expect(throws: StripeEventDecodingError.self) { try ProviderEvent.decodeStripe(Array(body.utf8)) }
     }
 
+    /// A body that breaks JSON's grammar says so, even where the event's shape is also wrong before that point.
+    @Test(arguments: [
+        #"{"id":"evt_1"} {"#, #"{"id":"evt_1","created":1.5,"x":[1,]}"#, #"{"id":"evt_1","data":{"object":{}},"x":01}"#,
+    ])
+    func grammarComesBeforeShape(body: String) throws {
+        do {
+            _ = try ProviderEvent.decodeStripe(Array(body.utf8))
+            Issue.record("\(body) was read")
+        } catch .notAnEvent(let detail) {
+            #expect(detail.contains(" at byte "), "\(detail)")
+        } catch {
+            Issue.record("\(body): \(error)")
+        }
+    }
+
     @Test func everySamplePayloadReadsTheSameCompactOrPretty() throws {
         let folder = Fixtures.root.appendingPathComponent("Webhooks")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
