@@ -185,6 +185,12 @@ struct BatchCount {
     }
 }
 
+/// `cpu` over `events`, as the webhooks benchmark prints it for each run.
+func cpuTimeLine(_ cpu: Duration, events: Int) -> String {
+    "  this process's CPU time: \(String(format: "%.0f", cpu / .microseconds(1) / Double(events))) µs an event "
+        + "(the load client's included)"
+}
+
 /// The CPU time this process has used so far, user and system (`getrusage`): per event, a measure of the service's
 /// own cost that a busy neighbour on the machine changes less than the rate.
 func processCPUTime() -> Duration {

@@ -123,10 +123,12 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         // The same work offered at a steady rate, as a provider's deliveries arrive: does the service keep up, and how
         // long does an event wait for its answer then?
         await service.checkpoint()
+        let steadyCPUBefore = processCPUTime()
         let steady = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.connections,
             pace: .steady(perSecond: Double(self.rate))
         ) { [first = self.events + self.warmup] in webhook(first + $0) }
+        let steadyCPU = processCPUTime() - steadyCPUBefore
         let steadyBatches = batches.sinceLast()
         let duplicates = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events / 10, concurrency: self.concurrency
@@ -194,14 +196,13 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         print(
             "webhooks over HTTP (\(self.concurrency) clients, after \(self.warmup) unmeasured): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
         )
-        print(
-            "  this process's CPU time: \(String(format: "%.0f", firstsCPU / .microseconds(1) / Double(self.events))) µs an event (the load client's included)"
-        )
+        print(cpuTimeLine(firstsCPU, events: self.events))
         firstsBatches.map { print("  \($0)") }
         print(
             "webhooks over HTTP at a steady \(self.rate) events/s offered (\(self.connections) connections, open loop, latency from when each was due): "
                 + "\(perSecond(self.events, steady.wall)) events/s achieved; \(LatencySummary(samples: steady.latencies))"
         )
+        print(cpuTimeLine(steadyCPU, events: self.events))
         steadyBatches.map { print("  \($0)") }
         print(
             "duplicate deliveries: \(perSecond(duplicates.latencies.count, duplicates.wall)) events/s (acknowledged, nothing applied twice)"
