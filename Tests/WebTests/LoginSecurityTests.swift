@@ -134,12 +134,16 @@ import Workflow
 
     @Test func anUnknownEmailCostsABcryptCheckLikeAKnownOne() async throws {
         // Cost 10: tens of milliseconds per check, far above an unknown email's lookup without one (under a
-        // millisecond). Alternating the two and comparing the fastest of each keeps other tests' load out of it.
+        // millisecond): fifty times or more. Alternating the two and comparing the fastest of each keeps most of
+        // other tests' load out of it.
+        // NB: not all of it. Both checks queue on NIO's shared thread pool with the other suites' bcrypt work, so
+        // one side may find it busy at every try (CI once saw the fastest known login at 635 ms, an unknown one at
+        // 179 ms): a factor of ten is asked for, which a lookup without a check would still be far from meeting.
         let harness = try await Self.harness(limit: 1000, cost: 10)
         try await harness.app.test(.router) { client in
             var known: [Duration] = []
             var unknown: [Duration] = []
-            for index in 0..<5 {
+            for index in 0..<8 {
                 for (email, isKnown) in [(Self.email, true), ("nobody@practice.example", false)] {
                     let start = ContinuousClock.now
                     let answer = try await Self.login(
@@ -154,7 +158,7 @@ import Workflow
             }
             let fastestKnown = known.min()!
             let fastestUnknown = unknown.min()!
-            #expect(fastestUnknown > fastestKnown / 3, "unknown \(fastestUnknown) vs known \(fastestKnown)")
+            #expect(fastestUnknown > fastestKnown / 10, "unknown \(fastestUnknown) vs known \(fastestKnown)")
         }
     }
 
