@@ -1,4 +1,4 @@
-/// Where a JSON document breaks JSON's grammar (RFC 8259), or a value has a shape its reader cannot take.
+/// Where a JSON document breaks JSON's grammar (RFC 8259).
 struct JSONReadError: Error, CustomStringConvertible {
     /// The byte where reading stopped.
     var offset: Int
@@ -46,10 +46,15 @@ struct JSONReader {
     private mutating func readMembers(naming: Bool, _ member: (inout JSONReader, String?) throws -> Void) throws {
         try self.enter(UInt8(ascii: "{"), "an object")
         if try self.nextByte() == UInt8(ascii: "}") { return self.leave() }
-        var unused: [UInt8] = []
         while true {
             guard try self.nextByte() == UInt8(ascii: "\"") else { throw self.failure("expected a member name") }
-            let name = try self.scanString(collecting: &unused, build: naming)
+            let name: String?
+            if naming {
+                name = try self.readString()
+            } else {
+                name = nil
+                _ = try self.scanString()
+            }
             guard try self.nextByte() == UInt8(ascii: ":") else { throw self.failure("expected ':' after a name") }
             self.offset += 1
             try member(&self, name)
@@ -95,11 +100,8 @@ struct JSONReader {
     /// Reads a string.
     mutating func readString() throws -> String {
         guard try self.nextByte() == UInt8(ascii: "\"") else { throw self.failure("expected a string") }
-        var unescaped: [UInt8] = []
-        guard let string = try self.scanString(collecting: &unescaped, build: true) else {
-            throw self.failure("expected a string")
-        }
-        return string
+        let (raw, start, escaped) = try self.scanString()
+        return escaped ? try Self.unescape(raw, at: start) : String(decoding: raw, as: UTF8.self)
     }
 
     /// Reads an integer that fits 64 bits, or gives `nil` for another number (a fraction, an exponent, too large).
@@ -142,9 +144,7 @@ struct JSONReader {
         switch try self.nextKind() {
         case .object: try self.readMembers(naming: false) { reader, _ in try reader.skipValue() }
         case .array: try self.readArray { reader in try reader.skipValue() }
-        case .string:
-            var unused: [UInt8] = []
-            _ = try self.scanString(collecting: &unused, build: false)
+        case .string: _ = try self.scanString()
         case .number: _ = try self.scanNumber()
         case .literal: _ = try self.readLiteral()
         }
@@ -200,9 +200,9 @@ struct JSONReader {
         self.offset += 1
     }
 
-    /// Steps over a string (the offset on its opening quote), checking its escapes and its UTF-8; when `build`, the
-    /// string itself.
-    private mutating func scanString(collecting unescaped: inout [UInt8], build: Bool) throws -> String? {
+    /// Steps over a string (the offset on its opening quote), checking its escapes and its UTF-8: its bytes between
+    /// the quotes, where they start, and whether they hold escapes.
+    private mutating func scanString() throws -> (raw: UnsafeBufferPointer<UInt8>, start: Int, escaped: Bool) {
         self.offset += 1
         let start = self.offset
         var escaped = false
@@ -215,9 +215,7 @@ struct JSONReader {
                 let raw = UnsafeBufferPointer(rebasing: self.bytes[start..<self.offset])
                 self.offset += 1
                 if !ascii, !Self.isValidUTF8(raw) { throw JSONReadError(offset: start, reason: "invalid UTF-8") }
-                guard build else { return nil }
-                guard escaped else { return String(decoding: raw, as: UTF8.self) }
-                return try Self.unescape(raw, at: start, into: &unescaped)
+                return (raw, start, escaped)
             case UInt8(ascii: "\\"):
                 escaped = true
                 self.offset += 1
@@ -303,9 +301,9 @@ struct JSONReader {
 
     /// A string's content with its escapes resolved (their syntax already checked).
     private static func unescape(
-        _ raw: UnsafeBufferPointer<UInt8>, at start: Int, into output: inout [UInt8]
+        _ raw: UnsafeBufferPointer<UInt8>, at start: Int
     ) throws -> String {
-        output.removeAll(keepingCapacity: true)
+        var output: [UInt8] = []
         output.reserveCapacity(raw.count)
         var index = 0
         func escapedUnit(at index: Int) -> UInt32 {
