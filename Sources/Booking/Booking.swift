@@ -97,6 +97,14 @@ public struct Booking: Hashable, Sendable, Codable, Identifiable {
         return DateInterval(start: self.start.addingTimeInterval(-buffer), end: self.end.addingTimeInterval(buffer))
     }
 
+    /// Takes its staff member's buffer of now from `schedules`, as a new booking does: for a booking placed again
+    /// (moved, given to another staff member, or taking its slot back after a late payment). Kept as it is when
+    /// the staff member has no schedule.
+    public mutating func takeBuffer(from schedules: [StaffSchedule]) {
+        guard let schedule = schedules.first(where: { $0.staffID == self.staffID }) else { return }
+        self.bufferMinutes = schedule.bufferMinutes
+    }
+
     /// Whether the session counts as a completed first session for eligibility at `now`.
     public func countsAsCompleted(at now: Date) -> Bool {
         switch self.state {

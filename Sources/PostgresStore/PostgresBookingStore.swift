@@ -353,7 +353,11 @@ public final class PostgresBookingStore: BookingStore {
                     try await connection.query("BEGIN", logger: self.logger)
                     do {
                         for statement in migration.statements {
-                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                            // NB: read to its end: a statement that fails once it has described its rows (a
+                            // `SELECT` of a function) says so only there, not in `query`'s answer.
+                            let rows = try await connection.query(
+                                PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                            for try await _ in rows {}
                         }
                         try await connection.query(
                             "INSERT INTO schema_migrations (name) VALUES (\(migration.name))", logger: self.logger)

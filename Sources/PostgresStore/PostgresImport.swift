@@ -35,6 +35,10 @@ extension PostgresBookingStore {
                     reason: "the PostgreSQL database already holds a practice (its \(table) table is not empty)")
             }
         }
+        // The bookings' claims on their slots are made once all bookings are in, by the function the migration
+        // made them with: a claim is never wider than half the gap to its neighbours, so bookings a lowered then
+        // raised buffer left closer than their buffers are copied, not refused (`PostgresSlotClaims.swift`).
+        try await connection.query("ALTER TABLE bookings DISABLE TRIGGER bookings_claim_new_slots", logger: logger)
         var counts: [String: Int] = [:]
         for dump in tables {
             guard TableDump.tablesInOrder.contains(dump.table) else {
@@ -53,6 +57,8 @@ extension PostgresBookingStore {
             try await Self.insert(dump, types: types, on: connection, logger: logger)
             counts[dump.table] = dump.rows.count
         }
+        for try await _ in try await connection.query("SELECT rebuild_slot_claims()", logger: logger) {}  // to its end
+        try await connection.query("ALTER TABLE bookings ENABLE TRIGGER bookings_claim_new_slots", logger: logger)
         // Identity columns continue after the copied rows.
         for (table, column) in [("booking_history", "id"), ("outbox", "seq"), ("login_failures", "id")] {
             try await connection.query(

@@ -299,64 +299,7 @@ enum PostgresSchema {
                 ) WHERE (state IN (\(settledStates)) OR (state IN (\(holdingStates)) AND hold_until IS NOT NULL))
                 """,
             ]),
-        // The overlap check moves to a table of its own: one row a booking while it takes its slot, kept by a
-        // trigger on `bookings`, so the guarantee still lives in the schema whichever code writes. A payment moves
-        // its booking from holding its slot to having it for good: it changes nothing there, so it no longer
-        // searches and rewrites the GiST index (in SQL alone, a payment's row update went from 90 to 73 µs; 58 µs
-        // with no overlap check at all, the rest being the trigger's `WHEN`). A booking that starts or stops
-        // taking its slot, or moves to another time or staff member, puts in or takes out its claim in the same
-        // statement, and an overlapping claim fails that statement with the same `exclusion_violation` (23P01).
-        PostgresMigration(
-            name: "2026-12-07-slot-claims",
-            statements: [
-                """
-                CREATE TABLE slot_claims (
-                    booking_id TEXT PRIMARY KEY REFERENCES bookings(id) ON DELETE CASCADE,
-                    staff_key BIGINT NOT NULL,
-                    during INT8RANGE NOT NULL,
-                    CONSTRAINT slot_claims_never_overlap EXCLUDE USING gist (staff_key WITH =, during WITH &&)
-                )
-                """,
-                """
-                CREATE FUNCTION booking_takes_its_slot(state TEXT, hold_until BIGINT) RETURNS BOOLEAN
-                LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-                    SELECT state IN (\(settledStates)) OR (state IN (\(holdingStates)) AND hold_until IS NOT NULL)
-                $$
-                """,
-                """
-                CREATE FUNCTION bookings_claim_their_slots() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF TG_OP = 'UPDATE' THEN
-                        DELETE FROM slot_claims WHERE booking_id = OLD.id;
-                    END IF;
-                    IF booking_takes_its_slot(NEW.state, NEW.hold_until) THEN
-                        INSERT INTO slot_claims (booking_id, staff_key, during)
-                        VALUES (NEW.id, hashtextextended(NEW.staff_id, 0), int8range(NEW.start_at, NEW.end_at));
-                    END IF;
-                    RETURN NULL;
-                END $$
-                """,
-                """
-                CREATE TRIGGER bookings_claim_new_slots AFTER INSERT ON bookings FOR EACH ROW
-                WHEN (booking_takes_its_slot(NEW.state, NEW.hold_until))
-                EXECUTE FUNCTION bookings_claim_their_slots()
-                """,
-                """
-                CREATE TRIGGER bookings_claim_changed_slots AFTER UPDATE ON bookings FOR EACH ROW
-                WHEN (booking_takes_its_slot(OLD.state, OLD.hold_until)
-                        IS DISTINCT FROM booking_takes_its_slot(NEW.state, NEW.hold_until)
-                    OR OLD.staff_id IS DISTINCT FROM NEW.staff_id
-                    OR OLD.start_at IS DISTINCT FROM NEW.start_at
-                    OR OLD.end_at IS DISTINCT FROM NEW.end_at)
-                EXECUTE FUNCTION bookings_claim_their_slots()
-                """,
-                """
-                INSERT INTO slot_claims (booking_id, staff_key, during)
-                SELECT id, hashtextextended(staff_id, 0), int8range(start_at, end_at) FROM bookings
-                WHERE booking_takes_its_slot(state, hold_until)
-                """,
-                "ALTER TABLE bookings DROP CONSTRAINT bookings_never_overlap",
-            ]),
+        Self.slotClaims,
         // The keys of a batch of payments' reads (`BatchedReads`), as rows estimated at a fixed count. With
         // `unnest` of the parameters PostgreSQL estimates the rows from the arrays bound, so a plan made for the
         // actual arrays always looked cheaper than the generic one and the read was planned again at every
@@ -375,5 +318,6 @@ enum PostgresSchema {
                 END $$
                 """
             ]),
+        Self.claimsKeepBuffers,
     ]
 }

@@ -175,6 +175,13 @@ public struct TestPractice: Sendable {
         try await self.workflow.practice.installIfEmpty(setup)
     }
 
+    /// Sets the minutes Camille keeps between bookings, as an admin does.
+    public func setCamillesBuffer(_ minutes: Int) async throws {
+        var schedule = StaffSchedule.paris(.camille)
+        schedule.bufferMinutes = minutes
+        try await self.workflow.practice.saveSchedule(schedule, name: StaffMember.camille.name)
+    }
+
     /// A client request for the sample services.
     public func request(
         _ services: [Service] = [.chatFirst], at start: Date = Instants.tuesdayTen, email: String = "zoe@example.com",

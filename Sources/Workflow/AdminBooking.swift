@@ -141,9 +141,9 @@ public struct AdminBooking: UseCase {
                         field: "staffId", reason: "this staff member does not offer these services")
                 }
                 booking.staffID = staffID
-                booking.bufferMinutes = schedule.bufferMinutes
                 movedTo = "to \(staffID)"
             }
+            booking.takeBuffer(from: try await tx.schedules())
             // The state machine decides first whether the booking may move at all.
             var probe = booking.lifecycle
             _ = try probe.apply(.rescheduled)

@@ -51,6 +51,7 @@ extension ClientBooking {
             let selection = try Self.moving(booking)
             let schedules = try await tx.schedules().filter { $0.staffID == booking.staffID }
             let end = start.addingTimeInterval(booking.end.timeIntervalSince(booking.start))
+            booking.takeBuffer(from: schedules)
             let buffer = TimeInterval(booking.bufferMinutes * 60)
             let busy = try await tx.busyTimes(
                 staffIDs: [booking.staffID],

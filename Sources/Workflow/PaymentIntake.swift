@@ -49,10 +49,14 @@ public struct PaymentIntake: UseCase {
                 }
                 var slotStillFree = true
                 if booking.state == .expired {
+                    // Taking its slot back is placing it again: with the staff member's buffer of now.
+                    var placed = booking
+                    placed.takeBuffer(from: try await tx.schedules())
                     let busy = try await tx.busyTimes(
-                        staffIDs: [booking.staffID], overlapping: booking.blockedInterval, at: now,
+                        staffIDs: [booking.staffID], overlapping: placed.blockedInterval, at: now,
                         excluding: booking.id)
                     slotStillFree = busy.isEmpty && booking.start > now
+                    if slotStillFree { booking = placed }
                 }
                 domainEvent = .paymentSucceeded(receipt, slotStillFree: slotStillFree)
             }

@@ -64,4 +64,33 @@ import Workflow
         await #expect(throws: (any Error).self) { try await command.run() }
         #expect(try await moved.read { try await $0.history(of: paid.id) } == history)
     }
+
+    /// Bookings that stand closer than their buffers (made under a lowered buffer, the buffer raised since) move too,
+    /// and PostgreSQL's overlap check holds from then on.
+    @Test func bookingsCloserThanTheirBuffersMoveToo() async throws {
+        let practice = try await TestPractice(kind: .sqlite)
+        let zoe = try await practice.workflow.clients.book(practice.request()).booking  // an hour's buffer
+        try await practice.setCamillesBuffer(30)
+        let max = try await practice.workflow.clients.book(
+            practice.request(at: zoe.end.addingTimeInterval(30 * 60), email: "max@example.com")
+        ).booking
+        try await practice.setCamillesBuffer(60)
+        let sqlite = try #require(practice.store as? SQLiteBookingStore)
+
+        let target = try await StoreKind.freshPostgresDatabase()
+        let url = "postgres://\(target.username)@\(target.host):\(target.port)/\(target.database)?sslmode=disable"
+        let command = try #require(
+            try Rendezvous.parseAsRoot(["migrate", "--from", sqlite.path, "--to", url]) as? MigrateCommand)
+        try await command.run()
+
+        let moved = try await PostgresBookingStore(settings: target)
+        defer { moved.shutdown() }
+        let copied = try await moved.read { try await $0.bookings(matching: BookingFilter()) }
+        #expect(copied.map(\.id) == [zoe.id, max.id])
+        await #expect(throws: BookingError.slotTaken) {
+            try await moved.write {
+                try await $0.insert(Booking.sample(id: "bk_over", client: zoe.clientID, start: zoe.start))
+            }
+        }
+    }
 }

@@ -115,10 +115,11 @@ import Workflow
         await #expect(throws: BookingError.slotTaken) {
             try await store.write { try await $0.insert(overlapping) }
         }
-        // Moved two hours later, then to another staff member: each time its old place is free and its new one taken.
+        // Moved three hours later (clear of the overlapping one's buffer), then to another staff member: each time
+        // its old place is free and its new one taken.
         var moved = paid
-        moved.start = paid.start.addingTimeInterval(7200)
-        moved.end = paid.end.addingTimeInterval(7200)
+        moved.start = paid.start.addingTimeInterval(3 * 3600)
+        moved.end = paid.end.addingTimeInterval(3 * 3600)
         try await store.write { [moved] in try await $0.update(moved) }
         try await store.write { try await $0.insert(overlapping) }
         let atTheNewTime = Booking.sample(id: "bk_new_time", client: client.id, start: moved.start)

@@ -87,6 +87,36 @@ import Workflow
         #expect(history[1].actor == .system)
     }
 
+    /// Taking its slot back is placing the booking again, with the staff member's buffer of now: a neighbour booked
+    /// under a larger buffer keeps it. (Checked with the booking's own older buffer, PostgreSQL's overlap check
+    /// would refuse the write and the webhook would fail.)
+    @Test(arguments: StoreKind.allCases) func aLatePaymentTakesItsSlotBackOnlyWithTheBufferOfNow(kind: StoreKind)
+        async throws
+    {
+        let practice = try await TestPractice(kind: kind)
+        try await practice.setCamillesBuffer(0)
+        let zoe = try await practice.workflow.clients.book(practice.request()).booking
+        let lea = try await practice.workflow.clients.book(
+            practice.request(at: zoe.start.addingTimeInterval(3 * 3600), email: "lea@example.com")
+        ).booking
+        #expect(zoe.bufferMinutes == 0)
+        practice.clock.advance(by: 31 * 60)
+        #expect(Set(try await practice.workflow.holds.expireLapsedHolds()) == [zoe.id, lea.id])
+        // Once the buffer is an hour, Max books 15 minutes after Zoë's lapsed booking, 75 minutes before Léa's.
+        try await practice.setCamillesBuffer(60)
+        let max = try await practice.workflow.clients.book(
+            practice.request(at: zoe.end.addingTimeInterval(15 * 60), email: "max@example.com")
+        ).booking
+        #expect(
+            try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: zoe))
+                == .flagged(zoe.id, from: .expired, to: .expired, flags: [.latePaymentSlotTaken]))
+        #expect(try await practice.workflow.booking(max.id).state == .awaitingPayment)
+        #expect(
+            try await practice.workflow.payments.applyPaymentEvent(practice.paidEvent(for: lea))
+                == .applied(lea.id, from: .expired, to: .awaitingApproval))
+        #expect(try await practice.workflow.booking(lea.id).bufferMinutes == 60)
+    }
+
     @Test(arguments: StoreKind.allCases) func anEventForNoBookingOfOursIsAcknowledged(kind: StoreKind) async throws {
         let practice = try await TestPractice(kind: kind)
         let event = PaymentEvent(
