@@ -217,6 +217,24 @@ import Workflow
         #expect(try await practice.workflow.booking(booking.id).start == newStart)
     }
 
+    /// An admin's move places the booking again, with the staff member's buffer of now.
+    @Test(arguments: StoreKind.allCases) func anAdminsMoveKeepsTheBufferOfNow(kind: StoreKind) async throws {
+        let practice = try await TestPractice(kind: kind)
+        try await practice.setCamillesBuffer(0)
+        let zoe = try await practice.workflow.clients.book(practice.request()).booking
+        let max = try await practice.workflow.clients.book(
+            practice.request(at: zoe.end.addingTimeInterval(15 * 60), email: "max@example.com")
+        ).booking
+        try await practice.setCamillesBuffer(60)
+        await #expect(throws: BookingError.slotTaken) {
+            try await practice.workflow.admin.reschedule(
+                zoe.id, to: max.end.addingTimeInterval(15 * 60), self.decision)
+        }
+        let moved = try await practice.workflow.admin.reschedule(
+            zoe.id, to: max.end.addingTimeInterval(60 * 60), self.decision)
+        #expect(moved.bufferMinutes == 60)
+    }
+
     @Test func completionAndNoShowComeOnlyAfterTheStart() async throws {
         let practice = try await TestPractice()
         let booking = try await practice.workflow.clients.book(practice.request()).booking
