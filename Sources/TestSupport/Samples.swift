@@ -182,6 +182,18 @@ public struct TestPractice: Sendable {
         try await self.workflow.practice.saveSchedule(schedule, name: StaffMember.camille.name)
     }
 
+    /// Zoë's booking and Max's, 15 minutes after hers, both made while Camille kept no buffer; her buffer is an
+    /// hour afterwards, so the two stand closer than the buffer of now.
+    public func twoBookingsCloserThanTheBufferOfNow() async throws -> (zoe: Booking, max: Booking) {
+        try await self.setCamillesBuffer(0)
+        let zoe = try await self.workflow.clients.book(self.request()).booking
+        let max = try await self.workflow.clients.book(
+            self.request(at: zoe.end.addingTimeInterval(15 * 60), email: "max@example.com")
+        ).booking
+        try await self.setCamillesBuffer(60)
+        return (zoe, max)
+    }
+
     /// A client request for the sample services.
     public func request(
         _ services: [Service] = [.chatFirst], at start: Date = Instants.tuesdayTen, email: String = "zoe@example.com",

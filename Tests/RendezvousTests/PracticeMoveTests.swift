@@ -11,6 +11,15 @@ import Workflow
 /// `rendezvous migrate --from rendezvous.sqlite --to postgres://...`: a practice moves whole, and the service goes on
 /// from where it was on PostgreSQL.
 @Suite struct PracticeMoveTests {
+    /// `rendezvous migrate --from` the file of `sqlite` `--to` a fresh PostgreSQL database, parsed as typed.
+    static func moveCommand(from sqlite: SQLiteBookingStore) async throws -> (PostgresSettings, MigrateCommand) {
+        let target = try await StoreKind.freshPostgresDatabase()
+        let url = "postgres://\(target.username)@\(target.host):\(target.port)/\(target.database)?sslmode=disable"
+        let command = try #require(
+            try Rendezvous.parseAsRoot(["migrate", "--from", sqlite.path, "--to", url]) as? MigrateCommand)
+        return (target, command)
+    }
+
     @Test func aPracticeMovesFromSQLiteToPostgreSQLWithItsBookingsHistoryAndOutbox() async throws {
         let practice = try await TestPractice(kind: .sqlite)
         let workflow = practice.workflow
@@ -22,10 +31,7 @@ import Workflow
         _ = try await workflow.accounts.createAdmin(email: "owner@example.com", passwordHash: "$2b$12$hash")
         let sqlite = try #require(practice.store as? SQLiteBookingStore)
 
-        let target = try await StoreKind.freshPostgresDatabase()
-        let url = "postgres://\(target.username)@\(target.host):\(target.port)/\(target.database)?sslmode=disable"
-        let command = try #require(
-            try Rendezvous.parseAsRoot(["migrate", "--from", sqlite.path, "--to", url]) as? MigrateCommand)
+        let (target, command) = try await Self.moveCommand(from: sqlite)
         try await command.run()
 
         let moved = try await PostgresBookingStore(settings: target)
@@ -77,10 +83,7 @@ import Workflow
         try await practice.setCamillesBuffer(60)
         let sqlite = try #require(practice.store as? SQLiteBookingStore)
 
-        let target = try await StoreKind.freshPostgresDatabase()
-        let url = "postgres://\(target.username)@\(target.host):\(target.port)/\(target.database)?sslmode=disable"
-        let command = try #require(
-            try Rendezvous.parseAsRoot(["migrate", "--from", sqlite.path, "--to", url]) as? MigrateCommand)
+        let (target, command) = try await Self.moveCommand(from: sqlite)
         try await command.run()
 
         let moved = try await PostgresBookingStore(settings: target)

@@ -98,7 +98,7 @@ import Workflow
     @Test func theMigrationKeepsBookingsThatStandCloserThanTheirBuffers() async throws {
         let settings = try await StoreKind.freshPostgresDatabase()
         let before = PostgresSchema.migrations.prefix { $0.name != PostgresSchema.claimsKeepBuffers.name }
-        try #require(before.count == PostgresSchema.migrations.count - 1)
+        try #require(before.count < PostgresSchema.migrations.count)
         let older = try await PostgresBookingStore(
             settings: settings, logger: Logger(label: "rendezvous.tests"), migrations: Array(before))
         try await BookingWorkflow.testing(store: older).practice.installIfEmpty(.sample())

@@ -220,12 +220,7 @@ import Workflow
     /// An admin's move places the booking again, with the staff member's buffer of now.
     @Test(arguments: StoreKind.allCases) func anAdminsMoveKeepsTheBufferOfNow(kind: StoreKind) async throws {
         let practice = try await TestPractice(kind: kind)
-        try await practice.setCamillesBuffer(0)
-        let zoe = try await practice.workflow.clients.book(practice.request()).booking
-        let max = try await practice.workflow.clients.book(
-            practice.request(at: zoe.end.addingTimeInterval(15 * 60), email: "max@example.com")
-        ).booking
-        try await practice.setCamillesBuffer(60)
+        let (zoe, max) = try await practice.twoBookingsCloserThanTheBufferOfNow()
         await #expect(throws: BookingError.slotTaken) {
             try await practice.workflow.admin.reschedule(
                 zoe.id, to: max.end.addingTimeInterval(15 * 60), self.decision)

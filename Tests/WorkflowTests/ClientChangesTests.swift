@@ -45,12 +45,7 @@ import Workflow
     /// A move places the booking again, with the staff member's buffer of now, whatever buffer it was made with.
     @Test(arguments: StoreKind.allCases) func aMoveKeepsTheBufferOfNow(kind: StoreKind) async throws {
         let practice = try await TestPractice(kind: kind)
-        try await practice.setCamillesBuffer(0)
-        let zoe = try await practice.workflow.clients.book(practice.request()).booking
-        let max = try await practice.workflow.clients.book(
-            practice.request(at: zoe.end.addingTimeInterval(15 * 60), email: "max@example.com")
-        ).booking
-        try await practice.setCamillesBuffer(60)
+        let (zoe, max) = try await practice.twoBookingsCloserThanTheBufferOfNow()
         // Fifteen minutes after Max's end is too close now, an hour is not.
         await #expect(throws: BookingError.slotTaken) {
             try await practice.workflow.clients.rescheduleByClient(
