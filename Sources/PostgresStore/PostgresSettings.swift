@@ -23,8 +23,9 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
     public var tls: TLSMode
     public var poolSize: Int
     /// How many batches of payment reads, and of payment commits, may be sent at once (group commit: those arriving
-    /// meanwhile wait and go together). Three keep a two-core database and this process busy together (measured
-    /// against two and four: see the README's Benchmarks); more suit a larger database.
+    /// meanwhile wait and go together). One by default: the fewest statements and commits for the same payments,
+    /// which is what costs a database on the same two cores least (measured against two and three: see the README's
+    /// Benchmarks); more suit a database with cores to spare.
     public var batchLanes: Int
     /// How long a call may wait for the database before it fails as `StoreUnavailable` (10 s; `?timeout=`).
     public var operationTimeout: Duration
@@ -64,7 +65,7 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
         self.database = database.removingPercentEncoding ?? database
         self.tls = .prefer
         self.poolSize = 20
-        self.batchLanes = 3
+        self.batchLanes = 1
         self.operationTimeout = .seconds(10)
         self.migrationTimeout = .seconds(300)
         for item in url.queryItems ?? [] {

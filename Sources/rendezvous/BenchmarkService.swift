@@ -185,17 +185,45 @@ struct BatchCount {
     }
 }
 
-/// `cpu` over `events`, as the webhooks benchmark prints it for each run.
-func cpuTimeLine(_ cpu: Duration, events: Int) -> String {
-    "  this process's CPU time: \(String(format: "%.0f", cpu / .microseconds(1) / Double(events))) µs an event "
-        + "(the load client's included)"
-}
+/// The CPU time used so far by this process and by the whole machine: over a run, per event, a measure of the
+/// service's cost that a slower minute of the machine changes less than the rate. The machine's includes a database
+/// on the same machine, whose part of the cost a process's own time cannot see.
+struct CPUTimes {
+    /// This process's, user and system (`getrusage`).
+    var process: Duration
+    /// Every core's time not idle (`/proc/stat`'s first line: all but idle and I/O wait); nil where it cannot be read.
+    var machine: Duration?
 
-/// The CPU time this process has used so far, user and system (`getrusage`): per event, a measure of the service's
-/// own cost that a busy neighbour on the machine changes less than the rate.
-func processCPUTime() -> Duration {
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
-    return duration(usage.ru_utime) + duration(usage.ru_stime)
+    static func now() -> CPUTimes {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
+        return CPUTimes(process: duration(usage.ru_utime) + duration(usage.ru_stime), machine: Self.machineBusyTime())
+    }
+
+    static func - (after: CPUTimes, before: CPUTimes) -> CPUTimes {
+        CPUTimes(
+            process: after.process - before.process,
+            machine: after.machine.flatMap { later in before.machine.map { later - $0 } })
+    }
+
+    /// The line the webhooks benchmark prints for a run of `events`.
+    func line(events: Int) -> String {
+        func each(_ time: Duration) -> String { String(format: "%.0f", time / .microseconds(1) / Double(events)) }
+        let machine = self.machine.map { "; the whole machine's: \(each($0)) µs (a local database's included)" } ?? ""
+        return "  this process's CPU time: \(each(self.process)) µs an event (the load client's included)\(machine)"
+    }
+
+    /// `cpu  user nice system idle iowait irq softirq steal ...` in clock ticks (`USER_HZ`, 100 on Linux).
+    private static func machineBusyTime() -> Duration? {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let first = stat.split(separator: "\n", maxSplits: 1).first, first.hasPrefix("cpu ")
+        else { return nil }
+        let ticks = first.split(separator: " ").dropFirst().prefix(8).compactMap { Int64($0) }
+        guard ticks.count == 8 else { return nil }
+        let busy = ticks.enumerated().filter { ![3, 4].contains($0.offset) }.reduce(0) { $0 + $1.element }
+        let hertz = Int64(sysconf(Int32(_SC_CLK_TCK)))
+        guard hertz > 0 else { return nil }
+        return .milliseconds(busy * 1000 / hertz)
+    }
 }

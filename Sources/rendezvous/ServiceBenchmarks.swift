@@ -113,20 +113,20 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             host: "127.0.0.1", port: self.port, count: self.warmup, concurrency: self.concurrency
         ) { [events = self.events] in webhook(events + $0) }
         var batches = BatchCount(store: service.store)
-        let cpuBefore = processCPUTime()
+        let cpuBefore = CPUTimes.now()
         let firsts = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.concurrency, request: webhook)
-        let firstsCPU = processCPUTime() - cpuBefore
+        let firstsCPU = CPUTimes.now() - cpuBefore
         let firstsBatches = batches.sinceLast()
         // The same work offered at a steady rate, as a provider's deliveries arrive: does the service keep up, and how
         // long does an event wait for its answer then?
         await service.checkpoint()
-        let steadyCPUBefore = processCPUTime()
+        let steadyCPUBefore = CPUTimes.now()
         let steady = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events, concurrency: self.connections,
             pace: .steady(perSecond: Double(self.rate))
         ) { [first = self.events + self.warmup] in webhook(first + $0) }
-        let steadyCPU = processCPUTime() - steadyCPUBefore
+        let steadyCPU = CPUTimes.now() - steadyCPUBefore
         let steadyBatches = batches.sinceLast()
         let duplicates = try await LoadClient.run(
             host: "127.0.0.1", port: self.port, count: self.events / 10, concurrency: self.concurrency
@@ -194,13 +194,13 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         print(
             "webhooks over HTTP (\(self.concurrency) clients, after \(self.warmup) unmeasured): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
         )
-        print(cpuTimeLine(firstsCPU, events: self.events))
+        print(firstsCPU.line(events: self.events))
         firstsBatches.map { print("  \($0)") }
         print(
             "webhooks over HTTP at a steady \(self.rate) events/s offered (\(self.connections) connections, open loop, latency from when each was due): "
                 + "\(perSecond(self.events, steady.wall)) events/s achieved; \(LatencySummary(samples: steady.latencies))"
         )
-        print(cpuTimeLine(steadyCPU, events: self.events))
+        print(steadyCPU.line(events: self.events))
         steadyBatches.map { print("  \($0)") }
         print(
             "duplicate deliveries: \(perSecond(duplicates.latencies.count, duplicates.wall)) events/s (acknowledged, nothing applied twice)"

@@ -112,10 +112,10 @@ import Workflow
         #expect(command.database.shown == "postgres://app@db.internal:6432/rendezvous")
     }
 
-    /// Three lanes of payment batches unless the URL says otherwise (see `PostgresSettings.batchLanes`).
+    /// One lane of payment batches unless the URL says otherwise (see `PostgresSettings.batchLanes`).
     @Test func aPostgresURLMayNameItsBatchLanes() throws {
-        #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous").batchLanes == 3)
-        #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous?lanes=1").batchLanes == 1)
+        #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous").batchLanes == 1)
+        #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous?lanes=3").batchLanes == 3)
         #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous?pool=30&lanes=8").batchLanes == 8)
     }
 
