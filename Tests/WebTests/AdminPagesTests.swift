@@ -299,6 +299,10 @@ import Workflow
             #expect(weekHTML.contains("href=\"/admin/bookings/\(booking.id)\""))
             #expect(weekHTML.contains("href=\"/admin/bookings/\(other.id)\""))
             #expect(weekHTML.contains("09:00-17:00 office"))
+            let frenchWeek = try await client.execute(
+                uri: "/admin/week?staff=\(booking.staffID)&from=\(day)&tz=Europe/Paris&lang=fr", method: .get,
+                headers: [.cookie: session])
+            #expect(String(buffer: frenchWeek.body).contains("09:00-17:00 cabinet"))
             let page = try await client.open("/admin/bookings/\(booking.id)?tz=Europe/Paris", session: session)
             let html = page.html
             #expect(html.contains("Payment link (to copy into a message)"))

@@ -15,7 +15,18 @@ import Workflow
     @Test func hoursAreReadAndWrittenAsAdminsTypeThem() throws {
         let intervals = try ScheduleText.intervals("09:00-12:00 cabinet, 13:00–17:30 home,14:00-15:00", field: "monday")
         #expect(intervals.map(\.location) == [.office, .home, .office])
-        #expect(ScheduleText.format(intervals) == "09:00-12:00 office, 13:00-17:30 home, 14:00-15:00 office")
+        #expect(
+            ScheduleText.format(intervals, in: .en) == "09:00-12:00 office, 13:00-17:30 home, 14:00-15:00 office")
+        // A French page writes the places in French, and reads them back the same.
+        #expect(
+            ScheduleText.format(intervals, in: .fr) == "09:00-12:00 cabinet, 13:00-17:30 domicile, 14:00-15:00 cabinet")
+        let everywhere = try ScheduleText.intervals(
+            "08:00-09:00 office, 10:00-11:00 home, 12:00-13:00 online", field: "x")
+        for language in Language.allCases {
+            let text = ScheduleText.format(everywhere, in: language)
+            #expect(try ScheduleText.intervals(text, field: "monday") == everywhere, "\(language): \(text)")
+        }
+        #expect(ScheduleText.format(everywhere, in: .fr).hasSuffix("12:00-13:00 en ligne"))
         #expect(try ScheduleText.intervals("", field: "monday").isEmpty)
         #expect(throws: BookingError.self) { try ScheduleText.intervals("9-12", field: "monday") }
         #expect(throws: BookingError.self) { try ScheduleText.intervals("09:00-12:00 garden", field: "monday") }
@@ -25,7 +36,8 @@ import Workflow
         #expect(throws: BookingError.self) { try ScheduleText.daysOff("2027-01-02 2026-12-28") }
         let special = try ScheduleText.specialDays("2026-12-31 09:00-12:00 home\n2027-01-05")
         #expect(special[1].intervals.isEmpty)
-        #expect(ScheduleText.format(special) == "2026-12-31 09:00-12:00 home\n2027-01-05")
+        #expect(ScheduleText.format(special, in: .en) == "2026-12-31 09:00-12:00 home\n2027-01-05")
+        #expect(ScheduleText.format(special, in: .fr) == "2026-12-31 09:00-12:00 domicile\n2027-01-05")
     }
 
     @Test func savedHoursShowAtOnceInThePublicSlots() async throws {
@@ -42,6 +54,18 @@ import Workflow
                     "/admin/staff/stf_camille", "name=Camille+Martin&buffer=0&service=svc_chat_first&\(fields)",
                     through: client)
             }
+            // In French, the hours are written back in French words, which save as they are.
+            let french = try await client.open("/admin/staff/stf_camille?lang=fr", session: session)
+            #expect(french.html.contains("value=\"09:00-17:00 cabinet\""))
+            #expect(!french.html.contains("value=\"09:00-17:00 office\""))
+            let asShown = try await french.post(
+                "/admin/staff/stf_camille?lang=fr",
+                "name=Camille+Martin&buffer=0&service=svc_chat_first&monday=09%3A00-17%3A00+cabinet", through: client)
+            #expect(asShown.status == .seeOther)
+            #expect(
+                try await practice.workflow.practice.schedules().first?.weeklyHours[.monday]?.map(\.location) == [
+                    .office
+                ])
             // A typo is shown, and nothing changes.
             let typo = try await save("tuesday=14h-16h")
             #expect(typo.status == .unprocessableContent)

@@ -104,12 +104,13 @@ extension AdminPages {
             days: Weekday.allCases.map { day in
                 DayHours(
                     key: day.rawValue, label: words.text("weekday.\(day.rawValue)", visit.language),
-                    value: form?[day.rawValue] ?? ScheduleText.format(schedule.weeklyHours[day] ?? []))
+                    value: form?[day.rawValue]
+                        ?? ScheduleText.format(schedule.weeklyHours[day] ?? [], in: visit.language))
             },
             hoursHelp: words.text("profile.hoursHelp", visit.language, ["zone": schedule.timeZone]),
             buffer: form?["buffer"] ?? "\(schedule.bufferMinutes)",
             daysOff: form?["daysOff"] ?? ScheduleText.format(schedule.daysOff),
-            specialDays: form?["specialDays"] ?? ScheduleText.format(schedule.specialDays),
+            specialDays: form?["specialDays"] ?? ScheduleText.format(schedule.specialDays, in: visit.language),
             notice: notice.map { words.text($0, visit.language) }, problem: problem)
         return self.renderer.page("admin-profile", model, title: "staff.profile", for: visit, status: status)
     }

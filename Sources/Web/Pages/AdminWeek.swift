@@ -70,7 +70,8 @@ extension AdminPages {
                 }
                 return WeekDay(
                     label: visit.format.weekdayAndDay(zone.startOfDay(day).addingTimeInterval(43_200)),
-                    hours: ScheduleText.format(schedule?.intervals(on: day) ?? []), entries: entries,
+                    hours: ScheduleText.format(schedule?.intervals(on: day) ?? [], in: visit.language),
+                    entries: entries,
                     hasEntries: !entries.isEmpty)
             }
             func link(_ date: LocalDate) -> String {

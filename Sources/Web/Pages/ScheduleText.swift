@@ -12,10 +12,23 @@ enum ScheduleText {
         "en ligne": .online, "enligne": .online,
     ]
 
-    /// `09:00-12:00 office, 13:00-17:00 home`.
-    static func format(_ intervals: [WorkingInterval]) -> String {
-        intervals.sorted { $0.start < $1.start }.map { "\($0.start)-\($0.end) \($0.location.rawValue)" }
-            .joined(separator: ", ")
+    /// The word for `location` in `language`, as the page writes hours back (either language's word is read).
+    static func word(for location: WorkLocation, in language: Language) -> String {
+        switch (location, language) {
+        case (.office, .en): "office"
+        case (.home, .en): "home"
+        case (.online, .en): "online"
+        case (.office, .fr): "cabinet"
+        case (.home, .fr): "domicile"
+        case (.online, .fr): "en ligne"
+        }
+    }
+
+    /// `09:00-12:00 office, 13:00-17:00 home`; in French `09:00-12:00 cabinet, 13:00-17:00 domicile`.
+    static func format(_ intervals: [WorkingInterval], in language: Language) -> String {
+        intervals.sorted { $0.start < $1.start }.map {
+            "\($0.start)-\($0.end) \(Self.word(for: $0.location, in: language))"
+        }.joined(separator: ", ")
     }
 
     /// The intervals of one day's line; the field names the day in the error.
@@ -75,9 +88,9 @@ enum ScheduleText {
         return days
     }
 
-    static func format(_ days: [SpecialDay]) -> String {
+    static func format(_ days: [SpecialDay], in language: Language) -> String {
         days.sorted { $0.date < $1.date }.map {
-            "\($0.date) \(Self.format($0.intervals))".trimmingCharacters(in: .whitespaces)
+            "\($0.date) \(Self.format($0.intervals, in: language))".trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
     }
 }
