@@ -28,12 +28,29 @@ import Workflow
         }
         #expect(ScheduleText.format(everywhere, in: .fr).hasSuffix("12:00-13:00 en ligne"))
         #expect(try ScheduleText.intervals("", field: "monday").isEmpty)
-        #expect(throws: BookingError.self) { try ScheduleText.intervals("9-12", field: "monday") }
-        #expect(throws: BookingError.self) { try ScheduleText.intervals("09:00-12:00 garden", field: "monday") }
-        #expect(throws: BookingError.self) { try ScheduleText.intervals("12:00-09:00", field: "monday") }
+        // Each mistake says what was typed, for the page to repeat it in the admin's language.
+        #expect(throws: ScheduleText.Problem(kind: .hours, field: "monday", values: ["text": "9-12"])) {
+            try ScheduleText.intervals("9-12", field: "monday")
+        }
+        #expect(throws: ScheduleText.Problem(kind: .place, field: "monday", values: ["text": "garden"])) {
+            try ScheduleText.intervals("09:00-12:00 garden", field: "monday")
+        }
+        #expect(
+            throws: ScheduleText.Problem(kind: .order, field: "monday", values: ["start": "12:00", "end": "09:00"])
+        ) { try ScheduleText.intervals("12:00-09:00", field: "monday") }
         let off = try ScheduleText.daysOff("2026-12-24\n2026-12-28 2027-01-02")
         #expect(ScheduleText.format(off) == "2026-12-24\n2026-12-28 2027-01-02")
-        #expect(throws: BookingError.self) { try ScheduleText.daysOff("2027-01-02 2026-12-28") }
+        #expect(
+            throws: ScheduleText.Problem(
+                kind: .dayOffOrder, field: "daysOff", values: ["first": "2027-01-02", "last": "2026-12-28"])
+        ) { try ScheduleText.daysOff("2027-01-02 2026-12-28") }
+        #expect(throws: ScheduleText.Problem(kind: .dayOff, field: "daysOff", values: ["text": "24/12"])) {
+            try ScheduleText.daysOff("24/12")
+        }
+        #expect(
+            throws: ScheduleText.Problem(
+                kind: .specialDayDate, field: "specialDays", values: ["text": "31/12 09:00-12:00"])
+        ) { try ScheduleText.specialDays("31/12 09:00-12:00") }
         let special = try ScheduleText.specialDays("2026-12-31 09:00-12:00 home\n2027-01-05")
         #expect(special[1].intervals.isEmpty)
         #expect(ScheduleText.format(special, in: .en) == "2026-12-31 09:00-12:00 home\n2027-01-05")
@@ -69,7 +86,28 @@ import Workflow
             // A typo is shown, and nothing changes.
             let typo = try await save("tuesday=14h-16h")
             #expect(typo.status == .unprocessableContent)
-            #expect(String(buffer: typo.body).contains("write hours as 09:00-12:00"))
+            #expect(String(buffer: typo.body).contains("Tuesday: write hours as 09:00-12:00, not “14h-16h”."))
+            // On the French page, the same mistakes are told in French, what was typed shown as text.
+            func saveInFrench(_ fields: String, buffer: String = "0") async throws -> String {
+                let response = try await french.post(
+                    "/admin/staff/stf_camille?lang=fr",
+                    "name=Camille+Martin&buffer=\(buffer)&service=svc_chat_first&\(fields)", through: client)
+                #expect(response.status == .unprocessableContent)
+                return String(buffer: response.body)
+            }
+            let markup = try await saveInFrench("tuesday=%3Cb%3E14h%3C%2Fb%3E")
+            #expect(
+                markup.contains(
+                    "Mardi : écrivez les heures sous la forme 09:00-12:00, et non «\u{00A0}&lt;b&gt;14h&lt;"))
+            #expect(!markup.contains("<b>14h"))
+            #expect(
+                try await saveInFrench("tuesday=09%3A00-12%3A00+jardin").contains(
+                    "Mardi : le lieu est cabinet, domicile ou en ligne, et non «\u{00A0}jardin\u{00A0}»."))
+            #expect(
+                try await saveInFrench("daysOff=2027-01-02+2026-12-28").contains(
+                    "Jours de congé : le 2026-12-28 est avant le 2027-01-02"))
+            #expect(try await saveInFrench("", buffer: "600").contains("Le battement est un nombre entier de minutes"))
+            #expect(try await practice.workflow.practice.schedules().first?.bufferMinutes == 0)
             // Tuesday afternoons from home, Wednesday off: the slots follow at once.
             let saved = try await save(
                 "tuesday=14%3A00-16%3A00+home&daysOff=2026-12-02&email=camille%40cabinet.example&phone=%2B33+6+00")

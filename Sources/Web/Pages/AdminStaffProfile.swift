@@ -74,6 +74,9 @@ extension AdminPages {
                 _ = try Client.validatedPhone(form["phone"])
                 try await self.workflow.practice.saveSchedule(schedule, name: form["name"] ?? "")
                 try await self.workflow.practice.saveStaffContact(id, email: form["email"], phone: form["phone"])
+            } catch let problem as ScheduleText.Problem {
+                return try await self.profilePage(
+                    id, visit, form: form, problem: self.explain(problem, visit), status: .unprocessableContent)
             } catch let error as BookingError {
                 return try await self.profilePage(
                     id, visit, form: form, problem: self.pages.adminProblem(error, visit), status: .unprocessableContent
@@ -81,6 +84,15 @@ extension AdminPages {
             }
             return ClientArea.redirect("/admin/staff/\(id)?done=1")
         }
+    }
+
+    /// A problem in the hours, days off or special days, in the admin's words, the field named as the page labels it.
+    private func explain(_ problem: ScheduleText.Problem, _ visit: PageVisit) -> String {
+        let words = self.renderer.words
+        let label = Weekday(rawValue: problem.field) != nil ? "weekday.\(problem.field)" : "profile.\(problem.field)"
+        var values = problem.values
+        values["field"] = words.text(label, visit.language)
+        return words.text("schedule.\(problem.kind.rawValue)", visit.language, values)
     }
 
     private func profilePage(

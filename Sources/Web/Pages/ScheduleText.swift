@@ -7,6 +7,15 @@ import Foundation
 /// - days off, one per line: `2026-12-24` or `2026-12-24 2026-12-31`;
 /// - special days, one per line: `2026-12-31 09:00-12:00 office`.
 enum ScheduleText {
+    /// What is wrong in one field, for the page to say in the admin's language: the catalog's `schedule.<kind>`
+    /// text with `field` (a weekday, `daysOff` or `specialDays`) named, and what was typed.
+    struct Problem: Error, Equatable {
+        enum Kind: String { case hours, place, order, dayOff, dayOffOrder, specialDayDate }
+        var kind: Kind
+        var field: String
+        var values: [String: String]
+    }
+
     static let locations: [String: WorkLocation] = [
         "office": .office, "cabinet": .office, "home": .home, "domicile": .home, "online": .online,
         "en ligne": .online, "enligne": .online,
@@ -31,8 +40,8 @@ enum ScheduleText {
         }.joined(separator: ", ")
     }
 
-    /// The intervals of one day's line; the field names the day in the error.
-    static func intervals(_ text: String, field: String) throws(BookingError) -> [WorkingInterval] {
+    /// The intervals of one day's line; the field names the day in the problem.
+    static func intervals(_ text: String, field: String) throws(Problem) -> [WorkingInterval] {
         var intervals: [WorkingInterval] = []
         for part in text.split(separator: ",") {
             let piece = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "–", with: "-")
@@ -40,31 +49,37 @@ enum ScheduleText {
             let words = piece.split(separator: " ", maxSplits: 1).map(String.init)
             let times = words[0].split(separator: "-").map { String($0) }
             guard times.count == 2, let start = LocalTime(iso: times[0]), let end = LocalTime(iso: times[1]) else {
-                throw .invalidField(field: field, reason: "write hours as 09:00-12:00, not \(piece)")
+                throw Problem(kind: .hours, field: field, values: ["text": piece])
             }
             var location = WorkLocation.office
             if words.count == 2 {
                 guard let named = Self.locations[words[1].lowercased().trimmingCharacters(in: .whitespaces)] else {
-                    throw .invalidField(field: field, reason: "the place is office, home or online, not \(words[1])")
+                    throw Problem(kind: .place, field: field, values: ["text": words[1]])
                 }
                 location = named
             }
-            intervals.append(try WorkingInterval(start: start, end: end, location: location))
+            guard let interval = try? WorkingInterval(start: start, end: end, location: location) else {
+                throw Problem(kind: .order, field: field, values: ["start": "\(start)", "end": "\(end)"])
+            }
+            intervals.append(interval)
         }
         return intervals
     }
 
     /// Days off, one range per line.
-    static func daysOff(_ text: String) throws(BookingError) -> [DateRange] {
+    static func daysOff(_ text: String) throws(Problem) -> [DateRange] {
         var ranges: [DateRange] = []
         for line in text.split(whereSeparator: \.isNewline) {
             let dates = line.split(whereSeparator: { $0 == " " || $0 == "–" }).map(String.init).filter { $0 != "-" }
             guard (1...2).contains(dates.count), let first = LocalDate(iso: dates[0]),
                 let last = LocalDate(iso: dates.count == 2 ? dates[1] : dates[0])
             else {
-                throw .invalidField(field: "daysOff", reason: "write a day off as 2026-12-24 or 2026-12-24 2026-12-31")
+                throw Problem(kind: .dayOff, field: "daysOff", values: ["text": String(line)])
             }
-            ranges.append(try DateRange(first: first, last: last))
+            guard let range = try? DateRange(first: first, last: last) else {
+                throw Problem(kind: .dayOffOrder, field: "daysOff", values: ["first": "\(first)", "last": "\(last)"])
+            }
+            ranges.append(range)
         }
         return ranges
     }
@@ -74,12 +89,12 @@ enum ScheduleText {
     }
 
     /// Special days, one per line.
-    static func specialDays(_ text: String) throws(BookingError) -> [SpecialDay] {
+    static func specialDays(_ text: String) throws(Problem) -> [SpecialDay] {
         var days: [SpecialDay] = []
         for line in text.split(whereSeparator: \.isNewline) {
             let parts = line.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
             guard let date = parts.first.flatMap(LocalDate.init(iso:)) else {
-                throw .invalidField(field: "specialDays", reason: "start each special day with its date, 2026-12-31")
+                throw Problem(kind: .specialDayDate, field: "specialDays", values: ["text": String(line)])
             }
             days.append(
                 SpecialDay(
