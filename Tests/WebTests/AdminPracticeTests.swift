@@ -49,7 +49,16 @@ import Workflow
             let bad = try await post(
                 "/admin/practice/services", "id=new&name=X&category=call&kind=initial&duration=90&price=twenty")
             #expect(bad.status == .unprocessableContent)
-            #expect(String(buffer: bad.body).contains("Write the price as 45 or 45.00."))
+            #expect(String(buffer: bad.body).contains("Write the price as 45 or 45.00; it cannot be negative."))
+            // On the French page, a mistake is told in French, in the admin's words rather than the field's key.
+            let french = try await client.open("/admin/practice?lang=fr", session: session)
+            let badDuration = try await french.post(
+                "/admin/practice/services?lang=fr",
+                "id=new&name=X&category=call&kind=initial&duration=1&price=20", through: client)
+            #expect(badDuration.status == .unprocessableContent)
+            let told = String(buffer: badDuration.body)
+            #expect(told.contains("La durée est un nombre entier de minutes, de 5 à 720."))
+            #expect(!told.contains("durationMinutes"))
             // The rules: saved when sane, refused with the field otherwise.
             let rules =
                 "approvalMode=automatic&clientPaymentWindowMinutes=45&adminPaymentWindowMinutes=2880"

@@ -156,9 +156,12 @@ extension BookingPages {
     /// wrong with it (admins fix typos from it), else the refusal in words.
     func adminProblem(_ error: BookingError, _ visit: PageVisit) -> String {
         guard case .invalidField(let field, let reason) = error else { return self.explain(error, visit) }
-        let key = "invalid.\(field)"
-        let known = self.renderer.words.text(key, visit.language)
-        return known == key ? "\(field): \(reason)" : known
+        // NB: an admin's texts first (`admin.invalid.*`: a client's form shows `invalid.*` beside its own fields).
+        for key in ["admin.invalid.\(field)", "invalid.\(field)"] {
+            let known = self.renderer.words.text(key, visit.language)
+            if known != key { return known }
+        }
+        return "\(field): \(reason)"
     }
 
     /// A refusal in the visitor's words.
