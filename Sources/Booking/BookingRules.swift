@@ -110,23 +110,32 @@ public struct BookingRules: Hashable, Sendable, Codable {
     /// The rules a new practice starts with.
     public static let standard = BookingRules()
 
+    /// The range of each number an admin types in, by field (the API's and the page's names).
+    /// NB: the provider's checkout sessions live 30 minutes to 24 hours; a payment window shorter than 30 minutes
+    /// could never be honoured by it, and one longer than 24 hours gets a fresh checkout when the link is followed.
+    public static let ranges: [String: ClosedRange<Int>] = [
+        "clientPaymentWindowMinutes": 30...(7 * 24 * 60), "adminPaymentWindowMinutes": 30...(30 * 24 * 60),
+        "minimumLeadTimeMinutes": 0...(30 * 24 * 60), "maximumAdvanceDays": 1...730,
+        "clientCancellationNoticeHours": 0...(30 * 24), "slotStepMinutes": 5...240,
+        "maxBookingsPerClientPerDay": 1...100, "maxBookingsPerClientPerWeek": 1...500,
+    ]
+
     /// Checks values an admin may type in.
     public func validated() throws(BookingError) -> BookingRules {
-        func check(_ value: Int, _ range: ClosedRange<Int>, _ field: String) throws(BookingError) {
-            guard range.contains(value) else {
-                throw .invalidField(field: field, reason: "must be between \(range.lowerBound) and \(range.upperBound)")
+        func check(_ value: Int, _ field: String) throws(BookingError) {
+            guard let range = Self.ranges[field], range.contains(value) else {
+                let range = Self.ranges[field].map { "between \($0.lowerBound) and \($0.upperBound)" } ?? "known"
+                throw .invalidField(field: field, reason: "must be \(range)")
             }
         }
-        // The provider's checkout sessions live 30 minutes to 24 hours; a window shorter than 30 minutes could
-        // never be honoured by it, and one longer than 24 hours gets a fresh checkout when the link is followed.
-        try check(self.clientPaymentWindowMinutes, 30...(7 * 24 * 60), "clientPaymentWindowMinutes")
-        try check(self.adminPaymentWindowMinutes, 30...(30 * 24 * 60), "adminPaymentWindowMinutes")
-        try check(self.minimumLeadTimeMinutes, 0...(30 * 24 * 60), "minimumLeadTimeMinutes")
-        try check(self.maximumAdvanceDays, 1...730, "maximumAdvanceDays")
-        try check(self.clientCancellationNoticeHours, 0...(30 * 24), "clientCancellationNoticeHours")
-        try check(self.slotStepMinutes, 5...240, "slotStepMinutes")
-        if let perDay = self.maxBookingsPerClientPerDay { try check(perDay, 1...100, "maxBookingsPerClientPerDay") }
-        if let perWeek = self.maxBookingsPerClientPerWeek { try check(perWeek, 1...500, "maxBookingsPerClientPerWeek") }
+        try check(self.clientPaymentWindowMinutes, "clientPaymentWindowMinutes")
+        try check(self.adminPaymentWindowMinutes, "adminPaymentWindowMinutes")
+        try check(self.minimumLeadTimeMinutes, "minimumLeadTimeMinutes")
+        try check(self.maximumAdvanceDays, "maximumAdvanceDays")
+        try check(self.clientCancellationNoticeHours, "clientCancellationNoticeHours")
+        try check(self.slotStepMinutes, "slotStepMinutes")
+        if let perDay = self.maxBookingsPerClientPerDay { try check(perDay, "maxBookingsPerClientPerDay") }
+        if let perWeek = self.maxBookingsPerClientPerWeek { try check(perWeek, "maxBookingsPerClientPerWeek") }
         if let pattern = self.allowedEmailPattern, pattern.isEmpty || pattern.count > 254 {
             throw .invalidField(field: "allowedEmailPattern", reason: "must be 1 to 254 characters")
         }

@@ -71,7 +71,15 @@ import Workflow
             #expect(saved.onlyExistingClients == false)
             let refused = try await post("/admin/practice/rules", rules + "&slotStepMinutes=1")
             #expect(refused.status == .unprocessableContent)
-            #expect(String(buffer: refused.body).contains("slotStepMinutes"))
+            #expect(
+                String(buffer: refused.body).contains(
+                    "Minutes between offered start times: a whole number from 5 to 240."))
+            let frenchRules = try await french.post(
+                "/admin/practice/rules?lang=fr", rules + "&slotStepMinutes=abc", through: client)
+            #expect(frenchRules.status == .unprocessableContent)
+            #expect(
+                String(buffer: frenchRules.body).contains(
+                    "Minutes entre deux horaires proposés : un nombre entier de 5 à 240."))
             #expect(try await practice.workflow.practice.rules().slotStepMinutes == 30)
         }
     }

@@ -68,8 +68,21 @@ extension AdminPages {
             return ClientArea.redirect("/admin/practice?done=1")
         } catch let error as BookingError {
             return try await self.practicePage(
-                visit, problem: self.pages.adminProblem(error, visit), status: .unprocessableContent)
+                visit, problem: self.ruleProblem(error, visit) ?? self.pages.adminProblem(error, visit),
+                status: .unprocessableContent)
         }
+    }
+
+    /// A rule's number out of its range, or not a number, told with the rule's label and its range.
+    private func ruleProblem(_ error: BookingError, _ visit: PageVisit) -> String? {
+        guard case .invalidField(let field, _) = error, let range = BookingRules.ranges[field] else { return nil }
+        let words = self.renderer.words
+        return words.text(
+            "admin.invalid.range", visit.language,
+            [
+                "field": words.text("rules.\(field)", visit.language), "low": "\(range.lowerBound)",
+                "high": "\(range.upperBound)",
+            ])
     }
 
     private func saveService(_ form: [String: String], _ visit: PageVisit) async throws {
