@@ -303,6 +303,9 @@ import Workflow
                 uri: "/admin/week?staff=\(booking.staffID)&from=\(day)&tz=Europe/Paris&lang=fr", method: .get,
                 headers: [.cookie: session])
             #expect(String(buffer: frenchWeek.body).contains("09:00-17:00 cabinet"))
+            // The weekend: no hours, said as such rather than "free".
+            #expect(weekHTML.components(separatedBy: "Not working").count - 1 == 2)
+            #expect(String(buffer: frenchWeek.body).components(separatedBy: "Non travaillé").count - 1 == 2)
             let page = try await client.open("/admin/bookings/\(booking.id)?tz=Europe/Paris", session: session)
             let html = page.html
             #expect(html.contains("Payment link (to copy into a message)"))

@@ -18,7 +18,10 @@ extension AdminPages {
 
     struct WeekDay {
         var label: String
+        /// The day's hours, or that the staff member does not work that day.
         var hours: String
+        /// Whether the staff member works that day (a day without bookings is then free).
+        var works: Bool
         var entries: [WeekEntry]
         var hasEntries: Bool
     }
@@ -68,11 +71,12 @@ extension AdminPages {
                         status: words.text("status.\(item.booking.state.rawValue)", visit.language),
                         href: "/admin/bookings/\(item.booking.id)", pending: item.booking.state != .approved)
                 }
+                let hours = schedule?.intervals(on: day) ?? []
                 return WeekDay(
                     label: visit.format.weekdayAndDay(zone.startOfDay(day).addingTimeInterval(43_200)),
-                    hours: ScheduleText.format(schedule?.intervals(on: day) ?? [], in: visit.language),
-                    entries: entries,
-                    hasEntries: !entries.isEmpty)
+                    hours: hours.isEmpty
+                        ? words.text("week.dayOff", visit.language) : ScheduleText.format(hours, in: visit.language),
+                    works: !hours.isEmpty, entries: entries, hasEntries: !entries.isEmpty)
             }
             func link(_ date: LocalDate) -> String {
                 "/admin/week?" + PageVisit.encode(["staff": member.id.rawValue, "from": date.description])
