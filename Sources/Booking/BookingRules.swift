@@ -123,9 +123,11 @@ public struct BookingRules: Hashable, Sendable, Codable {
     /// Checks values an admin may type in.
     public func validated() throws(BookingError) -> BookingRules {
         func check(_ value: Int, _ field: String) throws(BookingError) {
-            guard let range = Self.ranges[field], range.contains(value) else {
-                let range = Self.ranges[field].map { "between \($0.lowerBound) and \($0.upperBound)" } ?? "known"
-                throw .invalidField(field: field, reason: "must be \(range)")
+            guard let range = Self.ranges[field] else {
+                preconditionFailure("\(field) has no range in BookingRules.ranges")
+            }
+            guard range.contains(value) else {
+                throw .invalidField(field: field, reason: "must be between \(range.lowerBound) and \(range.upperBound)")
             }
         }
         try check(self.clientPaymentWindowMinutes, "clientPaymentWindowMinutes")

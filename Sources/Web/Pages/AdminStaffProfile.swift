@@ -76,7 +76,7 @@ extension AdminPages {
                 try await self.workflow.practice.saveStaffContact(id, email: form["email"], phone: form["phone"])
             } catch let problem as ScheduleText.Problem {
                 return try await self.profilePage(
-                    id, visit, form: form, problem: self.explain(problem, visit), status: .unprocessableContent)
+                    id, visit, form: form, problem: self.scheduleProblem(problem, visit), status: .unprocessableContent)
             } catch let error as BookingError {
                 return try await self.profilePage(
                     id, visit, form: form, problem: self.pages.adminProblem(error, visit), status: .unprocessableContent
@@ -87,7 +87,7 @@ extension AdminPages {
     }
 
     /// A problem in the hours, days off or special days, in the admin's words, the field named as the page labels it.
-    private func explain(_ problem: ScheduleText.Problem, _ visit: PageVisit) -> String {
+    private func scheduleProblem(_ problem: ScheduleText.Problem, _ visit: PageVisit) -> String {
         let words = self.renderer.words
         let label = Weekday(rawValue: problem.field) != nil ? "weekday.\(problem.field)" : "profile.\(problem.field)"
         var values = problem.values
