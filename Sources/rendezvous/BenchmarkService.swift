@@ -191,14 +191,18 @@ struct BatchCount {
 struct CPUTimes {
     /// This process's, user and system (`getrusage`).
     var process: Duration
-    /// Every core's time not idle (`/proc/stat`'s first line: all but idle and I/O wait); nil where it cannot be read.
+    /// Every core's time at work (`/proc/stat`: user, nice, system, irq, softirq; not idle, I/O wait, or time the
+    /// hypervisor gave to another machine); nil where it cannot be read.
     var machine: Duration?
 
     static func now() -> CPUTimes {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
-        return CPUTimes(process: duration(usage.ru_utime) + duration(usage.ru_stime), machine: Self.machineBusyTime())
+        let machine = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)).flatMap {
+            Self.busyTime(procStat: $0, ticksPerSecond: Int64(sysconf(Int32(_SC_CLK_TCK))))
+        }
+        return CPUTimes(process: duration(usage.ru_utime) + duration(usage.ru_stime), machine: machine)
     }
 
     static func - (after: CPUTimes, before: CPUTimes) -> CPUTimes {
@@ -214,16 +218,15 @@ struct CPUTimes {
         return "  this process's CPU time: \(each(self.process)) µs an event (the load client's included)\(machine)"
     }
 
-    /// `cpu  user nice system idle iowait irq softirq steal ...` in clock ticks (`USER_HZ`, 100 on Linux).
-    private static func machineBusyTime() -> Duration? {
-        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-            let first = stat.split(separator: "\n", maxSplits: 1).first, first.hasPrefix("cpu ")
+    /// The time at work of all cores in `/proc/stat`'s first line, `cpu  user nice system idle iowait irq softirq
+    /// steal ...`, counted in clock ticks (`USER_HZ`, 100 on Linux); nil for text not of that form.
+    static func busyTime(procStat: String, ticksPerSecond: Int64) -> Duration? {
+        guard ticksPerSecond > 0, let first = procStat.split(separator: "\n", maxSplits: 1).first,
+            first.hasPrefix("cpu ")
         else { return nil }
-        let ticks = first.split(separator: " ").dropFirst().prefix(8).compactMap { Int64($0) }
-        guard ticks.count == 8 else { return nil }
-        let busy = ticks.enumerated().filter { ![3, 4].contains($0.offset) }.reduce(0) { $0 + $1.element }
-        let hertz = Int64(sysconf(Int32(_SC_CLK_TCK)))
-        guard hertz > 0 else { return nil }
-        return .milliseconds(busy * 1000 / hertz)
+        let ticks = first.split(separator: " ").dropFirst().prefix(7).compactMap { Int64($0) }
+        guard ticks.count == 7 else { return nil }
+        let (user, nice, system, irq, softirq) = (ticks[0], ticks[1], ticks[2], ticks[5], ticks[6])
+        return .milliseconds((user + nice + system + irq + softirq) * 1000 / ticksPerSecond)
     }
 }

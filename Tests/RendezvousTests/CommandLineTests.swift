@@ -112,6 +112,16 @@ import Workflow
         #expect(command.database.shown == "postgres://app@db.internal:6432/rendezvous")
     }
 
+    /// The machine's time at work, as the webhooks benchmark reads it: user, nice, system, irq and softirq; not idle,
+    /// I/O wait or steal.
+    @Test func theMachinesBusyTimeCountsOnlyWork() {
+        let stat = "cpu  100 20 30 4000 500 6 7 800 0 0\ncpu0 50 10 15 2000 250 3 3 400 0 0\n"
+        #expect(CPUTimes.busyTime(procStat: stat, ticksPerSecond: 100) == .milliseconds(1630))
+        #expect(CPUTimes.busyTime(procStat: "cpu0 1 2 3 4 5 6 7 8\n", ticksPerSecond: 100) == nil)
+        #expect(CPUTimes.busyTime(procStat: "cpu  1 2 3\n", ticksPerSecond: 100) == nil)
+        #expect(CPUTimes.busyTime(procStat: stat, ticksPerSecond: 0) == nil)
+    }
+
     /// One lane of payment batches unless the URL says otherwise (see `PostgresSettings.batchLanes`).
     @Test func aPostgresURLMayNameItsBatchLanes() throws {
         #expect(try PostgresSettings(url: "postgres://app@localhost/rendezvous").batchLanes == 1)

@@ -21,6 +21,16 @@ import Workflow
         #expect(AdminPages.decimal(4505) == "45.05")
     }
 
+    /// Every rule with a range has a label in both languages: the page names it when a number is out of range.
+    @Test func everyRangedRuleHasItsLabel() throws {
+        let words = try WordCatalog.bundled()
+        for field in BookingRules.ranges.keys {
+            for language in Language.allCases {
+                #expect(words.text("rules.\(field)", language) != "rules.\(field)", "\(field) in \(language)")
+            }
+        }
+    }
+
     @Test func servicesAndRulesAreEditedFromThePage() async throws {
         let practice = try await TestPractice(now: Date())
         _ = try await practice.workflow.accounts.createAdmin(
@@ -79,7 +89,7 @@ import Workflow
             #expect(frenchRules.status == .unprocessableContent)
             #expect(
                 String(buffer: frenchRules.body).contains(
-                    "Minutes entre deux horaires proposés : un nombre entier de 5 à 240."))
+                    "Minutes entre deux horaires proposés\u{00A0}: un nombre entier de 5 à 240."))
             #expect(try await practice.workflow.practice.rules().slotStepMinutes == 30)
         }
     }

@@ -20,6 +20,21 @@ import Workflow
         }
     }
 
+    /// Values fill their places once: a value that looks like a place stays as typed, and an unknown place stays.
+    @Test func valuesFillTheirPlacesOnce() {
+        let words = WordCatalog(words: [
+            .en: ["greeting": "{name} wrote “{text}” on {day} {unknown}", "plain": "{x}", "swap": "{a}{b}"]
+        ])
+        #expect(
+            words.text("greeting", .en, ["name": "Zoë", "text": "{name} {day}", "day": "Monday"])
+                == "Zoë wrote “{name} {day}” on Monday {unknown}")
+        // Two values naming each other's places: a second pass, in either order, would read one of them again.
+        #expect(words.text("swap", .en, ["a": "{b}", "b": "{a}"]) == "{b}{a}")
+        #expect(words.text("plain", .en) == "{x}")
+        #expect(words.text("plain", .en, ["x": "}{"]) == "}{")
+        #expect(words.text("absent", .en, ["x": "1"]) == "absent")
+    }
+
     @Test func theBrowsersLanguageIsHonouredByPreference() {
         #expect(Language.preferred(by: "fr-CH, fr;q=0.9, en;q=0.8") == .fr)
         #expect(Language.preferred(by: "de-DE, en;q=0.5, fr;q=0.4") == .en)

@@ -98,14 +98,14 @@ import Workflow
             let markup = try await saveInFrench("tuesday=%3Cb%3E14h%3C%2Fb%3E")
             #expect(
                 markup.contains(
-                    "Mardi : écrivez les heures sous la forme 09:00-12:00, et non «\u{00A0}&lt;b&gt;14h&lt;"))
+                    "Mardi\u{00A0}: écrivez les heures sous la forme 09:00-12:00, et non «\u{00A0}&lt;b&gt;14h&lt;"))
             #expect(!markup.contains("<b>14h"))
             #expect(
                 try await saveInFrench("tuesday=09%3A00-12%3A00+jardin").contains(
-                    "Mardi : le lieu est cabinet, domicile ou en ligne, et non «\u{00A0}jardin\u{00A0}»."))
+                    "Mardi\u{00A0}: le lieu est cabinet, domicile ou en ligne, et non «\u{00A0}jardin\u{00A0}»."))
             #expect(
                 try await saveInFrench("daysOff=2027-01-02+2026-12-28").contains(
-                    "Jours de congé : le 2026-12-28 est avant le 2027-01-02"))
+                    "Jours de congé\u{00A0}: le 2026-12-28 est avant le 2027-01-02"))
             #expect(try await saveInFrench("", buffer: "600").contains("Le battement est un nombre entier de minutes"))
             #expect(try await practice.workflow.practice.schedules().first?.bufferMinutes == 0)
             // Tuesday afternoons from home, Wednesday off: the slots follow at once.

@@ -58,10 +58,25 @@ struct WordCatalog: Sendable {
     }
 
     /// The text of `key` with its `{name}` values filled in; the key itself when it is missing (a test fails first).
+    /// One pass over the text: a value is never read again, so what a visitor typed (`{field}`, say) stays as typed.
     func text(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String {
-        var text = self.words[language]?[key] ?? key
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        let template = self.words[language]?[key] ?? key
+        guard !values.isEmpty else { return template }
+        var text = ""
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            text += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}"),
+                let value = values[String(rest[rest.index(after: open)..<close])]
+            else {
+                text.append("{")
+                rest = rest[rest.index(after: open)...]
+                continue
+            }
+            text += value
+            rest = rest[rest.index(after: close)...]
+        }
+        return text + rest
     }
 }
 
