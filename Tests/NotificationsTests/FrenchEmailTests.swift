@@ -19,7 +19,7 @@ import Workflow
         #expect(email.text.contains("Bonjour Zoë"))
         #expect(email.text.contains("mardi 1 décembre 2026"))
         #expect(email.text.contains("45,00\u{A0}€"))  // French puts a no-break space before the sign
-        #expect(email.text.contains("Payer 45,00\u{A0}€ : "))
+        #expect(email.text.contains("Payer 45,00\u{A0}€\u{A0}: "))
         #expect(email.html.contains(#"<html lang="fr">"#))
         #expect(!email.text.contains("Hello"))
         // The client's request is shown back to them.
@@ -28,7 +28,7 @@ import Workflow
         let withNote = try self.composer.compose(
             .client(.bookingReceived), id: "msg_fr2", booking: noted, client: client, timeZone: "Europe/Paris",
             now: Instants.mondayMorning)
-        #expect(withNote.text.contains("Votre demande : Parler de <mon> projet"))
+        #expect(withNote.text.contains("Votre demande : Parler de <mon> projet"))
         #expect(withNote.html.contains("Parler de &lt;mon&gt; projet"))
     }
 
@@ -41,7 +41,7 @@ import Workflow
         let ics = String(decoding: try #require(email.attachments.first).content, as: UTF8.self)
         let unfolded = ics.replacingOccurrences(of: "\r\n ", with: "")
         #expect(unfolded.contains("DESCRIPTION:First chat session avec Cabinet <Martin>."))
-        #expect(unfolded.contains("Un chat : rejoignez-le depuis la page de votre rendez-vous"))
+        #expect(unfolded.contains("Un chat : rejoignez-le depuis la page de votre rendez-vous"))
         #expect(unfolded.contains("LOCATION:Chat en ligne"))
         #expect(!unfolded.contains("with Cabinet"))
         // The links to calendar sites carry the same words, and the Apple link asks for the French file.
@@ -60,7 +60,7 @@ import Workflow
         let client = try composer.compose(
             .client(.approved), id: "msg_1", booking: sampleBooking(), client: .sample(), timeZone: "Europe/Paris",
             now: Instants.mondayMorning)
-        #expect(client.subject.hasPrefix("Confirmé : votre chat du mardi 1 décembre 2026"))
+        #expect(client.subject.hasPrefix("Confirmé : votre chat du mardi 1 décembre 2026"))
         var english = Client.sample()
         english.language = .en
         let chosen = try composer.compose(
@@ -72,6 +72,23 @@ import Workflow
             timeZone: "Europe/Paris", recipients: [Mailbox(address: "admin@cabinet.example")],
             now: Instants.mondayMorning)
         #expect(admins.subject.hasPrefix("À valider"))
+    }
+
+    /// As on the pages: a plain space before `:`, `;`, `?` or `!` would let a mail reader start a line with the sign.
+    @Test func frenchEmailsKeepTheirPunctuationWithTheWordBeforeIt() throws {
+        let folder = Fixtures.root.appendingPathComponent("Sources/Notifications/Templates/fr")
+        let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+        var read = 0
+        while let file = enumerator?.nextObject() as? URL {
+            guard ["mustache", "json"].contains(file.pathExtension) else { continue }
+            read += 1
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+            // Template comments are for the next developer, not the reader.
+            for line in lines where !line.hasPrefix("{{!") {
+                #expect(!line.contains(/\ [:;?!]/), "\(file.lastPathComponent): \(line)")
+            }
+        }
+        #expect(read > 20)
     }
 
     @Test func everyEmailExistsInBothLanguagesWithTheSameWords() throws {

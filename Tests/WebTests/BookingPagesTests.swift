@@ -20,6 +20,16 @@ import Workflow
         }
     }
 
+    /// French puts a space before `:`, `;`, `?` and `!`; a plain one lets the sign start a line on a narrow screen, so
+    /// the catalog's is non-breaking (U+00A0 before a colon, the narrow U+202F before the others).
+    @Test func frenchPunctuationStaysWithTheWordBeforeIt() throws {
+        let french = try WordCatalog.bundled().forTemplates(.fr)
+        let loose = french.filter { $0.value.contains(/\ [:;?!]/) }.keys.sorted()
+        #expect(loose == [], "a plain space before a sign in \(loose)")
+        #expect(french["category_choose"] == "Choisir\u{00A0}: {category}")
+        #expect(french["cancel_title"] == "Annuler ce rendez-vous\u{202F}?")
+    }
+
     /// Values fill their places once: a value that looks like a place stays as typed, and an unknown place stays.
     @Test func valuesFillTheirPlacesOnce() {
         let words = WordCatalog(words: [

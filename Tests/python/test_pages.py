@@ -168,7 +168,7 @@ ENGLISH = {
     "awaiting": "awaiting the practice’s approval", "apple": "Apple and others (.ics)",
 }
 FRENCH = {
-    "home": "Prendre rendez-vous", "category": "Choisir : Appel", "free": "horaires libres$", "name": "Votre nom",
+    "home": "Prendre rendez-vous", "category": "Choisir\u00a0: Appel", "free": "horaires libres$", "name": "Votre nom",
     "email": "E-mail", "note": "Votre demande (facultatif)", "continue": "Continuer", "pay": "^Payer 60,00",
     "awaiting": "en attente de la validation du cabinet", "apple": "Apple et autres (.ics)",
 }
@@ -191,7 +191,7 @@ def test_a_client_books_and_pays_in_french_on_a_phone(service, browser):
     visit = Visit(browser, "fr-phone", **PHONE)
     visit.context_zone = "Europe/Paris"
     try:
-        book_and_pay(visit, service, "call", "Choisir : Première séance", FRENCH, "zoe.phone@example.com")
+        book_and_pay(visit, service, "call", "Choisir\u00a0: Première séance", FRENCH, "zoe.phone@example.com")
         # Nothing on the page is wider than the phone.
         width = visit.page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
