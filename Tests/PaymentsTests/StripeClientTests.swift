@@ -136,10 +136,12 @@ import Testing
     }
 
     @Test func aLostAnswerIsRetriedAndReplayedByKey() async throws {
-        try await withFakeStripe(hangDuration: .seconds(1)) { fake, baseURL in
+        // NB: a retry is given a whole second to be answered. With 300 ms, a retry answered late on a busy machine (the
+        // whole suite running at once on two cores) timed out as well, and the test failed for want of a core.
+        try await withFakeStripe(hangDuration: .seconds(3)) { fake, baseURL in
             // The fake creates the session, then does not answer; the client times out and retries with the same key.
             await fake.injectAPIFault(.noAnswer, count: 1)
-            let session = try await Self.client(baseURL, timeout: .milliseconds(300)).createCheckout(Self.checkout())
+            let session = try await Self.client(baseURL, timeout: .seconds(1)).createCheckout(Self.checkout())
             #expect(await fake.allCheckoutSessions().count == 1)
             #expect(await fake.allCheckoutSessions().first?["id"]?.stringValue == session.id)
         }
