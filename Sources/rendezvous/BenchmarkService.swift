@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Booking
 import Foundation
 import Logging
@@ -14,6 +13,8 @@ import Workflow
 /// A service on a loopback port, on a SQLite file in a temporary folder or on a fresh PostgreSQL database (created on
 /// the server `--database` names, dropped at the end), for the HTTP benchmarks.
 struct BenchmarkService {
+    /// The loopback port it listens on.
+    let port: Int
     let baseURL: String
     let workflow: BookingWorkflow
     let store: any BookingStore
@@ -26,6 +27,8 @@ struct BenchmarkService {
     /// Which store the figures are for.
     var storeName: String { self.postgres == nil ? "SQLite" : "PostgreSQL" }
 
+    /// Starts it on `port` (0: any free port, which `port` then tells) and returns once it listens; throws what
+    /// stopped it otherwise (the port being taken, say).
     static func start(port: Int, database: String? = nil) async throws -> BenchmarkService {
         let store: any BookingStore
         var postgres: (settings: PostgresSettings, database: String)?
@@ -43,9 +46,10 @@ struct BenchmarkService {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             store = try SQLiteBookingStore(path: folder.appendingPathComponent("bench.sqlite").path)
         }
-        let baseURL = "http://127.0.0.1:\(port)"
-        // Nothing measured here calls the provider.
-        let workflow = BookingWorkflow(store: store, provider: NoPaymentProvider(), links: PublicLinks(base: baseURL))
+        // Nothing measured here calls the provider or follows a link (their base names the loopback host without its
+        // port, known only once the service listens).
+        let workflow = BookingWorkflow(
+            store: store, provider: NoPaymentProvider(), links: PublicLinks(base: "http://127.0.0.1"))
         var rules = BookingRules.standard
         rules.maxBookingsPerClientPerDay = nil
         rules.maxBookingsPerClientPerWeek = nil
@@ -68,24 +72,28 @@ struct BenchmarkService {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         // No background services: nothing measured here waits on them.
+        let (listening, listens) = AsyncStream.makeStream(of: Int.self)
         let app = try buildApplication(
             workflow: workflow, configuration: WebConfiguration(webhookSecrets: ["whsec_benchmark_secret"]),
-            loginThrottle: LoginThrottle(), host: "127.0.0.1", port: port, logger: logger)
+            loginThrottle: LoginThrottle(), host: "127.0.0.1", port: port, logger: logger,
+            onServerRunning: { listens.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        let service = BenchmarkService(
-            baseURL: baseURL, workflow: workflow, store: store, postgres: postgres, group: group, task: task)
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if let response = try? await HTTPClient.shared.execute(
-                HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(1)),
-                response.status == .ok
-            {
-                return service
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        let task = Task {
+            defer { listens.finish() }
+            try await group.run()
         }
-        throw ValidationError("the benchmark service did not start on port \(port)")
+        guard let bound = await listening.first(where: { _ in true }) else {
+            // Its fresh PostgreSQL database goes too.
+            if let postgres {
+                (store as? PostgresBookingStore)?.shutdown()
+                try? await postgres.settings.dropDatabase(postgres.database)
+            }
+            try await task.value
+            throw ValidationError("the benchmark service stopped before listening on port \(port)")
+        }
+        return BenchmarkService(
+            port: bound, baseURL: "http://127.0.0.1:\(bound)", workflow: workflow, store: store, postgres: postgres,
+            group: group, task: task)
     }
 
     /// On PostgreSQL, a checkpoint before a measured phase: the setup's writes call for one, and it would otherwise

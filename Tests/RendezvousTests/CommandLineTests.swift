@@ -164,31 +164,49 @@ import Workflow
 
     /// A small race (it throws when a slot is sold twice, a booking is lost or an answer is neither 201 nor 409).
     @Test func theBookingsBenchmarkRacesWarmsUpAndChecksEverySlotIsSoldOnce() async throws {
-        let port = try await SMTPSink.freePort()
         let command = try #require(
             try Rendezvous.parseAsRoot([
-                "bench", "bookings", "--clients", "8", "--slots", "3", "--attempts", "3", "--warmup", "6", "--port",
-                "\(port)",
+                "bench", "bookings", "--clients", "8", "--slots", "3", "--attempts", "3", "--warmup", "6",
             ]) as? BookingsBenchmark)
         try await command.run()
         #expect(throws: (any Error).self) { try Rendezvous.parseAsRoot(["bench", "bookings", "--slots", "0"]) }
     }
 
     @Test func theWebhooksBenchmarkPaysEveryBookingOnceAtBothPaces() async throws {
-        let port = try await SMTPSink.freePort()
         let command = try #require(
             try Rendezvous.parseAsRoot([
                 "bench", "webhooks", "--events", "20", "--warmup", "5", "--concurrency", "4", "--rate", "200",
-                "--connections", "4", "--port", "\(port)",
+                "--connections", "4", "--steady-seconds", "0.1",
             ]) as? WebhooksBenchmark)
+        #expect(command.steadyEvents == 20)
         // It throws unless every request was answered 200 and every booking was paid exactly once.
         try await command.run()
         #expect(throws: (any Error).self) { try Rendezvous.parseAsRoot(["bench", "webhooks", "--rate", "0"]) }
+        #expect(throws: (any Error).self) {
+            try Rendezvous.parseAsRoot(["bench", "webhooks", "--steady-seconds", "0.0001"])
+        }
+        #expect(throws: (any Error).self) {
+            try Rendezvous.parseAsRoot(["bench", "webhooks", "--steady-seconds", "nan"])
+        }
+        let defaults = try #require(try Rendezvous.parseAsRoot(["bench", "webhooks"]) as? WebhooksBenchmark)
+        #expect((defaults.concurrency, defaults.connections, defaults.steadyEvents) == (64, 64, 10_000))
+    }
+
+    /// A benchmark's service takes any free port, and says at once when the port it was given is taken.
+    @Test func aBenchmarkServiceListensOnAFreePortOrSaysWhyNot() async throws {
+        let first = try await BenchmarkService.start(port: 0)
+        #expect(first.port > 0)
+        #expect(first.baseURL == "http://127.0.0.1:\(first.port)")
+        let clock = ContinuousClock()
+        let began = clock.now
+        await #expect(throws: (any Error).self) { try await BenchmarkService.start(port: first.port).stop() }
+        #expect(clock.now - began < .seconds(10), "a taken port is told when the bind fails, not after a wait")
+        try await first.stop()
     }
 
     @Test func aSteadyPaceSendsEachRequestWhenItIsDueAndTimesItFromThen() async throws {
-        let port = try await SMTPSink.freePort()
-        let service = try await BenchmarkService.start(port: port)
+        let service = try await BenchmarkService.start(port: 0)
+        let port = service.port
         do {
             let health: @Sendable (Int) -> LoadRequest = { _ in
                 LoadRequest(method: .GET, path: "/health", headers: [], body: [])
