@@ -7,6 +7,7 @@ import Payments
 import PostgresStore
 import ServiceLifecycle
 import Storage
+import Synchronization
 import Web
 import Workflow
 
@@ -199,16 +200,27 @@ struct BatchCount {
 struct CPUTimes {
     /// This process's, user and system (`getrusage`).
     var process: Duration
-    /// Every core's time at work (`/proc/stat`: user, nice, system, irq, softirq; not idle, I/O wait, or time the
-    /// hypervisor gave to another machine); nil where it cannot be read.
-    var machine: Duration?
+    /// Every core's time at work, and the time the hypervisor gave their physical cores to other machines (see
+    /// `machineTimes`); nil where `/proc/stat` cannot be read.
+    var machine: MachineTimes?
+
+    struct MachineTimes: Equatable {
+        /// User, nice, system, irq, softirq: not idle, I/O wait, or steal.
+        var busy: Duration
+        /// Steal: this machine's cores wanted to run and the host ran another machine.
+        var stolen: Duration
+
+        static func - (after: MachineTimes, before: MachineTimes) -> MachineTimes {
+            MachineTimes(busy: after.busy - before.busy, stolen: after.stolen - before.stolen)
+        }
+    }
 
     static func now() -> CPUTimes {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
         let machine = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)).flatMap {
-            Self.busyTime(procStat: $0, ticksPerSecond: Int64(sysconf(Int32(_SC_CLK_TCK))))
+            Self.machineTimes(procStat: $0, ticksPerSecond: Int64(sysconf(Int32(_SC_CLK_TCK))))
         }
         return CPUTimes(process: duration(usage.ru_utime) + duration(usage.ru_stime), machine: machine)
     }
@@ -222,19 +234,59 @@ struct CPUTimes {
     /// The line the webhooks benchmark prints for a run of `events`.
     func line(events: Int) -> String {
         func each(_ time: Duration) -> String { String(format: "%.0f", time / .microseconds(1) / Double(events)) }
-        let machine = self.machine.map { "; the whole machine's: \(each($0)) µs (a local database's included)" } ?? ""
+        let machine =
+            self.machine.map {
+                "; the whole machine's: \(each($0.busy)) µs (a local database's included); "
+                    + "taken by the host: \($0.stolen / .milliseconds(1)) ms"
+            } ?? ""
         return "  this process's CPU time: \(each(self.process)) µs an event (the load client's included)\(machine)"
     }
 
-    /// The time at work of all cores in `/proc/stat`'s first line, `cpu  user nice system idle iowait irq softirq
-    /// steal ...`, counted in clock ticks (`USER_HZ`, 100 on Linux); nil for text not of that form.
-    static func busyTime(procStat: String, ticksPerSecond: Int64) -> Duration? {
+    /// The times of all cores in `/proc/stat`'s first line, `cpu  user nice system idle iowait irq softirq steal
+    /// ...`, counted in clock ticks (`USER_HZ`, 100 on Linux); nil for text not of that form.
+    static func machineTimes(procStat: String, ticksPerSecond: Int64) -> MachineTimes? {
         guard ticksPerSecond > 0, let first = procStat.split(separator: "\n", maxSplits: 1).first,
             first.hasPrefix("cpu ")
         else { return nil }
-        let ticks = first.split(separator: " ").dropFirst().prefix(7).compactMap { Int64($0) }
-        guard ticks.count == 7 else { return nil }
-        let (user, nice, system, irq, softirq) = (ticks[0], ticks[1], ticks[2], ticks[5], ticks[6])
-        return .milliseconds((user + nice + system + irq + softirq) * 1000 / ticksPerSecond)
+        let ticks = first.split(separator: " ").dropFirst().prefix(8).compactMap { Int64($0) }
+        guard ticks.count == 8 else { return nil }
+        let (user, nice, system, irq, softirq, steal) = (ticks[0], ticks[1], ticks[2], ticks[5], ticks[6], ticks[7])
+        return MachineTimes(
+            busy: .milliseconds((user + nice + system + irq + softirq) * 1000 / ticksPerSecond),
+            stolen: .milliseconds(steal * 1000 / ticksPerSecond))
+    }
+}
+
+/// A thread of its own that sleeps 1 ms, again and again, and keeps how late it woke at worst (as `jHiccup` does
+/// for a JVM). It does none of the service's work, and the scheduler runs a thread that slept ahead of busy ones, so
+/// a late wake-up is a stall of the whole machine (the host pausing it, say) rather than the service's own threads
+/// waiting for a core: a latency far above it was the service's queueing, not the machine's pause.
+final class StallMeter: Sendable {
+    private let worst = Mutex(Duration.zero)
+    private let running = Atomic(true)
+
+    init() {
+        let thread = Thread { [self] in
+            let clock = ContinuousClock()
+            while self.running.load(ordering: .relaxed) {
+                let asleep = clock.now
+                usleep(1000)
+                let late = clock.now - asleep - .milliseconds(1)
+                self.worst.withLock { $0 = max($0, late) }
+            }
+        }
+        thread.start()
+    }
+
+    /// Stops the thread; how late it woke at worst.
+    func stop() -> Duration {
+        self.running.store(false, ordering: .relaxed)
+        return self.worst.withLock { $0 }
+    }
+
+    /// The line the webhooks benchmark prints after a run.
+    static func line(_ worst: Duration) -> String {
+        "  a thread of its own sleeping 1 ms at a time woke at worst "
+            + "\(LatencySummary.milliseconds(worst)) late (a stall of the whole machine)"
     }
 }

@@ -131,19 +131,23 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         ) { [events = self.events] in webhook(events + $0) }
         var batches = BatchCount(store: service.store)
         let cpuBefore = CPUTimes.now()
+        let firstsStalls = StallMeter()
         let firsts = try await LoadClient.run(
             host: "127.0.0.1", port: service.port, count: self.events, concurrency: self.concurrency, request: webhook)
         let firstsCPU = CPUTimes.now() - cpuBefore
+        let firstsStall = firstsStalls.stop()
         let firstsBatches = batches.sinceLast()
         // The same work offered at a steady rate, as a provider's deliveries arrive: does the service keep up, and how
         // long does an event wait for its answer then?
         await service.checkpoint()
         let steadyCPUBefore = CPUTimes.now()
+        let steadyStalls = StallMeter()
         let steady = try await LoadClient.run(
             host: "127.0.0.1", port: service.port, count: self.steadyEvents, concurrency: self.connections,
             pace: .steady(perSecond: Double(self.rate))
         ) { [first = self.events + self.warmup] in webhook(first + $0) }
         let steadyCPU = CPUTimes.now() - steadyCPUBefore
+        let steadyStall = steadyStalls.stop()
         let steadyBatches = batches.sinceLast()
         let duplicates = try await LoadClient.run(
             host: "127.0.0.1", port: service.port, count: self.events / 10, concurrency: self.concurrency
@@ -212,6 +216,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             "webhooks over HTTP (\(self.concurrency) clients, after \(self.warmup) unmeasured): \(perSecond(self.events, firsts.wall)) events/s; \(LatencySummary(samples: firsts.latencies))"
         )
         print(firstsCPU.line(events: self.events))
+        print(StallMeter.line(firstsStall))
         firstsBatches.map { print("  \($0)") }
         print(
             "webhooks over HTTP at a steady \(self.rate) events/s offered (\(self.connections) connections, open loop, latency from when each was due): "
@@ -219,6 +224,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
                 + "\(LatencySummary(samples: steady.latencies))"
         )
         print(steadyCPU.line(events: self.steadyEvents))
+        print(StallMeter.line(steadyStall))
         steadyBatches.map { print("  \($0)") }
         print(
             "duplicate deliveries: \(perSecond(duplicates.latencies.count, duplicates.wall)) events/s (acknowledged, nothing applied twice)"

@@ -113,13 +113,24 @@ import Workflow
     }
 
     /// The machine's time at work, as the webhooks benchmark reads it: user, nice, system, irq and softirq; not idle,
-    /// I/O wait or steal.
+    /// I/O wait or steal. Steal is told apart: the time the host ran another machine instead.
     @Test func theMachinesBusyTimeCountsOnlyWork() {
         let stat = "cpu  100 20 30 4000 500 6 7 800 0 0\ncpu0 50 10 15 2000 250 3 3 400 0 0\n"
-        #expect(CPUTimes.busyTime(procStat: stat, ticksPerSecond: 100) == .milliseconds(1630))
-        #expect(CPUTimes.busyTime(procStat: "cpu0 1 2 3 4 5 6 7 8\n", ticksPerSecond: 100) == nil)
-        #expect(CPUTimes.busyTime(procStat: "cpu  1 2 3\n", ticksPerSecond: 100) == nil)
-        #expect(CPUTimes.busyTime(procStat: stat, ticksPerSecond: 0) == nil)
+        #expect(
+            CPUTimes.machineTimes(procStat: stat, ticksPerSecond: 100)
+                == CPUTimes.MachineTimes(busy: .milliseconds(1630), stolen: .milliseconds(8000)))
+        #expect(CPUTimes.machineTimes(procStat: "cpu0 1 2 3 4 5 6 7 8\n", ticksPerSecond: 100) == nil)
+        #expect(CPUTimes.machineTimes(procStat: "cpu  1 2 3 4 5 6 7\n", ticksPerSecond: 100) == nil)
+        #expect(CPUTimes.machineTimes(procStat: stat, ticksPerSecond: 0) == nil)
+    }
+
+    /// The stall meter's thread sleeps 1 ms at a time: over a quarter of a second it wakes late, if only by the
+    /// timer's slack, and never by more than the time it ran.
+    @Test func theStallMeterTellsHowLateItsSleeperWokeAtWorst() async throws {
+        let meter = StallMeter()
+        try await Task.sleep(for: .milliseconds(250))
+        let worst = meter.stop()
+        #expect(worst > .zero && worst < .milliseconds(250))
     }
 
     /// One lane of payment batches unless the URL says otherwise (see `PostgresSettings.batchLanes`).
