@@ -32,7 +32,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     var rate = 2000
 
     /// NB: 5 s, not the 1.5 s that the closed run's 3,000 events used to give it: a p99 over 3,000 requests is their
-    /// 30 slowest, so one pause of the machine (with the requests that pile up behind it) decided it alone.
+    /// 30 slowest, so one burst of queueing (requests piling up behind a slow batch) decided it alone.
     @Option(help: "Length of the steady run in seconds (it offers rate × seconds distinct events).")
     var steadySeconds = 5.0
 
