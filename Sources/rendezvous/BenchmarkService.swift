@@ -237,7 +237,7 @@ struct CPUTimes {
         let machine =
             self.machine.map {
                 "; the whole machine's: \(each($0.busy)) µs (a local database's included); "
-                    + "taken by the host: \($0.stolen / .milliseconds(1)) ms"
+                    + "taken by the host: \(String(format: "%.0f", $0.stolen / .milliseconds(1))) ms"
             } ?? ""
         return "  this process's CPU time: \(each(self.process)) µs an event (the load client's included)\(machine)"
     }
