@@ -11,8 +11,8 @@ import Synchronization
 import Web
 import Workflow
 
-/// A service on a loopback port, on a SQLite file in a temporary folder or on a fresh PostgreSQL database (created on
-/// the server `--database` names, dropped at the end), for the HTTP benchmarks.
+/// A service on a loopback port, on a SQLite file in a folder of its own or on a fresh PostgreSQL database (created on
+/// the server `--database` names), for the HTTP benchmarks. Either is removed when it stops, or when it cannot start.
 struct BenchmarkService {
     /// The loopback port it listens on.
     let port: Int
@@ -21,6 +21,8 @@ struct BenchmarkService {
     let store: any BookingStore
     /// The fresh PostgreSQL database, when the benchmark runs on one.
     let postgres: (settings: PostgresSettings, database: String)?
+    /// The SQLite file's folder, when the benchmark runs on SQLite.
+    let folder: URL?
     let secret = "whsec_benchmark_secret"
     let group: ServiceGroup
     let task: Task<Void, any Error>
@@ -29,10 +31,13 @@ struct BenchmarkService {
     var storeName: String { self.postgres == nil ? "SQLite" : "PostgreSQL" }
 
     /// Starts it on `port` (0: any free port, which `port` then tells) and returns once it listens; throws what
-    /// stopped it otherwise (the port being taken, say).
-    static func start(port: Int, database: String? = nil) async throws -> BenchmarkService {
+    /// stopped it otherwise (the port being taken, say). A SQLite file goes in a new folder inside `scratch`.
+    static func start(
+        port: Int, database: String? = nil, scratch: URL = FileManager.default.temporaryDirectory
+    ) async throws -> BenchmarkService {
         let store: any BookingStore
         var postgres: (settings: PostgresSettings, database: String)?
+        var folder: URL?
         if let database {
             let server = try PostgresSettings(url: database)
             let name = "rendezvous_bench_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
@@ -42,10 +47,10 @@ struct BenchmarkService {
             store = try await PostgresBookingStore(settings: settings)
             postgres = (server, name)
         } else {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "rendezvous-bench-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            store = try SQLiteBookingStore(path: folder.appendingPathComponent("bench.sqlite").path)
+            let own = scratch.appendingPathComponent("rendezvous-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
+            folder = own
+            store = try SQLiteBookingStore(path: own.appendingPathComponent("bench.sqlite").path)
         }
         // Nothing measured here calls the provider or follows a link (their base names the loopback host without its
         // port, known only once the service listens).
@@ -84,17 +89,25 @@ struct BenchmarkService {
             try await group.run()
         }
         guard let bound = await listening.first(where: { _ in true }) else {
-            // Its fresh PostgreSQL database goes too.
-            if let postgres {
-                (store as? PostgresBookingStore)?.shutdown()
-                try? await postgres.settings.dropDatabase(postgres.database)
-            }
+            // Its fresh database goes too.
+            try? await Self.removeStorage(store: store, postgres: postgres, folder: folder)
             try await task.value
             throw ValidationError("the benchmark service stopped before listening on port \(port)")
         }
         return BenchmarkService(
             port: bound, baseURL: "http://127.0.0.1:\(bound)", workflow: workflow, store: store, postgres: postgres,
-            group: group, task: task)
+            folder: folder, group: group, task: task)
+    }
+
+    /// Drops the fresh PostgreSQL database, or deletes the SQLite file's folder.
+    private static func removeStorage(
+        store: any BookingStore, postgres: (settings: PostgresSettings, database: String)?, folder: URL?
+    ) async throws {
+        if let postgres {
+            (store as? PostgresBookingStore)?.shutdown()
+            try await postgres.settings.dropDatabase(postgres.database)
+        }
+        if let folder { try FileManager.default.removeItem(at: folder) }
     }
 
     /// On PostgreSQL, a checkpoint before a measured phase: the setup's writes call for one, and it would otherwise
@@ -111,10 +124,7 @@ struct BenchmarkService {
     func stop() async throws {
         await self.group.triggerGracefulShutdown()
         try await self.task.value
-        if let postgres = self.postgres {
-            (self.store as? PostgresBookingStore)?.shutdown()
-            try await postgres.settings.dropDatabase(postgres.database)
-        }
+        try await Self.removeStorage(store: self.store, postgres: self.postgres, folder: self.folder)
     }
 }
 

@@ -59,7 +59,7 @@ struct MessageTests {
         id: "msg_abc", messageID: "<msg_abc@example.com>",
         from: Mailbox(name: "Cabinet Ré", address: "hello@example.com"),
         to: [Mailbox(name: "Zoë \"Z\" Dupré", address: "zoe@example.com")],
-        subject: "Réservation confirmée : votre séance de discussion du mardi 1 décembre avec le cabinet",
+        subject: "Réservation confirmée\u{00A0}: votre séance de discussion du mardi 1 décembre avec le cabinet",
         date: Date(timeIntervalSince1970: 1_795_000_000), text: "Hello Zoë,\n.leading dot\nPay: https://x/pay/tok\n",
         html: "<p>Hello Zoë</p>",
         attachments: [

@@ -209,14 +209,23 @@ import Workflow
 
     /// A benchmark's service takes any free port, and says at once when the port it was given is taken.
     @Test func aBenchmarkServiceListensOnAFreePortOrSaysWhyNot() async throws {
-        let first = try await BenchmarkService.start(port: 0)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bench-scratch-\(UUID())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        func folders() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: scratch.path) }
+        let first = try await BenchmarkService.start(port: 0, scratch: scratch)
         #expect(first.port > 0)
         #expect(first.baseURL == "http://127.0.0.1:\(first.port)")
+        #expect(try folders().count == 1)
         let clock = ContinuousClock()
         let began = clock.now
-        await #expect(throws: (any Error).self) { try await BenchmarkService.start(port: first.port).stop() }
+        await #expect(throws: (any Error).self) {
+            try await BenchmarkService.start(port: first.port, scratch: scratch).stop()
+        }
         #expect(clock.now - began < .seconds(10), "a taken port is told when the bind fails, not after a wait")
+        #expect(try folders().count == 1, "the service that could not listen leaves no SQLite file behind")
         try await first.stop()
+        #expect(try folders().isEmpty, "a stopped service removes its SQLite file")
     }
 
     @Test func aSteadyPaceSendsEachRequestWhenItIsDueAndTimesItFromThen() async throws {

@@ -171,7 +171,8 @@ extension AdminPages {
                 kinds: ServiceKind.allCases.map {
                     Option(value: $0.rawValue, label: text("service.\($0.rawValue)"), selected: $0 == service?.kind)
                 }, duration: service.map { "\($0.durationMinutes)" } ?? "45",
-                price: service.map { Self.decimal($0.price.minorUnits) } ?? "", active: service?.isActive ?? true,
+                price: service.map { Self.decimal($0.price.minorUnits, in: visit.language) } ?? "",
+                active: service?.isActive ?? true,
                 isNew: service == nil)
         }
         let rules = try await self.workflow.practice.rules()
@@ -210,8 +211,9 @@ extension AdminPages {
         return self.renderer.page("admin-practice", model, title: "catalog.title", for: visit, status: status)
     }
 
-    /// `4500` as `45.00`.
-    static func decimal(_ minor: Int64) -> String {
-        "\(minor / 100).\(minor % 100 < 10 ? "0" : "")\(minor % 100)"
+    /// `4500` as `45.00`, or `45,00` in French, as an admin of that language writes it (both are read back).
+    static func decimal(_ minor: Int64, in language: Language) -> String {
+        let separator = language == .fr ? "," : "."
+        return "\(minor / 100)\(separator)\(minor % 100 < 10 ? "0" : "")\(minor % 100)"
     }
 }
