@@ -162,6 +162,28 @@ def book_and_pay(visit, base, category, service, words, email):
     return page.url
 
 
+def assert_words_are_whole(page, selector):
+    """No word in these cells is split over two lines (as "Stat-us" or "Op-en" were in a narrow column); a table
+    too wide for its page scrolls instead."""
+    split = page.evaluate("""selector => {
+        const split = [];
+        for (const cell of document.querySelectorAll(selector)) {
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const match of node.data.matchAll(/\\S+/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, match.index);
+                    range.setEnd(node, match.index + match[0].length);
+                    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    if (lines.size > 1) split.push(match[0]);
+                }
+            }
+        }
+        return split;
+    }""", selector)
+    assert not split, f"words split over two lines: {split}"
+
+
 ENGLISH = {
     "home": "Book a session", "category": "Choose Chat", "free": "free times$", "name": "Your name",
     "email": "Email", "note": "Your request (optional)", "continue": "Continue", "pay": "^Pay €45.00",
@@ -323,6 +345,7 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text(f"Signed in as {ADMIN[0]}.")).to_be_visible()
         visit.check("admin-home")
+        assert_words_are_whole(page, "table.list th, table.list td")
         row = page.locator("#awaiting + .table-wrap tr", has_text="to.approve@example.com")
         row.get_by_role("link", name="Open").click()
         visit.check("admin-booking")
@@ -351,6 +374,7 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         page.get_by_role("button", name="Show").click()
         expect(page.locator("table.list tbody tr")).to_have_count(1)
         expect(page.locator("table.list")).to_contain_text("Confirmed")
+        assert_words_are_whole(page, "table.list th, table.list td")
         visit.check("admin-list")
         # The staff member's week.
         page.get_by_role("link", name="Week", exact=True).click()
