@@ -134,17 +134,19 @@ struct DevelopmentMailboxPages: Sendable {
         let messages = try await self.mailbox.messages()
         var rows = ""
         for message in messages {
+            // The subject first, to read on a phone; the day and the time each stay whole.
+            let when = Self.readable(message.date).split(separator: " ", maxSplits: 1)
+                .map { "<span class=\"nowrap\">\(HTML.escape(String($0)))</span>" }.joined(separator: " ")
             rows += """
-                <tr><td>\(HTML.escape(message.date.formatted(.iso8601)))</td>\
-                <td>\(HTML.escape(message.to.map(\.address).joined(separator: ", ")))</td>\
-                <td><a href="/dev/mailbox/\(HTML.escape(message.id))">\(HTML.escape(message.subject))</a></td></tr>
+                <tr><td><a href="/dev/mailbox/\(HTML.escape(message.id))">\(HTML.escape(message.subject))</a></td>\
+                <td>\(HTML.escape(message.to.map(\.address).joined(separator: ", ")))</td><td>\(when)</td></tr>
                 """
         }
         let body =
             messages.isEmpty
             ? "<p>No emails yet. Book a session and the client's email appears here.</p>"
             : "<p>Emails are kept here because no SMTP server is configured (SMTP_URL).</p>"
-                + "<table><tr><th>Date</th><th>To</th><th>Subject</th></tr>\(rows)</table>"
+                + "<div class=\"scroll\"><table><tr><th>Subject</th><th>To</th><th>Date</th></tr>\(rows)</table></div>"
         return Page.document(.ok, title: "Development mailbox", body: body, wide: true)
     }
 
@@ -159,7 +161,7 @@ struct DevelopmentMailboxPages: Sendable {
             <table>
             <tr><th>From</th><td>\(HTML.escape(message.from.displayText))</td></tr>
             <tr><th>To</th><td>\(HTML.escape(message.to.map(\.displayText).joined(separator: ", ")))</td></tr>
-            <tr><th>Date</th><td>\(HTML.escape(message.date.formatted(.iso8601)))</td></tr>
+            <tr><th>Date</th><td>\(HTML.escape(Self.readable(message.date)))</td></tr>
             <tr><th>Message-ID</th><td>\(HTML.escape(message.messageID))</td></tr>
             \(attachments.isEmpty ? "" : "<tr><th>Attachments</th><td>\(attachments)</td></tr>")
             </table>
@@ -169,6 +171,15 @@ struct DevelopmentMailboxPages: Sendable {
             <pre style="white-space:pre-wrap">\(HTML.escape(message.text))</pre>
             """
         return Page.document(.ok, title: message.subject, body: body, wide: true)
+    }
+
+    /// `2026-12-07 19:06:21 UTC`: a date a developer reads at a glance, with the seconds that tell two emails apart.
+    static func readable(_ date: Date) -> String {
+        date.formatted(
+            Date.VerbatimFormatStyle(
+                format:
+                    "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) UTC",
+                timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
     }
 
     static func response(_ text: String, type: String) -> Response {

@@ -8,8 +8,9 @@ import Notifications
 import Payments
 import TestSupport
 import Testing
-import Web
 import Workflow
+
+@testable import Web
 
 /// Admin logins under attack: per-address limits, a growing per-account delay instead of a lock, one spelling of
 /// an email, attempts counted before the password check, no timing tell, sign-out; and the private mailbox.
@@ -220,5 +221,12 @@ import Workflow
                 uri: "/dev/mailbox.json", method: .get, headers: [.authorization: "Bearer \(token)"])
             #expect(json.status == .ok)
         }
+    }
+
+    /// The mailbox dates its emails as a developer reads them, to the second, in UTC.
+    @Test func theMailboxDatesEmailsToTheSecondInUTC() {
+        #expect(
+            DevelopmentMailboxPages.readable(Date(timeIntervalSince1970: 1_796_670_381)) == "2026-12-07 19:06:21 UTC")
+        #expect(DevelopmentMailboxPages.readable(Date(timeIntervalSince1970: 0)) == "1970-01-01 00:00:00 UTC")
     }
 }
