@@ -165,6 +165,7 @@ import Workflow
             #expect(all.contains("2 bookings"))
             let byService = try await list("service=svc_call_first")
             #expect(!byService.contains("ana@example.com") && byService.contains("bob@example.com"))
+            #expect(byService.contains("1 booking from") && !byService.contains("1 bookings"))
             let byStaff = try await list("staff=\(chat.staffID)")
             #expect(byStaff.contains("ana@example.com") && !byStaff.contains("bob@example.com"))
             // The search is literal: % and _ match themselves.

@@ -376,6 +376,14 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.locator("table.list")).to_contain_text("Confirmed")
         assert_words_are_whole(page, "table.list th, table.list td")
         visit.check("admin-list")
+        # On a phone, each booking is a card of labelled lines, with nothing to scroll sideways.
+        page.set_viewport_size({"width": 390, "height": 844})
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the list of bookings is {width} px wide on a 390 px phone"
+        label = page.evaluate("getComputedStyle(document.querySelector('table.list td'), '::before').content")
+        assert label == '"When"', label
+        visit.check("admin-list-phone")
+        page.set_viewport_size(DESKTOP["viewport"])
         # The staff member's week.
         page.get_by_role("link", name="Week", exact=True).click()
         expect(page.locator(".week-day")).to_have_count(7)

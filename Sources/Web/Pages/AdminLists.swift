@@ -113,7 +113,7 @@ extension AdminPages {
                 + services.map { Option(value: $0.id.rawValue, label: $0.name, selected: $0.id == filter.serviceID) },
             query: filter.clientQuery ?? "",
             count: text(
-                "list.count",
+                rows.count == 1 ? "list.count.one" : "list.count",
                 [
                     "count": "\(rows.count)",
                     "from": format.shortDay(zone.startOfDay(first).addingTimeInterval(43_200)),
