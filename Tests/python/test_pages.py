@@ -162,6 +162,13 @@ def book_and_pay(visit, base, category, service, words, email):
     return page.url
 
 
+def assert_tables_are_tables(page):
+    """On a desktop, every table of the page is laid out as one: its header row and its rows share columns."""
+    displays = page.evaluate("""() => [...document.querySelectorAll('table.list')].map(t =>
+        [t, t.querySelector('thead'), t.querySelector('tbody tr')].map(e => e ? getComputedStyle(e).display : 'none'))""")
+    assert displays and all(d == ["table", "table-header-group", "table-row"] for d in displays), displays
+
+
 def assert_words_are_whole(page, selector):
     """No word in these cells is split over two lines (as "Stat-us" or "Op-en" were in a narrow column); a table
     too wide for its page scrolls instead."""
@@ -361,6 +368,7 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.locator("dd", has_text="Confirmed")).to_be_visible()
         expect(page.locator("table.list")).to_contain_text(ADMIN[0])
         expect(page.locator("table.list")).to_contain_text("Welcome!")
+        assert_tables_are_tables(page)
         visit.check("admin-approved")
         # On a phone, nothing on a booking's page is wider than the screen (its title carries the booking's id).
         page.set_viewport_size({"width": 390, "height": 844})
@@ -375,6 +383,7 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.locator("table.list tbody tr")).to_have_count(1)
         expect(page.locator("table.list")).to_contain_text("Confirmed")
         assert_words_are_whole(page, "table.list th, table.list td")
+        assert_tables_are_tables(page)
         visit.check("admin-list")
         # On a phone, each booking is a card of labelled lines, with nothing to scroll sideways.
         page.set_viewport_size({"width": 390, "height": 844})
