@@ -64,6 +64,10 @@ import Workflow
             let page = try await client.execute(
                 uri: "/admin/bookings/\(booking.id)", method: .get, headers: [.cookie: session])
             let pageHTML = String(buffer: page.body)
+            // It is titled by whose booking it is and when; its reference is among the facts.
+            let heading = try #require(pageHTML.firstRange(of: "<h1>").map { pageHTML[$0.upperBound...] })
+            #expect(heading.hasPrefix("Zoë Dupré, ") && !heading.prefix(while: { $0 != "<" }).contains("bk_"))
+            #expect(pageHTML.contains("<dt>Reference</dt><dd>\(booking.id)</dd>"))
             #expect(pageHTML.contains("/admin/bookings/\(booking.id)/approve"))
             #expect(pageHTML.contains("/admin/bookings/\(booking.id)/reject"))
             #expect(pageHTML.contains("€45.00 will be refunded to the client."))

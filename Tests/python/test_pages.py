@@ -370,7 +370,7 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.locator("table.list")).to_contain_text("Welcome!")
         assert_tables_are_tables(page)
         visit.check("admin-approved")
-        # On a phone, nothing on a booking's page is wider than the screen (its title carries the booking's id).
+        # On a phone, nothing on a booking's page is wider than the screen (its facts carry the booking's long reference).
         page.set_viewport_size({"width": 390, "height": 844})
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the booking's page is {width} px wide on a 390 px phone"

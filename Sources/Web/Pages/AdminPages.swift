@@ -283,6 +283,7 @@ struct AdminPages: Sendable {
                     label: text("admin.refunded", [:]),
                     value: format.money(Money(minorUnits: payment.refundedMinorUnits, currency: currency))))
         }
+        facts.append(Fact(label: text("admin.reference", [:]), value: booking.id.rawValue))
         if let intent = payment.paymentIntentID {
             facts.append(Fact(label: text("admin.providerReference", [:]), value: intent))
         }
@@ -321,7 +322,11 @@ struct AdminPages: Sendable {
                 ? self.workflow.links.payment(booking.accessToken) : nil,
             move: try await self.moveModel(file, visit))
         return self.renderer.page(
-            "admin-booking", model, title: "admin.bookingTitle", titleValues: ["reference": booking.id.rawValue],
+            // Whose booking and when, as an admin names it; its reference is among the facts.
+            "admin-booking", model, title: "admin.bookingTitle",
+            titleValues: [
+                "client": file.client.name, "when": "\(format.shortDay(booking.start)), \(format.time(booking.start))",
+            ],
             for: visit, status: status)
     }
 
