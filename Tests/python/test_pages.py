@@ -412,7 +412,7 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         visit.check("admin-book")
         page.get_by_label("Email", exact=True).fill("by.hand@example.com")
         page.get_by_label("Name", exact=True).fill("Noor by hand")
-        page.get_by_label("First chat session (45 min)").check()
+        page.get_by_label("First chat session (45\u00a0min)").check()
         day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 86400))
         while time.strptime(day, "%Y-%m-%d").tm_wday >= 5:
             day = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(time.strptime(day, "%Y-%m-%d")) + 86400 + 7200))
@@ -501,7 +501,7 @@ def test_an_admin_runs_the_practice_for_a_day(service, browser):
         page.get_by_role("link", name="Book for a client", exact=True).click()
         page.get_by_label("Email", exact=True).fill("new.client@example.com")
         page.get_by_label("Name", exact=True).fill("Yann Nouveau")
-        page.get_by_label("First call (60 min)").check()
+        page.get_by_label("First call (60\u00a0min)").check()
         page.get_by_label("Date", exact=True).fill(weekday_ahead(11))
         page.get_by_label("Start time").fill("10:00")
         page.get_by_label("Confirmation").select_option("askClient")

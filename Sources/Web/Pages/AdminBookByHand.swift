@@ -68,7 +68,7 @@ extension AdminPages {
         let chosen = Set((form["service"] ?? "").split(separator: ",").map(String.init))
         let services = try await self.workflow.practice.services().filter(\.isActive).map {
             Option(
-                value: $0.id.rawValue, label: "\($0.name) (\($0.durationMinutes) min)",
+                value: $0.id.rawValue, label: "\($0.name) (\($0.durationMinutes)\u{00A0}min)",
                 selected: chosen.contains($0.id.rawValue))
         }
         let staff =
