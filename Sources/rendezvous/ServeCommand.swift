@@ -277,12 +277,16 @@ struct ServeSettings: Sendable {
         if let file = value("SMTP_CA_FILE"), !FileManager.default.fileExists(atPath: file) {
             throw ValidationError("SMTP_CA_FILE names no file: \(file)")
         }
-        let from = value("MAIL_FROM") ?? "Rendezvous <no-reply@rendezvous.localhost>"
-        guard let mailFrom = Mailbox(parsing: from) else {
-            throw ValidationError("MAIL_FROM must be an address or Name <address>, not \(from)")
-        }
-        self.mailFrom = mailFrom
         self.businessName = value("RENDEZVOUS_BUSINESS_NAME") ?? "Rendezvous demo practice"
+        if let from = value("MAIL_FROM") {
+            guard let mailFrom = Mailbox(parsing: from) else {
+                throw ValidationError("MAIL_FROM must be an address or Name <address>, not \(from)")
+            }
+            self.mailFrom = mailFrom
+        } else {
+            // A client reads the practice's name as the sender, not the software's.
+            self.mailFrom = Mailbox(name: self.businessName, address: "no-reply@rendezvous.localhost")
+        }
         self.emailSignature =
             (value("RENDEZVOUS_EMAIL_SIGNATURE") ?? "Kind regards,\n\(self.businessName)")
             .replacingOccurrences(of: "\\n", with: "\n")

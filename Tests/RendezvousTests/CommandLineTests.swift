@@ -328,6 +328,10 @@ import Workflow
         // Without SMTP_URL: the development mailbox, beside the database.
         let plain = try self.settings([:])
         #expect(plain.smtp == nil)
+        // Without MAIL_FROM, emails come from the practice's name.
+        #expect(plain.mailFrom == Mailbox(name: "Rendezvous demo practice", address: "no-reply@rendezvous.localhost"))
+        let named = try self.settings(["RENDEZVOUS_BUSINESS_NAME": "Cabinet Ré"])
+        #expect(named.mailFrom == Mailbox(name: "Cabinet Ré", address: "no-reply@rendezvous.localhost"))
         #expect(plain.mailboxDirectory.hasSuffix("rendezvous-mailbox"))
     }
 
