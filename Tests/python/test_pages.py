@@ -353,6 +353,15 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.get_by_text(f"Signed in as {ADMIN[0]}.")).to_be_visible()
         visit.check("admin-home")
         assert_words_are_whole(page, "table.list th, table.list td")
+        assert_tables_are_tables(page)
+        # On a phone, the bookings to approve are blocks of labelled lines, each with its Open link.
+        page.set_viewport_size({"width": 390, "height": 844})
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the dashboard is {width} px wide on a 390 px phone"
+        expect(page.locator("#awaiting + .table-wrap tr", has_text="to.approve@example.com")
+               .get_by_role("link", name="Open")).to_be_visible()
+        visit.check("admin-home-phone")
+        page.set_viewport_size(DESKTOP["viewport"])
         row = page.locator("#awaiting + .table-wrap tr", has_text="to.approve@example.com")
         row.get_by_role("link", name="Open").click()
         visit.check("admin-booking")
