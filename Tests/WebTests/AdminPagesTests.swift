@@ -27,6 +27,8 @@ import Workflow
             // Not signed in: the sign-in page, and a booking's page sends there.
             let anonymous = try await client.execute(uri: "/admin", method: .get)
             #expect(String(buffer: anonymous.body).contains("Sign in to the dashboard"))
+            // A short form keeps the clients' pages' width; the dashboard itself uses a desktop's.
+            #expect(String(buffer: anonymous.body).contains("<main id=\"main\" class=\"page\">"))
             // An admin's email links to the booking's page: signed out, the sign-in comes first, then that page.
             let away = try await client.execute(uri: "/admin/bookings/\(booking.id)", method: .get)
             #expect(away.status == .seeOther)
@@ -58,6 +60,7 @@ import Workflow
             let home = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: session])
             let html = String(buffer: home.body)
             #expect(html.contains("To approve"))
+            #expect(html.contains("<main id=\"main\" class=\"page wide\">"))
             #expect(html.contains("href=\"/admin/bookings/\(booking.id)\""))
             #expect(html.contains("paid@example.com"))
             // Its page offers what the state machine allows: approve, reject, cancel (with the refund), not archive.

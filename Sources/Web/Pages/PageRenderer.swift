@@ -47,7 +47,8 @@ struct PageRenderer: Sendable {
         let dashboard = template.hasPrefix("admin-")
         let layout = LayoutModel(
             lang: visit.language.rawValue, title: self.words.text(title, visit.language, titleValues),
-            practice: self.practiceName, home: dashboard ? "/admin" : "/", dashboard: dashboard, t: words,
+            practice: self.practiceName, home: dashboard ? "/admin" : "/", dashboard: dashboard,
+            wide: dashboard && !Self.narrowDashboardPages.contains(template), t: words,
             content: content,
             languages: Language.allCases.map { language in
                 LayoutModel.LanguageLink(
@@ -60,6 +61,10 @@ struct PageRenderer: Sendable {
         for cookie in visit.cookiesToSet { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
+
+    /// The dashboard's pages that are one short form, as narrow as the clients' pages; the others use a desktop's
+    /// width for their tables and forms.
+    static let narrowDashboardPages: Set<String> = ["admin-signin", "admin-invitation"]
 
     /// A page that only says something (an error, a refusal), with an optional way on.
     func message(
@@ -92,6 +97,8 @@ struct PageRenderer: Sendable {
         /// Where the practice's name leads: the booking page, or the dashboard on its pages.
         var home: String
         var dashboard: Bool
+        /// A desktop's width (the dashboard, but for its short forms).
+        var wide: Bool
         var t: [String: String]
         var content: String
         var languages: [LanguageLink]
