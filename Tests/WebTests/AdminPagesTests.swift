@@ -71,6 +71,9 @@ import Workflow
             let heading = try #require(pageHTML.firstRange(of: "<h1>").map { pageHTML[$0.upperBound...] })
             #expect(heading.hasPrefix("Zoë Dupré, ") && !heading.prefix(while: { $0 != "<" }).contains("bk_"))
             #expect(pageHTML.contains("<dt>Reference</dt><dd>\(booking.id)</dd>"))
+            // Its history says what happened in words, not by the event's name.
+            #expect(pageHTML.contains("(payment received)") && pageHTML.contains("(booked)"))
+            #expect(!pageHTML.contains("(paymentSucceeded)") && !pageHTML.contains("(created)"))
             #expect(pageHTML.contains("/admin/bookings/\(booking.id)/approve"))
             #expect(pageHTML.contains("/admin/bookings/\(booking.id)/reject"))
             #expect(pageHTML.contains("€45.00 will be refunded to the client."))

@@ -23,6 +23,22 @@ import Workflow
         #expect(AdminPages.minorUnits(AdminPages.decimal(7, in: .fr)) == 7)
     }
 
+    /// Every event a booking's history records has words in both languages: the state machine's events, and the
+    /// four the workflow writes itself (`created`, `checkoutOpened`, `paymentReminderSent`, `archived`).
+    @Test func everyHistoryEventHasItsWords() throws {
+        let words = try WordCatalog.bundled()
+        let events =
+            BookingEventKind.allCases.map(\.rawValue) + [
+                "created", "checkoutOpened", "paymentReminderSent", "archived",
+            ]
+        for event in events {
+            for language in Language.allCases {
+                let key = "history.event.\(event)"
+                #expect(words.text(key, language) != key, "\(event) in \(language)")
+            }
+        }
+    }
+
     /// Every rule with a range has a label in both languages: the page names it when a number is out of range.
     @Test func everyRangedRuleHasItsLabel() throws {
         let words = try WordCatalog.bundled()

@@ -303,7 +303,7 @@ struct AdminPages: Sendable {
                 when: "\(format.shortDay(entry.at)), \(format.time(entry.at))",
                 who: self.who(entry.actor, file, visit),
                 what: (entry.from.map { "\(text("status.\($0.rawValue)", [:])) → " } ?? "")
-                    + text("status.\(entry.to.rawValue)", [:]) + " (\(entry.event))",
+                    + text("status.\(entry.to.rawValue)", [:]) + " (\(self.eventWords(entry.event, visit)))",
                 note: entry.reason)
         }
         let refundable = Money(minorUnits: payment.refundableMinorUnits, currency: currency)
@@ -328,6 +328,14 @@ struct AdminPages: Sendable {
                 "client": file.client.name, "when": "\(format.shortDay(booking.start)), \(format.time(booking.start))",
             ],
             for: visit, status: status)
+    }
+
+    /// What happened in a history entry, in words (`payment received`, not `paymentSucceeded`); an event this
+    /// version has no words for (written by a newer one) by its name.
+    func eventWords(_ event: String, _ visit: PageVisit) -> String {
+        let key = "history.event.\(event)"
+        let words = self.renderer.words.text(key, visit.language)
+        return words == key ? event : words
     }
 
     /// Who did a history entry, in words: the admin's email, the client's name, the provider, the system.
