@@ -74,6 +74,9 @@ import Workflow
             // Its history says what happened in words, not by the event's name.
             #expect(pageHTML.contains("(payment received)") && pageHTML.contains("(booked)"))
             #expect(!pageHTML.contains("(paymentSucceeded)") && !pageHTML.contains("(created)"))
+            #expect(
+                pageHTML.contains("Waiting for payment → Paid — waiting for the practice’s approval (payment received)")
+            )
             #expect(pageHTML.contains("/admin/bookings/\(booking.id)/approve"))
             #expect(pageHTML.contains("/admin/bookings/\(booking.id)/reject"))
             #expect(pageHTML.contains("€45.00 will be refunded to the client."))

@@ -377,6 +377,8 @@ def test_an_admin_signs_in_and_approves_a_paid_booking(service, browser):
         expect(page.locator("dd", has_text="Confirmed")).to_be_visible()
         expect(page.locator("table.list")).to_contain_text(ADMIN[0])
         expect(page.locator("table.list")).to_contain_text("Welcome!")
+        # The history in words; a step that kept the state names it once.
+        expect(page.locator("table.list")).to_contain_text("Waiting for payment (payment page opened)")
         assert_tables_are_tables(page)
         visit.check("admin-approved")
         # On a phone, nothing on a booking's page is wider than the screen (its facts carry the booking's long reference).

@@ -302,7 +302,8 @@ struct AdminPages: Sendable {
             HistoryRow(
                 when: "\(format.shortDay(entry.at)), \(format.time(entry.at))",
                 who: self.who(entry.actor, file, visit),
-                what: (entry.from.map { "\(text("status.\($0.rawValue)", [:])) → " } ?? "")
+                // A step that left the state as it was (the payment page opened) names the state once.
+                what: (entry.from.flatMap { $0 == entry.to ? nil : "\(text("status.\($0.rawValue)", [:])) → " } ?? "")
                     + text("status.\(entry.to.rawValue)", [:]) + " (\(self.eventWords(entry.event, visit)))",
                 note: entry.reason)
         }
