@@ -76,7 +76,8 @@ import Workflow
         try await harness.app.test(.router) { client in
             let booking = try await self.book(client, timeZone: nil)
             let page = try await client.execute(uri: "/bookings/\(booking["token"] as! String)", method: .get)
-            #expect(String(buffer: page.body).contains("10:00–10:45 (Europe/Paris)"))
+            // (A word joiner after the dash keeps the range on one line.)
+            #expect(String(buffer: page.body).contains("10:00–\u{2060}10:45 (Europe/Paris)"))
         }
     }
 

@@ -312,6 +312,13 @@ def test_a_client_signs_in_by_the_emailed_link_cancels_one_booking_and_moves_ano
         visit.check("account")
         cards = page.locator("article.booking-card")
         expect(cards).to_have_count(2)
+        # On a phone, the client's bookings fit the screen.
+        page.set_viewport_size({"width": 390, "height": 844})
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the client's bookings are {width} px wide on a 390 px phone"
+        assert_words_are_whole(page, "article.booking-card dd")  # "16:15–17:00" stays on one line
+        visit.check("account-phone")
+        page.set_viewport_size(DESKTOP["viewport"])
         # Cancel the first: the page says nothing was paid, so nothing is refunded.
         cards.first.get_by_role("link", name="Cancel").click()
         expect(page.get_by_text("Nothing was paid, so nothing is refunded.")).to_be_visible()

@@ -73,8 +73,8 @@ extension AdminPages {
         let format = visit.format
         let rows = listed.map { item in
             ListRow(
-                when: "\(format.shortDay(item.booking.start)), \(format.time(item.booking.start))–"
-                    + format.time(item.booking.end),
+                when: "\(format.shortDay(item.booking.start)), "
+                    + format.timeRange(item.booking.start, item.booking.end),
                 service: item.booking.lines.map(\.name).joined(separator: " + "),
                 client: "\(item.client.name) (\(item.client.email.value))",
                 staff: staff.first { $0.id == item.booking.staffID }?.name ?? item.booking.staffID.rawValue,

@@ -258,7 +258,7 @@ struct AdminPages: Sendable {
             Fact(label: text("admin.service", [:]), value: booking.lines.map(\.name).joined(separator: " + ")),
             Fact(
                 label: text("admin.when", [:]),
-                value: "\(format.day(booking.start)), \(format.time(booking.start))–\(format.time(booking.end))"
+                value: "\(format.day(booking.start)), \(format.timeRange(booking.start, booking.end))"
                     + " (\(visit.zoneName))"),
             Fact(label: text("admin.status", [:]), value: text("status.\(booking.state.rawValue)", [:])),
             Fact(label: text("booking.payment", [:]), value: text("paymentStatus.\(payment.status.rawValue)", [:])),

@@ -66,7 +66,7 @@ extension AdminPages {
                 let day = monday.adding(days: offset)
                 let entries = listed.filter { zone.localDate(of: $0.booking.start) == day }.map { item in
                     WeekEntry(
-                        time: "\(visit.format.time(item.booking.start))–\(visit.format.time(item.booking.end))",
+                        time: visit.format.timeRange(item.booking.start, item.booking.end),
                         client: item.client.name, service: item.booking.lines.map(\.name).joined(separator: " + "),
                         status: words.text("status.\(item.booking.state.rawValue)", visit.language),
                         href: "/admin/bookings/\(item.booking.id)", pending: item.booking.state != .approved)

@@ -41,7 +41,7 @@ struct BookingCard {
                 "\(text("category.\($0.category.rawValue)", [:])) — \(text("service.\($0.kind.rawValue)", [:]))"
             } ?? ""
         self.when =
-            "\(format.day(booking.start)), \(format.time(booking.start))–\(format.time(booking.end)) (\(visit.zoneName))"
+            "\(format.day(booking.start)), \(format.timeRange(booking.start, booking.end)) (\(visit.zoneName))"
         self.staff = staffName
         self.status = text("status.\(booking.state.rawValue)", [:])
         self.payment = text("paymentStatus.\(booking.payment.status.rawValue)", [:])

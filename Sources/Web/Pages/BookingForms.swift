@@ -102,8 +102,8 @@ extension BookingPages {
             SummaryModel.Line(label: text("summary.service", [:]), value: self.serviceTitle(service, visit)),
             SummaryModel.Line(
                 label: text("summary.when", [:]),
-                value: "\(format.day(preview.slot.start)), \(format.time(preview.slot.start))–"
-                    + "\(format.time(preview.slot.end)) (\(visit.zoneName))"),
+                value: "\(format.day(preview.slot.start)), "
+                    + "\(format.timeRange(preview.slot.start, preview.slot.end)) (\(visit.zoneName))"),
         ]
         if let staff = preview.staffName { lines.append(.init(label: text("summary.with", [:]), value: staff)) }
         lines.append(

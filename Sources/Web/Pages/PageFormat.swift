@@ -46,6 +46,11 @@ struct PageFormat: Sendable {
         return "\(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute)"
     }
 
+    /// `09:30–10:15`, kept on one line: a word joiner (U+2060) after the dash, where a line could otherwise break.
+    func timeRange(_ start: Date, _ end: Date) -> String {
+        "\(self.time(start))–\u{2060}\(self.time(end))"
+    }
+
     /// `December 2026` / `décembre 2026`.
     func month(_ date: Date) -> String {
         let text = date.formatted(
