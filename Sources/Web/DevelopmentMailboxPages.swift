@@ -146,7 +146,7 @@ struct DevelopmentMailboxPages: Sendable {
             messages.isEmpty
             ? "<p>No emails yet. Book a session and the client's email appears here.</p>"
             : "<p>Emails are kept here because no SMTP server is configured (SMTP_URL).</p>"
-                + "<div class=\"scroll\"><table><tr><th>Subject</th><th>To</th><th>Date</th></tr>\(rows)</table></div>"
+                + "<div class=\"rows\"><table><tr><th>Subject</th><th>To</th><th>Date</th></tr>\(rows)</table></div>"
         return Page.document(.ok, title: "Development mailbox", body: body, wide: true)
     }
 

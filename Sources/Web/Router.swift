@@ -98,14 +98,16 @@ enum Page {
         self.document(status, title: title, body: "<p>\(HTML.escape(message))</p>")
     }
 
-    /// A page around `body` (HTML the caller escaped).
+    /// A page around `body` (HTML the caller escaped). A table in `<div class="rows">` is a list whose rows stack on a
+    /// phone; any other table breaks long words (an id, an address) so that it fits the screen.
     static func document(_ status: HTTPResponse.Status, title: String, body: String, wide: Bool = false) -> Response {
         let style = """
             body{font-family:system-ui,sans-serif;max-width:\(wide ? "60rem" : "32rem");margin:3rem auto;padding:0 1rem}
             table{border-collapse:collapse}th,td{text-align:left;padding:.4rem .8rem .4rem 0;vertical-align:top}\
-            tr+tr{border-top:1px solid #e2e8f0}td{overflow-wrap:break-word}.scroll{overflow-x:auto}.nowrap{white-space:nowrap}\
-            @media (max-width:40rem){.scroll table,.scroll tbody,.scroll tr,.scroll td{display:block}\
-            .scroll tr:first-child{display:none}.scroll td{padding:.1rem 0}.scroll tr{padding:.5rem 0}}
+            tr+tr{border-top:1px solid #e2e8f0}td,pre{overflow-wrap:anywhere}.nowrap{white-space:nowrap}\
+            .rows{overflow-x:auto}.rows td{overflow-wrap:break-word}\
+            @media (max-width:40rem){.rows table,.rows tbody,.rows tr,.rows td{display:block}\
+            .rows tr:first-child{display:none}.rows td{padding:.1rem 0}.rows tr{padding:.5rem 0}}
             .button{display:inline-block;padding:.5rem 1rem;background:#0f766e;color:#fff;text-decoration:none;border-radius:.3rem;border:0;font:inherit;cursor:pointer}
             form{display:inline}
             """

@@ -70,7 +70,7 @@ public struct AdminBooking: UseCase {
             try await tx.append(
                 HistoryEntry(
                     bookingID: booking.id, at: now, actor: .admin(admin), from: nil, to: booking.state,
-                    event: "created",
+                    event: HistoryEntry.Step.created.rawValue,
                     reason: reasons.joined(separator: "; ")))
             var notices = opened.actions
             if booking.state != .approved && booking.state != .awaitingClientConfirmation {
@@ -176,7 +176,7 @@ public struct AdminBooking: UseCase {
             try await tx.append(
                 HistoryEntry(
                     bookingID: id, at: now, actor: .admin(admin), from: booking.state, to: booking.state,
-                    event: "paymentReminderSent"))
+                    event: HistoryEntry.Step.paymentReminderSent.rawValue))
             return booking
         }
     }
@@ -197,7 +197,7 @@ public struct AdminBooking: UseCase {
             try await tx.append(
                 HistoryEntry(
                     bookingID: id, at: now, actor: .admin(admin), from: booking.state, to: booking.state,
-                    event: "archived"))
+                    event: HistoryEntry.Step.archived.rawValue))
             return booking
         }
     }

@@ -159,7 +159,7 @@ public struct ClientBooking: UseCase {
             try await tx.append(
                 HistoryEntry(
                     bookingID: booking.id, at: now, actor: .client(client.id), from: nil, to: booking.state,
-                    event: "created"))
+                    event: HistoryEntry.Step.created.rawValue))
             let notices: [BookingAction] =
                 booking.state == .awaitingPayment ? [.notifyClient(.bookingReceived)] : opened.actions
             _ = try await self.perform(notices, on: booking, notifyClient: true, now: now, in: tx)

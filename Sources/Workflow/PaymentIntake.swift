@@ -96,7 +96,7 @@ public struct PaymentIntake: UseCase {
             try await tx.append(
                 HistoryEntry(
                     bookingID: booking.id, at: now, actor: .system, from: booking.state, to: booking.state,
-                    event: "checkoutOpened",
+                    event: HistoryEntry.Step.checkoutOpened.rawValue,
                     reason: checkoutSessionID))
             return booking
         }

@@ -25,7 +25,9 @@ extension PaymentIntake {
         let (booking, client, opened) = try await self.store.write { reader in
             let booking = try Self.require(await reader.booking(accessToken: token))
             let client = try Self.require(await reader.client(booking.clientID), "client")
-            let opened = try await reader.history(of: booking.id).filter { $0.event == "checkoutOpened" }.count
+            let opened = try await reader.history(of: booking.id).filter {
+                $0.event == HistoryEntry.Step.checkoutOpened.rawValue
+            }.count
             return (booking, client, opened)
         }
         if booking.payment.isSettled { return .alreadyPaid(booking) }

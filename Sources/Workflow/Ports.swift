@@ -92,13 +92,18 @@ public struct BookingFilter: Hashable, Sendable {
 
 /// One line of a booking's audit trail.
 public struct HistoryEntry: Hashable, Sendable, Codable {
+    /// The steps the workflow records itself, beside the state machine's events (`BookingEventKind`).
+    public enum Step: String, CaseIterable, Sendable {
+        case created, checkoutOpened, paymentReminderSent, archived
+    }
+
     public var bookingID: BookingID
     public var at: Date
     public var actor: Actor
     /// The state before; nil for the creation.
     public var from: BookingState?
     public var to: BookingState
-    /// The event's name (`paymentSucceeded`), or `created`, `archived`, `checkoutOpened`.
+    /// A `BookingEventKind`'s name (`paymentSucceeded`), or a `HistoryEntry.Step`'s (`created`).
     public var event: String
     public var reason: String?
     public var providerEventID: String?

@@ -24,13 +24,10 @@ import Workflow
     }
 
     /// Every event a booking's history records has words in both languages: the state machine's events, and the
-    /// four the workflow writes itself (`created`, `checkoutOpened`, `paymentReminderSent`, `archived`).
+    /// steps the workflow writes itself (`HistoryEntry.Step`).
     @Test func everyHistoryEventHasItsWords() throws {
         let words = try WordCatalog.bundled()
-        let events =
-            BookingEventKind.allCases.map(\.rawValue) + [
-                "created", "checkoutOpened", "paymentReminderSent", "archived",
-            ]
+        let events = BookingEventKind.allCases.map(\.rawValue) + HistoryEntry.Step.allCases.map(\.rawValue)
         for event in events {
             for language in Language.allCases {
                 let key = "history.event.\(event)"

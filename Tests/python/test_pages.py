@@ -584,6 +584,25 @@ def test_an_admin_runs_the_practice_for_a_day(service, browser):
         visit.close()
 
 
+def test_the_development_mailbox_fits_a_phone(service, browser):
+    """The mailbox's list and a message (its long Message-ID, its payment link in the plain text) fit 390 px."""
+    book_by_api(service, "mailbox.phone@example.com", 2)
+    wait_for_email(service, "mailbox.phone@example.com", "Booking received")
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{service}/dev/mailbox?key={SERVE['mailbox']}")
+        expect(page.get_by_role("heading", name="Development mailbox")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the mailbox's list is {width} px wide on a 390 px phone"
+        page.locator("a[href^='/dev/mailbox/msg_']").first.click()
+        expect(page.get_by_role("heading", name="Plain text")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"a message is {width} px wide on a 390 px phone"
+    finally:
+        context.close()
+
+
 def test_every_page_seen_is_valid_html():
     assert Visit.pages_html, "no page was kept: run the whole module"
     with tempfile.TemporaryDirectory() as folder:

@@ -333,7 +333,7 @@ struct AdminPages: Sendable {
 
     /// What happened in a history entry, in words (`payment received`, not `paymentSucceeded`); an event this
     /// version has no words for (written by a newer one) by its name.
-    func eventWords(_ event: String, _ visit: PageVisit) -> String {
+    private func eventWords(_ event: String, _ visit: PageVisit) -> String {
         let key = "history.event.\(event)"
         let words = self.renderer.words.text(key, visit.language)
         return words == key ? event : words
